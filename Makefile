@@ -1,0 +1,48 @@
+# sockchan: the two commands a user needs.
+#   make demo    installs what is missing, builds, and runs the tour
+#   make check   builds and runs every test, ending with "N passed, N failed"
+# Also: make build, make install [PREFIX=/usr/local], make clean,
+#       make check SANITIZE=1 (ASan + UBSan), make check CC=clang.
+
+SANITIZE ?=
+PREFIX ?= /usr/local
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+ifeq ($(SANITIZE),1)
+BUILD ?= build-sanitize
+SANFLAGS := -DSOCKCHAN_SANITIZE=ON
+else
+BUILD ?= build
+SANFLAGS := -DSOCKCHAN_SANITIZE=OFF
+endif
+
+# Pass CC to CMake only when the user chose one.
+ifneq ($(origin CC),default)
+CCFLAGS := -DCMAKE_C_COMPILER=$(CC)
+endif
+
+.PHONY: all deps configure build check demo install clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+configure: deps
+	@mkdir -p $(BUILD) && cmake -S . -B $(BUILD) $(SANFLAGS) $(CCFLAGS) >$(BUILD)/configure.log 2>&1 \
+	    || { cat $(BUILD)/configure.log; exit 1; }
+
+build: configure
+	@cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory
+
+check: build
+	@scripts/check.sh $(BUILD) $(JOBS)
+
+demo: build
+	@scripts/demo.sh $(BUILD)
+
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+clean:
+	rm -rf build build-sanitize build-clang

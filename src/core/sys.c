@@ -1,0 +1,496 @@
+/*
+ * sys.c --
+ *
+ *	The system-call seam: a table of the real calls, a fault injector in
+ *	front of it, and wrappers that retry EINTR. See sys.h.
+ */
+
+#include "sys.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#if defined(__linux__)
+#include <sys/eventfd.h>
+#endif
+
+/*
+ * Thin adapters where the libc prototype differs from the table's.
+ */
+
+static int
+real_fcntl(int fd, int cmd, long arg)
+{
+    return fcntl(fd, cmd, arg);
+}
+
+static ssize_t
+real_splice(int fdIn, loff_t *offIn, int fdOut, loff_t *offOut, size_t len,
+	unsigned int flags)
+{
+#if defined(__linux__)
+    return splice(fdIn, offIn, fdOut, offOut, len, flags);
+#else
+    (void) fdIn; (void) offIn; (void) fdOut; (void) offOut; (void) len;
+    (void) flags;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+static int
+real_eventfd(unsigned int initval, int flags)
+{
+#if defined(__linux__)
+    return eventfd(initval, flags);
+#else
+    (void) initval; (void) flags;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+struct sc__syscalls sc__sys = {
+    .socket = socket,
+    .bind = bind,
+    .listen = listen,
+    .accept4 = accept4,
+    .connect = connect,
+    .shutdown = shutdown,
+    .getsockname = getsockname,
+    .getpeername = getpeername,
+    .setsockopt = setsockopt,
+    .getsockopt = getsockopt,
+    .read = read,
+    .write = write,
+    .writev = writev,
+    .recv = recv,
+    .send = send,
+    .splice = real_splice,
+    .pipe2 = pipe2,
+    .close = close,
+    .fcntl = real_fcntl,
+    .eventfd = real_eventfd,
+    .poll = poll,
+#ifdef SC_HAVE_EPOLL
+    .epoll_create1 = epoll_create1,
+    .epoll_ctl = epoll_ctl,
+    .epoll_wait = epoll_wait,
+#endif
+    .malloc = malloc,
+    .calloc = calloc,
+    .realloc = realloc,
+};
+
+static const char *const sysNames[SC_SYS_COUNT] = {
+    [SC_SYS_SOCKET] = "socket",
+    [SC_SYS_BIND] = "bind",
+    [SC_SYS_LISTEN] = "listen",
+    [SC_SYS_ACCEPT4] = "accept4",
+    [SC_SYS_CONNECT] = "connect",
+    [SC_SYS_SHUTDOWN] = "shutdown",
+    [SC_SYS_GETSOCKNAME] = "getsockname",
+    [SC_SYS_GETPEERNAME] = "getpeername",
+    [SC_SYS_SETSOCKOPT] = "setsockopt",
+    [SC_SYS_GETSOCKOPT] = "getsockopt",
+    [SC_SYS_READ] = "read",
+    [SC_SYS_WRITE] = "write",
+    [SC_SYS_WRITEV] = "writev",
+    [SC_SYS_RECV] = "recv",
+    [SC_SYS_SEND] = "send",
+    [SC_SYS_SPLICE] = "splice",
+    [SC_SYS_PIPE2] = "pipe2",
+    [SC_SYS_CLOSE] = "close",
+    [SC_SYS_FCNTL] = "fcntl",
+    [SC_SYS_EVENTFD] = "eventfd",
+    [SC_SYS_POLL] = "poll",
+    [SC_SYS_EPOLL_CREATE1] = "epoll_create1",
+    [SC_SYS_EPOLL_CTL] = "epoll_ctl",
+    [SC_SYS_EPOLL_WAIT] = "epoll_wait",
+    [SC_SYS_MALLOC] = "malloc",
+};
+
+/*
+ * The injector's state. Counters run always (tests read them to prove a
+ * path was taken); the armed flag keeps the fast path to one load.
+ */
+struct fault {
+    atomic_ulong calls;		/* Calls since the process started. */
+    atomic_ulong armedAt;	/* Value of calls when armed. */
+    atomic_ulong nth;		/* 0: not armed. */
+    atomic_ulong count;		/* How many to fail; 0: all from nth on. */
+    atomic_int err;
+};
+
+static struct fault faults[SC_SYS_COUNT];
+static atomic_int anyArmed;
+
+void
+sc__fault_set(int sysno, unsigned long nth, unsigned long count, int err)
+{
+    struct fault *f;
+
+    if (sysno < 0 || sysno >= SC_SYS_COUNT || nth == 0) {
+	return;
+    }
+    f = &faults[sysno];
+    atomic_store(&f->err, err);
+    atomic_store(&f->count, count);
+    atomic_store(&f->armedAt, atomic_load(&f->calls));
+    atomic_store(&f->nth, nth);
+    atomic_store(&anyArmed, 1);
+}
+
+void
+sc__fault_clear(void)
+{
+    int i;
+
+    atomic_store(&anyArmed, 0);
+    for (i = 0; i < SC_SYS_COUNT; i++) {
+	atomic_store(&faults[i].nth, 0);
+    }
+}
+
+unsigned long
+sc__sys_calls(int sysno)
+{
+    if (sysno < 0 || sysno >= SC_SYS_COUNT) {
+	return 0;
+    }
+    return atomic_load(&faults[sysno].calls);
+}
+
+const char *
+sc__sys_name(int sysno)
+{
+    if (sysno < 0 || sysno >= SC_SYS_COUNT) {
+	return "?";
+    }
+    return sysNames[sysno];
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * Fault --
+ *
+ *	Counts one call of kind sysno and decides whether it fails.
+ *
+ * Results:
+ *	0 to make the real call, or the errno the call must fail with.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static int
+Fault(int sysno)
+{
+    struct fault *f = &faults[sysno];
+    unsigned long n = atomic_fetch_add_explicit(&f->calls, 1,
+	    memory_order_relaxed) + 1;
+    unsigned long nth, count, k;
+
+    if (!atomic_load_explicit(&anyArmed, memory_order_relaxed)) {
+	return 0;
+    }
+    nth = atomic_load(&f->nth);
+    if (nth == 0) {
+	return 0;
+    }
+    k = n - atomic_load(&f->armedAt);	/* 1 for the first call since. */
+    count = atomic_load(&f->count);
+    if (k < nth || (count != 0 && k >= nth + count)) {
+	return 0;
+    }
+    return atomic_load(&f->err);
+}
+
+#define FAIL_IF_INJECTED(sysno, failValue)	\
+    do {					\
+	int injected_ = Fault(sysno);		\
+	if (injected_) {			\
+	    errno = injected_;			\
+	    return (failValue);		\
+	}					\
+    } while (0)
+
+/*
+ * For the calls that retry EINTR: an injected failure must go through the
+ * same retry as a real one, so it is an expression, not a return.
+ */
+static int
+Injected(int sysno)
+{
+    int err = Fault(sysno);
+
+    if (err) {
+	errno = err;
+    }
+    return err != 0;
+}
+
+#define CALL(sysno, expr) (Injected(sysno) ? -1 : (expr))
+
+int
+sc__socket(int domain, int type, int protocol)
+{
+    FAIL_IF_INJECTED(SC_SYS_SOCKET, -1);
+    return sc__sys.socket(domain, type, protocol);
+}
+
+int
+sc__bind(int fd, const struct sockaddr *addr, socklen_t len)
+{
+    FAIL_IF_INJECTED(SC_SYS_BIND, -1);
+    return sc__sys.bind(fd, addr, len);
+}
+
+int
+sc__listen(int fd, int backlog)
+{
+    FAIL_IF_INJECTED(SC_SYS_LISTEN, -1);
+    return sc__sys.listen(fd, backlog);
+}
+
+int
+sc__accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
+{
+    int r;
+
+    do {
+	r = CALL(SC_SYS_ACCEPT4, sc__sys.accept4(fd, addr, len, flags));
+    } while (r < 0 && errno == EINTR);
+    return r;
+}
+
+int
+sc__connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+    /*
+     * EINTR is not retried: the connection goes on in the background, and
+     * a second connect() would say EALREADY. The caller treats EINTR as
+     * EINPROGRESS.
+     */
+    FAIL_IF_INJECTED(SC_SYS_CONNECT, -1);
+    return sc__sys.connect(fd, addr, len);
+}
+
+int
+sc__shutdown(int fd, int how)
+{
+    FAIL_IF_INJECTED(SC_SYS_SHUTDOWN, -1);
+    return sc__sys.shutdown(fd, how);
+}
+
+int
+sc__getsockname(int fd, struct sockaddr *addr, socklen_t *len)
+{
+    FAIL_IF_INJECTED(SC_SYS_GETSOCKNAME, -1);
+    return sc__sys.getsockname(fd, addr, len);
+}
+
+int
+sc__getpeername(int fd, struct sockaddr *addr, socklen_t *len)
+{
+    FAIL_IF_INJECTED(SC_SYS_GETPEERNAME, -1);
+    return sc__sys.getpeername(fd, addr, len);
+}
+
+int
+sc__setsockopt(int fd, int level, int name, const void *val, socklen_t len)
+{
+    FAIL_IF_INJECTED(SC_SYS_SETSOCKOPT, -1);
+    return sc__sys.setsockopt(fd, level, name, val, len);
+}
+
+int
+sc__getsockopt(int fd, int level, int name, void *val, socklen_t *len)
+{
+    FAIL_IF_INJECTED(SC_SYS_GETSOCKOPT, -1);
+    return sc__sys.getsockopt(fd, level, name, val, len);
+}
+
+ssize_t
+sc__read(int fd, void *buf, size_t len)
+{
+    ssize_t r;
+
+    do {
+	r = CALL(SC_SYS_READ, sc__sys.read(fd, buf, len));
+    } while (r < 0 && errno == EINTR);
+    return r;
+}
+
+ssize_t
+sc__write(int fd, const void *buf, size_t len)
+{
+    ssize_t r;
+
+    do {
+	r = CALL(SC_SYS_WRITE, sc__sys.write(fd, buf, len));
+    } while (r < 0 && errno == EINTR);
+    return r;
+}
+
+ssize_t
+sc__writev(int fd, const struct iovec *iov, int iovcnt)
+{
+    ssize_t r;
+
+    do {
+	r = CALL(SC_SYS_WRITEV, sc__sys.writev(fd, iov, iovcnt));
+    } while (r < 0 && errno == EINTR);
+    return r;
+}
+
+ssize_t
+sc__recv(int fd, void *buf, size_t len, int flags)
+{
+    ssize_t r;
+
+    do {
+	r = CALL(SC_SYS_RECV, sc__sys.recv(fd, buf, len, flags));
+    } while (r < 0 && errno == EINTR);
+    return r;
+}
+
+ssize_t
+sc__send(int fd, const void *buf, size_t len, int flags)
+{
+    ssize_t r;
+
+    do {
+	r = CALL(SC_SYS_SEND, sc__sys.send(fd, buf, len, flags));
+    } while (r < 0 && errno == EINTR);
+    return r;
+}
+
+ssize_t
+sc__splice(int fdIn, int fdOut, size_t len, unsigned int flags)
+{
+    ssize_t r;
+
+    do {
+	r = CALL(SC_SYS_SPLICE,
+		sc__sys.splice(fdIn, NULL, fdOut, NULL, len, flags));
+    } while (r < 0 && errno == EINTR);
+    return r;
+}
+
+int
+sc__pipe2(int fds[2], int flags)
+{
+    FAIL_IF_INJECTED(SC_SYS_PIPE2, -1);
+    return sc__sys.pipe2(fds, flags);
+}
+
+int
+sc__close(int fd)
+{
+    int r;
+
+    /*
+     * An injected failure still closes the descriptor, as Linux does for
+     * a real EINTR or EIO: the caller must never retry a close.
+     */
+    int injected = Fault(SC_SYS_CLOSE);
+    r = sc__sys.close(fd);
+    if (injected) {
+	errno = injected;
+	return -1;
+    }
+    if (r < 0 && errno == EINTR) {
+	r = 0;
+    }
+    return r;
+}
+
+int
+sc__fcntl(int fd, int cmd, long arg)
+{
+    FAIL_IF_INJECTED(SC_SYS_FCNTL, -1);
+    return sc__sys.fcntl(fd, cmd, arg);
+}
+
+int
+sc__eventfd(unsigned int initval, int flags)
+{
+    FAIL_IF_INJECTED(SC_SYS_EVENTFD, -1);
+    return sc__sys.eventfd(initval, flags);
+}
+
+int
+sc__poll(struct pollfd *fds, nfds_t nfds, int timeout)
+{
+    FAIL_IF_INJECTED(SC_SYS_POLL, -1);
+    return sc__sys.poll(fds, nfds, timeout);
+}
+
+#ifdef SC_HAVE_EPOLL
+int
+sc__epoll_create1(int flags)
+{
+    FAIL_IF_INJECTED(SC_SYS_EPOLL_CREATE1, -1);
+    return sc__sys.epoll_create1(flags);
+}
+
+int
+sc__epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+    FAIL_IF_INJECTED(SC_SYS_EPOLL_CTL, -1);
+    return sc__sys.epoll_ctl(epfd, op, fd, ev);
+}
+
+int
+sc__epoll_wait(int epfd, struct epoll_event *evs, int max, int timeout)
+{
+    FAIL_IF_INJECTED(SC_SYS_EPOLL_WAIT, -1);
+    return sc__sys.epoll_wait(epfd, evs, max, timeout);
+}
+#endif
+
+void *
+sc__malloc(size_t size)
+{
+    FAIL_IF_INJECTED(SC_SYS_MALLOC, NULL);
+    return sc__sys.malloc(size);
+}
+
+void *
+sc__calloc(size_t n, size_t size)
+{
+    FAIL_IF_INJECTED(SC_SYS_MALLOC, NULL);
+    return sc__sys.calloc(n, size);
+}
+
+void *
+sc__realloc(void *ptr, size_t size)
+{
+    FAIL_IF_INJECTED(SC_SYS_MALLOC, NULL);
+    return sc__sys.realloc(ptr, size);
+}
+
+void
+sc__free(void *ptr)
+{
+    free(ptr);
+}
+
+int
+sc__set_nonblocking(int fd, int on)
+{
+    int flags = sc__fcntl(fd, F_GETFL, 0);
+
+    if (flags < 0) {
+	return -1;
+    }
+    if (on ? (flags & O_NONBLOCK) : !(flags & O_NONBLOCK)) {
+	return 0;
+    }
+    flags = on ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK);
+    return sc__fcntl(fd, F_SETFL, flags);
+}

@@ -1,0 +1,137 @@
+/*
+ * loop.h --
+ *
+ *	The event loop's insides, shared by loop.c and its backends
+ *	(epoll.c, poll.c), and the few internal calls the rest of the
+ *	library makes on a loop. Not installed.
+ */
+
+#ifndef SC_LOOP_LOOP_H
+#define SC_LOOP_LOOP_H
+
+#include "sockchan.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+/*
+ * One ready descriptor, as a backend reports it. The loop stamps it with
+ * the handler's generation when the wait returns, so that an event meant
+ * for a handler that a callback has since deleted (or replaced) is never
+ * delivered to whatever holds the descriptor number now.
+ */
+struct sc__fired {
+    int fd;
+    int mask;			/* SC_READABLE | SC_WRITABLE | SC_EXCEPTION */
+    uint32_t gen;
+};
+
+/*
+ * The backend interface: a handful of functions, one table per backend
+ * (redis' ae_epoll.c / ae_select.c, chosen per loop here so that tests
+ * can run every case on both).
+ *
+ * set:  change fd's registration from oldMask to newMask (0 = none).
+ *       Returns 0, or -1 with errno; EPERM means the descriptor cannot be
+ *       polled (a regular file under epoll) and is then always ready.
+ * wait: wait up to timeoutMs (-1: forever) and fill out[0..max) with
+ *       ready descriptors. Returns how many, or -1 with errno (EINTR is
+ *       returned, not retried).
+ */
+struct sc__backend {
+    const char *name;
+    int (*init)(sc_loop *loop);
+    void (*free)(sc_loop *loop);
+    int (*set)(sc_loop *loop, int fd, int oldMask, int newMask);
+    int (*wait)(sc_loop *loop, struct sc__fired *out, int max,
+	    int timeoutMs);
+};
+
+extern const struct sc__backend sc__backend_poll;
+#ifdef __linux__
+extern const struct sc__backend sc__backend_epoll;
+#endif
+
+struct sc__file {
+    sc_file_proc *proc;
+    void *clientData;
+    int mask;			/* What the user asked for. */
+    int regMask;		/* What the backend has registered. */
+    uint32_t gen;		/* 0: no handler on this descriptor. */
+    unsigned alwaysReady:1;	/* The backend cannot poll it (EPERM). */
+    unsigned internal:1;	/* The loop's own (the wake-up). */
+};
+
+struct sc__timer {
+    uint64_t deadline;		/* Monotonic, in nanoseconds. */
+    uint64_t seq;		/* Creation order, for equal deadlines. */
+    sc_proc *proc;
+    void *clientData;
+    uint32_t gen;		/* Changes each time the slot is reused. */
+    uint32_t heapIndex;		/* Position in loop->heap, or NO_INDEX. */
+    uint32_t nextFree;		/* Free-list link while unused. */
+};
+
+struct sc__idle {
+    sc_proc *proc;
+    void *clientData;
+    uint64_t round;		/* The idle round it may run in. */
+    struct sc__idle *next;
+};
+
+struct sc__post {
+    sc_proc *proc;
+    void *clientData;
+    struct sc__post *next;
+};
+
+struct sc_loop {
+    const struct sc__backend *backend;
+    void *backendData;
+
+    /* File handlers, indexed by descriptor. */
+    struct sc__file *files;
+    int filesCap;
+    size_t numFiles;		/* User handlers (any mask). */
+    size_t activeFiles;		/* User handlers with a non-zero mask. */
+    size_t alwaysReady;		/* Handlers the backend cannot poll. */
+    uint32_t nextFileGen;
+
+    /* Timers: slots, and a binary min-heap of slot numbers. */
+    struct sc__timer *timers;
+    uint32_t timersCap;
+    uint32_t freeTimer;		/* Head of the free-slot list. */
+    uint32_t *heap;
+    uint32_t heapLen;
+    uint64_t timerSeq;
+
+    /* Idle callbacks, in order. */
+    struct sc__idle *idleHead, *idleTail;
+    size_t numIdle;
+    uint64_t idleRound;
+
+    /* Wake-up and callbacks posted by other threads. */
+    pthread_mutex_t postLock;
+    struct sc__post *postHead, *postTail;
+    atomic_size_t numPosts;
+    atomic_int wakePending;
+    int wakeRead, wakeWrite;	/* Equal for an eventfd. */
+    int holds;
+    int postsRun;		/* Posted callbacks run by this dispatch. */
+
+    char errmsg[256];
+};
+
+/*
+ * Leave a message for sc_errmsg() and set errno to err. The message is
+ * formatted like printf; when err is not 0, ": " and sc_errno_msg(err)
+ * follow it. Returns -1, for "return sc__loop_error(...)".
+ */
+int sc__loop_error(sc_loop *loop, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* The monotonic clock, in nanoseconds. */
+uint64_t sc__now_ns(void);
+
+#endif /* SC_LOOP_LOOP_H */

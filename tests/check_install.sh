@@ -1,0 +1,35 @@
+#!/bin/sh
+# Install the build into a scratch prefix and build a program outside the
+# tree against it: with pkg-config (shared and static) and with CMake's
+# find_package. Usage: check_install.sh BUILD_DIR CONSUMER_DIR CC [CFLAGS]
+set -eu
+build=$1 consumer=$2 cc=$3 cflags=${4:-}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+prefix=$tmp/prefix
+
+cmake --install "$build" --prefix "$prefix" >"$tmp/install.log"
+for f in include/sockchan.h; do
+    test -f "$prefix/$f" || { echo "missing after install: $f"; exit 1; }
+done
+libdir=$(dirname "$(find "$prefix" -name libsockchan.a | head -n 1)")
+test -f "$libdir/libsockchan.a" || { echo "no libsockchan.a installed"; exit 1; }
+ls "$libdir"/libsockchan.so.* >/dev/null || { echo "no versioned libsockchan.so"; exit 1; }
+soname=$(objdump -p "$libdir/libsockchan.so" | awk '/SONAME/ {print $2}')
+test "$soname" = "libsockchan.so.0" || { echo "soname is '$soname'"; exit 1; }
+
+export PKG_CONFIG_PATH="$libdir/pkgconfig"
+# shellcheck disable=SC2046,SC2086
+"$cc" $cflags -o "$tmp/pc_shared" "$consumer/main.c" $(pkg-config --cflags --libs sockchan)
+LD_LIBRARY_PATH=$libdir "$tmp/pc_shared"
+# shellcheck disable=SC2046,SC2086
+"$cc" $cflags -o "$tmp/pc_static" "$consumer/main.c" $(pkg-config --cflags sockchan) \
+    "$libdir/libsockchan.a" $(pkg-config --static --libs-only-other sockchan)
+"$tmp/pc_static"
+
+CFLAGS="$cflags" cmake -S "$consumer" -B "$tmp/cm" -DCMAKE_PREFIX_PATH="$prefix" \
+    -DCMAKE_C_COMPILER="$cc" >"$tmp/cmake.log" || { cat "$tmp/cmake.log"; exit 1; }
+cmake --build "$tmp/cm" >"$tmp/build.log" || { cat "$tmp/build.log"; exit 1; }
+LD_LIBRARY_PATH=$libdir "$tmp/cm/consumer_shared"
+"$tmp/cm/consumer_static"
+echo "install: pkg-config and find_package both work"
