@@ -129,6 +129,135 @@ SC_API int sc_do_one_event(sc_loop *loop, int flags);
  * set it. With flag NULL, runs until nothing is left and returns 0. */
 SC_API int sc_vwait(sc_loop *loop, const int *flag);
 
+/* --- Channels: Tcl's generic I/O for C ---------------------------------- */
+
+typedef struct sc_chan sc_chan;
+
+/*
+ * Results of sc_gets and sc_read besides a length: an error (the message
+ * is in sc_errmsg), end of file, and "nothing complete yet" on a
+ * nonblocking channel (wait for a readable event).
+ */
+#define SC_ERROR   (-1)
+#define SC_EOF     (-2)
+#define SC_BLOCKED (-3)
+
+/* -buffering values. */
+#define SC_BUFFER_FULL 0
+#define SC_BUFFER_LINE 1
+#define SC_BUFFER_NONE 2
+
+/* -translation values (one per direction). */
+#define SC_TRANS_AUTO   0
+#define SC_TRANS_LF     1
+#define SC_TRANS_CR     2
+#define SC_TRANS_CRLF   3
+#define SC_TRANS_BINARY 4
+
+/* Flags for sc_chan_open_fd. */
+#define SC_CHAN_KEEP_FD (1 << 8)	/* Closing the channel leaves fd open. */
+
+/* A channel over a descriptor the caller opened: a pipe, a file, a tty,
+ * a socket, one end of a socketpair. mode is SC_READABLE, SC_WRITABLE or
+ * both; flags may add SC_CHAN_KEEP_FD. The channel owns fd (unless
+ * KEEP_FD), starts in the descriptor's own blocking mode (blocking unless
+ * O_NONBLOCK is set), and is named "stdin", "stdout", "stderr" for
+ * descriptors 0-2 and "fileN" otherwise. NULL on error. */
+SC_API sc_chan *sc_chan_open_fd(sc_loop *loop, int fd, int mode, int flags);
+
+/* Read one line into *linePtr (grown with realloc as needed, NUL
+ * terminated; *capPtr is its size). Returns the line's length without its
+ * end of line, SC_EOF, SC_BLOCKED (nonblocking, no complete line yet: the
+ * partial line stays buffered) or SC_ERROR. At end of file a last line
+ * without an end of line is returned as a line. A line longer than
+ * -maxline is an error; its bytes stay buffered for sc_read. */
+SC_API long sc_gets(sc_chan *chan, char **linePtr, size_t *capPtr);
+/* Read up to n bytes (after translation and decoding). A blocking channel
+ * waits for n bytes or end of file; a nonblocking one returns what there
+ * is. Returns the count (> 0), SC_EOF, SC_BLOCKED or SC_ERROR. */
+SC_API long sc_read(sc_chan *chan, void *buf, size_t n);
+/* Read everything up to end of file (nonblocking: everything there is
+ * now) into a new buffer the caller frees, NUL terminated. Returns the
+ * length (0 at end of file), SC_BLOCKED or SC_ERROR. */
+SC_API long sc_read_all(sc_chan *chan, char **dataPtr);
+
+/* Write n bytes (translated and encoded). Blocking: all of them, or
+ * SC_ERROR. Nonblocking: never waits; returns how many were taken, fewer
+ * than n when the output queue reached -outputlimit (then sc_blocked is
+ * true and a writable event comes when there is room again). */
+SC_API long sc_write(sc_chan *chan, const void *buf, size_t n);
+/* Write s and a newline (Tcl's puts), or s alone (puts -nonewline): all
+ * or nothing. Returns 0, SC_BLOCKED (nonblocking, the queue is full:
+ * nothing was taken) or SC_ERROR. */
+SC_API int sc_puts(sc_chan *chan, const char *s);
+SC_API int sc_puts_nonewline(sc_chan *chan, const char *s);
+SC_API int sc_printf(sc_chan *chan, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Send what is buffered. Blocking: waits until written. Nonblocking:
+ * writes what the descriptor takes now and the rest in the background. */
+SC_API int sc_flush(sc_chan *chan);
+
+/* Tcl's eof, fblocked and chan pending (direction SC_READABLE: bytes
+ * buffered for reading; SC_WRITABLE: bytes queued for writing). */
+SC_API int sc_eof(const sc_chan *chan);
+SC_API int sc_blocked(const sc_chan *chan);
+SC_API size_t sc_pending(const sc_chan *chan, int direction);
+
+/* Close the channel: flush, then close. A nonblocking channel with output
+ * still queued finishes it in the background, then closes. The handle is
+ * gone after the call, even when it returns SC_ERROR (a flush error). May
+ * be called from the channel's own event handler. */
+SC_API int sc_close(sc_chan *chan);
+/* Half-close: direction SC_WRITABLE sends everything queued, then the
+ * end of file (shutdown); SC_READABLE stops reading. Later reads or
+ * writes on that side fail with Tcl's "wasn't opened for" message. */
+SC_API int sc_close_half(sc_chan *chan, int direction);
+
+/* Call proc(clientData, mask) while the channel is readable (input is
+ * buffered, or the descriptor has some, or end of file) or writable
+ * (there is room for output), as Tcl's chan event. event is SC_READABLE
+ * or SC_WRITABLE; a NULL proc removes the handler. A handler may close its
+ * channel or remove itself. */
+SC_API int sc_chan_event(sc_chan *chan, int event, sc_file_proc *proc,
+	void *clientData);
+
+/* Options by Tcl's name: -blocking, -buffering, -buffersize, -encoding,
+ * -eofchar, -translation, and sockchan's -maxline and -outputlimit, plus
+ * the driver's. sc_chan_configure sets one; sc_chan_cget returns one, or
+ * every option as "-name value ..." when option is NULL, as a new string
+ * the caller frees (NULL on error). */
+SC_API int sc_chan_configure(sc_chan *chan, const char *option,
+	const char *value);
+SC_API char *sc_chan_cget(sc_chan *chan, const char *option);
+
+/* Typed setters for the same options. */
+SC_API int sc_chan_set_blocking(sc_chan *chan, int blocking);
+SC_API int sc_chan_set_buffering(sc_chan *chan, int buffering);
+SC_API int sc_chan_set_buffersize(sc_chan *chan, size_t size);
+SC_API int sc_chan_set_translation(sc_chan *chan, int in, int out);
+SC_API int sc_chan_set_encoding(sc_chan *chan, const char *name);
+SC_API int sc_chan_set_eofchar(sc_chan *chan, int in, int out);
+SC_API int sc_chan_set_maxline(sc_chan *chan, size_t bytes);
+SC_API int sc_chan_set_outputlimit(sc_chan *chan, size_t bytes);
+
+/* The channel's name ("file5", "sock..."), its loop, and the descriptor
+ * of one direction (-1 if none). */
+SC_API const char *sc_chan_name(const sc_chan *chan);
+SC_API sc_loop *sc_chan_loop(const sc_chan *chan);
+SC_API int sc_chan_fd(const sc_chan *chan, int direction);
+
+/* Copy from in to out in the background (Tcl's chan copy): size bytes,
+ * or up to end of file when size is -1. done(clientData, bytes, errmsg)
+ * is called once at the end (errmsg NULL on success). Without done, the
+ * copy runs now and returns the count, or SC_ERROR. While a copy runs,
+ * both channels belong to it. When neither side translates or converts
+ * and both are sockets or pipes, the bytes move with splice(2) and never
+ * enter user space. */
+typedef void sc_copy_proc(void *clientData, long long bytes,
+	const char *errmsg);
+SC_API long long sc_chan_copy(sc_chan *in, sc_chan *out, long long size,
+	sc_copy_proc *done, void *clientData);
+
 /* --- Errors -------------------------------------------------------------- */
 
 /* The message of the last failed call on this loop, in Tcl's words. The

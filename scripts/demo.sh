@@ -12,7 +12,11 @@ echo
 echo "-- the same on the poll backend (SOCKCHAN_BACKEND=poll)"
 SOCKCHAN_BACKEND=poll "$build/examples/loop-tour" | head -n 1
 echo
+echo "-- channels on stdin and stdout: any line end in, crlf out (od shows it)"
+printf 'one\r\ntwo\rthree\nlast' | "$build/examples/number-lines" crlf | od -c | head -n 4
+echo
 echo "What to try next:"
 echo "  man ./docs/sockchan.3              the C API"
 echo "  make check                          every test (add SANITIZE=1 for ASan + UBSan)"
 echo "  $build/examples/loop-tour           the tour's program; its source is examples/loop-tour.c"
+echo "  $build/examples/number-lines <FILE   channels: gets, printf, readable events (examples/number-lines.c)"

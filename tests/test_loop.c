@@ -19,6 +19,14 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The wait call of a loop's backend, for the seam's counters. */
+static int
+WaitCall(sc_loop *loop)
+{
+    return strcmp(sc_loop_backend(loop), "epoll") == 0
+	    ? SC_SYS_EPOLL_WAIT : SC_SYS_POLL;
+}
+
 /* --- file handlers ------------------------------------------------------ */
 
 struct counter {
@@ -252,11 +260,15 @@ stale_event_not_delivered(void **state)
     sct_loop_free(loop);
 }
 
-/* A handler changes another's mask and proc in the same pass. */
+/*
+ * A handler replaces another descriptor's handler (new proc and mask) in
+ * the pass where both are ready: the readable event reported for the old
+ * handler reaches neither it nor the new one; the new one fires next.
+ */
 struct other {
     sc_loop *loop;
     int fd;
-    struct counter c;
+    struct counter old, fresh;
 };
 
 static void
@@ -266,7 +278,7 @@ ChangeOther(void *clientData, int mask)
 
     (void) mask;
     assert_int_equal(sc_create_file_handler(o->loop, o->fd, SC_WRITABLE,
-	    Count, &o->c), 0);
+	    Count, &o->fresh), 0);
 }
 
 static void
@@ -274,23 +286,132 @@ handler_changes_another(void **state)
 {
     sc_loop *loop = sct_loop();
     struct other o;
-    int a[2];
+    int a[2], b[2];
 
     (void) state;
     memset(&o, 0, sizeof(o));
     o.loop = loop;
     sct_socketpair(a);
-    o.fd = a[1];
-    /* a[1] has no handler yet; a[0] is writable and adds one. */
-    assert_int_equal(sc_create_file_handler(loop, a[0], SC_WRITABLE,
+    sct_socketpair(b);
+    o.fd = b[0];
+    assert_int_equal(write(b[1], "x", 1), 1);
+    assert_int_equal(write(a[1], "x", 1), 1);
+    /* b[0] is readable now, with its old handler. */
+    assert_int_equal(sc_create_file_handler(loop, b[0], SC_READABLE, Count,
+	    &o.old), 0);
+    /* a[0] is readable too, and its handler replaces b[0]'s. Whichever
+     * runs first, the old handler of b[0] may run only if it came first. */
+    assert_int_equal(sc_create_file_handler(loop, a[0], SC_READABLE,
 	    ChangeOther, &o), 0);
-    sc_do_one_event(loop, SC_DONT_WAIT);
+    assert_int_equal(sc_do_one_event(loop, SC_DONT_WAIT), 1);
+    assert_int_equal(o.fresh.calls, 0);
     sc_delete_file_handler(loop, a[0]);
-    sct_wait_for(loop, &o.c.calls, 5000);
-    assert_int_equal(o.c.lastMask, SC_WRITABLE);
-    sc_delete_file_handler(loop, a[1]);
+    sct_wait_for(loop, &o.fresh.calls, 5000);
+    assert_int_equal(o.fresh.lastMask, SC_WRITABLE);
+    assert_true(o.old.calls <= 1);
+    sc_delete_file_handler(loop, b[0]);
     close(a[0]);
     close(a[1]);
+    close(b[0]);
+    close(b[1]);
+    sct_loop_free(loop);
+}
+
+/* A callback registers a descriptor far above the table: it grows. */
+struct grow {
+    sc_loop *loop;
+    int high;
+    int calls, highCalls;
+};
+
+static void
+HighReady(void *clientData, int mask)
+{
+    struct grow *g = clientData;
+
+    (void) mask;
+    g->highCalls++;
+    sc_delete_file_handler(g->loop, g->high);
+}
+
+static void
+GrowInCallback(void *clientData, int mask)
+{
+    struct grow *g = clientData;
+
+    (void) mask;
+    g->calls++;
+    assert_int_equal(sc_create_file_handler(g->loop, g->high, SC_WRITABLE,
+	    HighReady, g), 0);
+}
+
+static void
+callback_grows_the_table(void **state)
+{
+    sc_loop *loop = sct_loop();
+    struct grow g = {loop, -1, 0, 0};
+    int a[2], b[2];
+
+    (void) state;
+    if (sct_want_fds(3000) < 0) {
+	skip();
+    }
+    sct_socketpair(a);
+    sct_socketpair(b);
+    g.high = dup2(b[0], 2900);
+    assert_int_equal(g.high, 2900);
+    assert_int_equal(sc_create_file_handler(loop, a[0], SC_WRITABLE,
+	    GrowInCallback, &g), 0);
+    assert_int_equal(sc_do_one_event(loop, SC_DONT_WAIT), 1);
+    sc_delete_file_handler(loop, a[0]);
+    sct_wait_for(loop, &g.highCalls, 5000);
+    assert_int_equal(g.calls, 1);
+    close(g.high);
+    close(a[0]);
+    close(a[1]);
+    close(b[0]);
+    close(b[1]);
+    sct_loop_free(loop);
+}
+
+/* A callback that runs the loop itself (a nested vwait). */
+struct nest {
+    sc_loop *loop;
+    int inner, outer, depth, maxDepth;
+};
+
+static void
+InnerTimer(void *clientData)
+{
+    ((struct nest *) clientData)->inner = 1;
+}
+
+static void
+OuterTimer(void *clientData)
+{
+    struct nest *n = clientData;
+
+    n->depth++;
+    if (n->depth > n->maxDepth) {
+	n->maxDepth = n->depth;
+    }
+    assert_true(sc_create_timer(n->loop, 5, InnerTimer, n) != 0);
+    assert_int_equal(sc_vwait(n->loop, &n->inner), 0);
+    n->depth--;
+    n->outer = 1;
+}
+
+static void
+nested_vwait(void **state)
+{
+    sc_loop *loop = sct_loop();
+    struct nest n = {loop, 0, 0, 0, 0};
+
+    (void) state;
+    assert_true(sc_create_timer(loop, 0, OuterTimer, &n) != 0);
+    assert_int_equal(sc_vwait(loop, &n.outer), 0);
+    assert_int_equal(n.inner, 1);
+    assert_int_equal(n.maxDepth, 1);
     sct_loop_free(loop);
 }
 
@@ -662,6 +783,39 @@ timer_heap_under_churn(void **state)
     assert_int_equal(check.fired, live);
     assert_int_equal(check.bad, 0);
     free(t);
+    sct_loop_free(loop);
+}
+
+/*
+ * Timers whose deadlines are exactly equal fire in creation order. The
+ * clock has nanoseconds, so the test makes them equal through loop.h.
+ */
+static void
+equal_deadlines_keep_creation_order(void **state)
+{
+    sc_loop *loop = sct_loop();
+    struct order o = {{0}, 0};
+    struct tick t[8];
+    sc_timer tok[8];
+    uint64_t deadline;
+    int i;
+
+    (void) state;
+    for (i = 0; i < 8; i++) {
+	t[i].order = &o;
+	t[i].id = i;
+	tok[i] = sc_create_timer(loop, 5, Tick, &t[i]);
+	assert_true(tok[i] != 0);
+    }
+    deadline = loop->timers[(tok[7] & 0xffffffffu) - 1].deadline;
+    for (i = 0; i < 8; i++) {
+	loop->timers[(tok[i] & 0xffffffffu) - 1].deadline = deadline;
+    }
+    assert_true(HeapValid(loop));
+    assert_int_equal(sc_vwait(loop, NULL), 0);
+    for (i = 0; i < 8; i++) {
+	assert_int_equal(o.seen[i], i);
+    }
     sct_loop_free(loop);
 }
 
@@ -1086,6 +1240,17 @@ regular_file_is_always_ready(void **state)
 	    &c), 0);
     assert_int_equal(sc_do_one_event(loop, 0), 1);
     assert_int_equal(c.lastMask, SC_WRITABLE);
+    /* Watching nothing it can report: no busy loop while waiting. */
+    assert_int_equal(sc_create_file_handler(loop, fd, SC_EXCEPTION, Count,
+	    &c), 0);
+    {
+	int fired = 0;
+	unsigned long waits = sc__sys_calls(WaitCall(loop));
+
+	assert_true(sc_create_timer(loop, 30, SetFlag, &fired) != 0);
+	sct_wait_for(loop, &fired, 5000);
+	assert_true(sc__sys_calls(WaitCall(loop)) - waits <= 4);
+    }
     sc_delete_file_handler(loop, fd);
     assert_int_equal(sc_do_one_event(loop, SC_DONT_WAIT), 0);
     close(fd);
@@ -1094,44 +1259,113 @@ regular_file_is_always_ready(void **state)
 
 /* --- faults through the system-call seam ------------------------------- */
 
-static int
-WaitCall(sc_loop *loop)
-{
-    return strcmp(sc_loop_backend(loop), "epoll") == 0
-	    ? SC_SYS_EPOLL_WAIT : SC_SYS_POLL;
-}
 
 /*
- * Every allocation and descriptor sc_loop_new takes fails in turn: each
- * time the call returns NULL with errno set, or a working loop; nothing
+ * Every allocation and descriptor sc_loop_new takes fails in turn: the
+ * first call of each kind that the backend makes fails the whole call
+ * (NULL, errno set), later ones may or may not be reached; nothing ever
  * leaks (the teardown counts descriptors; ASan counts memory).
  */
 static void
 loop_new_under_faults(void **state)
 {
-    static const int calls[] = {SC_SYS_MALLOC, SC_SYS_EPOLL_CREATE1,
-	    SC_SYS_EVENTFD, SC_SYS_PIPE2, SC_SYS_EPOLL_CTL, SC_SYS_FCNTL};
+    int epoll = strcmp(getenv("SOCKCHAN_BACKEND") ? getenv("SOCKCHAN_BACKEND")
+	    : "epoll", "poll") != 0;
+    const struct {
+	int call;
+	int fatal;		/* The first call of it must fail the loop. */
+    } calls[] = {
+	{SC_SYS_MALLOC, 1},
+	{SC_SYS_EPOLL_CREATE1, epoll},
+	{SC_SYS_EVENTFD, 0},	/* Falls back to a pipe. */
+	{SC_SYS_EPOLL_CTL, epoll},
+	{SC_SYS_FCNTL, !epoll},
+    };
     size_t i;
     unsigned long nth;
 
     (void) state;
     for (i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
 	for (nth = 1; nth <= 4; nth++) {
+	    int err = calls[i].call == SC_SYS_MALLOC ? ENOMEM : EMFILE;
 	    sc_loop *loop;
 
-	    sc__fault_set(calls[i], nth, 1, calls[i] == SC_SYS_MALLOC
-		    ? ENOMEM : EMFILE);
+	    sc__fault_set(calls[i].call, nth, 1, err);
 	    errno = 0;
 	    loop = sc_loop_new(0);
 	    sc__fault_clear();
+	    if (nth == 1 && calls[i].fatal) {
+		assert_null(loop);
+	    }
 	    if (loop == NULL) {
-		assert_true(errno == ENOMEM || errno == EMFILE);
+		assert_int_equal(errno, err);
 		continue;
 	    }
 	    assert_int_equal(sc_loop_handlers(loop, SC_ALL_EVENTS), 0);
 	    sct_loop_free(loop);
 	}
     }
+    /* No eventfd and no pipe: no loop, and nothing left open. */
+    sc__fault_set(SC_SYS_EVENTFD, 1, 1, ENOSYS);
+    sc__fault_set(SC_SYS_PIPE2, 1, 1, EMFILE);
+    errno = 0;
+    assert_null(sc_loop_new(0));
+    sc__fault_clear();
+    assert_int_equal(errno, EMFILE);
+}
+
+/*
+ * A post that lands while the loop drains its wake-up: it is delivered
+ * in that round, and the next post from another thread wakes the loop
+ * (the wake-up was not lost).
+ */
+static sc_loop *raceLoop;
+static int racePosted, raceSecond;
+static ssize_t (*realRead)(int, void *, size_t);
+
+static void
+ReceivedRace(void *clientData)
+{
+    ++*(int *) clientData;
+}
+
+static ssize_t
+ReadAndPost(int fd, void *buf, size_t n)
+{
+    if (!racePosted) {
+	racePosted = 1;
+	if (sc_loop_post(raceLoop, ReceivedRace, &raceSecond) != 0) {
+	    abort();
+	}
+    }
+    return realRead(fd, buf, n);
+}
+
+static void
+post_during_drain_is_not_lost(void **state)
+{
+    sc_loop *loop = sct_loop();
+    struct poster late = {loop, 1, 0, 0};
+    int first = 0;
+    pthread_t thread;
+
+    (void) state;
+    raceLoop = loop;
+    racePosted = raceSecond = 0;
+    realRead = sc__sys.read;
+    sc__sys.read = ReadAndPost;
+    assert_int_equal(sc_loop_post(loop, ReceivedRace, &first), 0);
+    assert_int_equal(sc_do_one_event(loop, SC_DONT_WAIT), 1);
+    sc__sys.read = realRead;
+    assert_int_equal(first, 1);
+    /* The post made during the drain ran in the same round. */
+    assert_int_equal(raceSecond, 1);
+    sc_loop_hold(loop);
+    assert_int_equal(pthread_create(&thread, NULL, PostLate, &late), 0);
+    sct_wait_for(loop, &late.done, 10000);
+    pthread_join(thread, NULL);
+    sc_loop_release(loop);
+    sct_loop_free(loop);
 }
 
 /* Without eventfd the wake-up falls back to a pipe, and still works. */
@@ -1302,6 +1536,8 @@ static const struct CMUnitTest tests[] = {
     SCT(handler_closes_its_descriptor),
     SCT(stale_event_not_delivered),
     SCT(handler_changes_another),
+    SCT(callback_grows_the_table),
+    SCT(nested_vwait),
     SCT(hangup_is_readable),
     SCT(exception_on_urgent_data),
     SCT(descriptors_above_1024),
@@ -1310,6 +1546,7 @@ static const struct CMUnitTest tests[] = {
     SCT(timer_cancels_another_due_now),
     SCT(timer_created_in_callback_waits_a_pass),
     SCT(timer_heap_under_churn),
+    SCT(equal_deadlines_keep_creation_order),
     SCT(idle_runs_when_nothing_else),
     SCT(idle_cancel),
     SCT(nothing_registered_returns),
@@ -1323,6 +1560,7 @@ static const struct CMUnitTest tests[] = {
     SCT(backend_is_named),
     SCT(regular_file_is_always_ready),
     SCT(loop_new_under_faults),
+    SCT(post_during_drain_is_not_lost),
     SCT(wakeup_through_pipe),
     SCT(interrupted_wait_goes_on),
     SCT(failed_wait_is_reported),

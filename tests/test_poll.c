@@ -25,6 +25,12 @@ Count(void *clientData, int mask)
     c->lastMask = mask;
 }
 
+static void
+SetFlag(void *clientData)
+{
+    *(int *) clientData = 1;
+}
+
 /*
  * A descriptor closed without deleting its handler makes poll() say
  * POLLNVAL on every call. The backend forgets it, as epoll would, instead
@@ -48,6 +54,15 @@ closed_descriptor_is_forgotten(void **state)
 	assert_int_equal(sc_do_one_event(loop, SC_DONT_WAIT), 0);
     }
     assert_int_equal(old.calls, 0);
+    /* A blocking wait for a timer is one poll, not a spin on POLLNVAL. */
+    {
+	int fired = 0;
+	unsigned long polls = sc__sys_calls(SC_SYS_POLL);
+
+	assert_true(sc_create_timer(loop, 30, SetFlag, &fired) != 0);
+	sct_wait_for(loop, &fired, 5000);
+	assert_true(sc__sys_calls(SC_SYS_POLL) - polls <= 4);
+    }
     sct_socketpair(b);
     assert_int_equal(b[0], a[0]);
     assert_int_equal(sc_create_file_handler(loop, b[0], SC_READABLE, Count,

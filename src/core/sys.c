@@ -133,7 +133,8 @@ sc__fault_set(int sysno, unsigned long nth, unsigned long count, int err)
 {
     struct fault *f;
 
-    if (sysno < 0 || sysno >= SC_SYS_COUNT || nth == 0) {
+    if (sysno < 0 || sysno >= SC_SYS_COUNT || nth == 0
+	    || (err == EINTR && count == 0)) {
 	return;
     }
     f = &faults[sysno];
@@ -203,7 +204,7 @@ Fault(int sysno)
     }
     k = n - atomic_load(&f->armedAt);	/* 1 for the first call since. */
     count = atomic_load(&f->count);
-    if (k < nth || (count != 0 && k >= nth + count)) {
+    if (k < nth || (count != 0 && k - nth >= count)) {
 	return 0;
     }
     return atomic_load(&f->err);

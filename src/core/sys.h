@@ -109,7 +109,8 @@ extern struct sc__syscalls sc__sys;
 /*
  * Fault injection. sc__fault_set() arms call sysno so that, counting from
  * now, its calls number nth .. nth+count-1 fail with err (count 0 means
- * every call from the nth on). sc__fault_clear() disarms every call.
+ * every call from the nth on; never with EINTR, which a wrapper that
+ * retries would retry forever). sc__fault_clear() disarms every call.
  * sc__sys_calls() tells how many calls of a kind were made since the
  * process started (faults included); sc__sys_name() names a kind.
  * These are process-wide, for tests; they are safe to call from any thread.

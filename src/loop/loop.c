@@ -78,12 +78,17 @@ sc_errmsg(const sc_loop *loop)
  *----------------------------------------------------------------------
  */
 
+/*
+ * The wake-up descriptor is read and written through the seam's table but
+ * not its fault injector: a fault meant for a channel's read or write
+ * must not swallow a wake-up.
+ */
 static void
 DrainWake(sc_loop *loop)
 {
     char buf[64];
 
-    while (sc__read(loop->wakeRead, buf, sizeof(buf)) > 0
+    while (sc__sys.read(loop->wakeRead, buf, sizeof(buf)) > 0
 	    && loop->wakeRead != loop->wakeWrite) {
 	/* A pipe may hold several bytes; an eventfd reads as one. */
     }
@@ -97,11 +102,13 @@ WakeProc(void *clientData, int mask)
 
     (void) mask;
     /*
-     * Clear the flag before draining, so that a post racing with us
-     * either is in the list we take below or writes a new wake-up.
+     * Drain, then clear the flag, then take the list. A post that comes
+     * before the flag is cleared is in the list we take (it appended
+     * before testing the flag); one that comes after writes a new
+     * wake-up, which no drain of ours can swallow any more.
      */
-    atomic_store(&loop->wakePending, 0);
     DrainWake(loop);
+    atomic_store(&loop->wakePending, 0);
     pthread_mutex_lock(&loop->postLock);
     p = loop->postHead;
     loop->postHead = loop->postTail = NULL;
@@ -164,13 +171,18 @@ sc_loop_post(sc_loop *loop, sc_proc *proc, void *clientData)
 	uint64_t one = 1;
 	ssize_t n;
 
+	do {
+	    n = sc__sys.write(loop->wakeWrite, &one,
+		    loop->wakeRead == loop->wakeWrite ? sizeof(one) : 1);
+	} while (n < 0 && errno == EINTR);
 	/*
 	 * EAGAIN means the counter or the pipe is full: the loop is awake
-	 * already. Nothing else can fail on a descriptor we own.
+	 * already. Any other failure must not leave the flag set, or no
+	 * later post would write.
 	 */
-	n = sc__write(loop->wakeWrite, &one,
-		loop->wakeRead == loop->wakeWrite ? sizeof(one) : 1);
-	(void) n;
+	if (n < 0 && errno != EAGAIN) {
+	    atomic_store(&loop->wakePending, 0);
+	}
     }
     return 0;
 }
@@ -322,6 +334,7 @@ sc_loop_free(sc_loop *loop)
 	sc__free(post);
     }
     pthread_mutex_destroy(&loop->postLock);
+    sc__pool_drain(loop);
     sc__free(loop->files);
     sc__free(loop->timers);
     sc__free(loop->heap);
@@ -400,7 +413,6 @@ Register(sc_loop *loop, int fd, struct sc__file *f, int force)
 	    return -1;
 	}
 	f->alwaysReady = 1;
-	loop->alwaysReady++;
 	return 0;
     }
     f->regMask = want;
@@ -449,6 +461,8 @@ sc_create_file_handler(sc_loop *loop, int fd, int mask, sc_file_proc *proc,
     replaced = !isNew && (f->proc != proc || f->clientData != clientData);
     if (isNew || f->mask != mask || replaced) {
 	int oldMask = f->mask;
+	int wasReady = f->alwaysReady && (oldMask & (SC_READABLE
+		| SC_WRITABLE));
 
 	f->mask = mask;
 	if (Register(loop, fd, f, replaced) < 0) {
@@ -457,6 +471,10 @@ sc_create_file_handler(sc_loop *loop, int fd, int mask, sc_file_proc *proc,
 	    f->mask = oldMask;
 	    return sc__loop_error(loop, err, "can't watch descriptor %d", fd);
 	}
+	/* Only a handler that wants reading or writing is ever "ready". */
+	loop->alwaysReady -= (size_t) wasReady;
+	loop->alwaysReady += f->alwaysReady
+		&& (mask & (SC_READABLE | SC_WRITABLE));
 	if (!isNew) {
 	    loop->activeFiles -= (oldMask != 0);
 	}
@@ -499,7 +517,7 @@ sc_delete_file_handler(sc_loop *loop, int fd)
 	 */
 	(void) loop->backend->set(loop, fd, f->regMask, 0);
     }
-    if (f->alwaysReady) {
+    if (f->alwaysReady && (f->mask & (SC_READABLE | SC_WRITABLE))) {
 	loop->alwaysReady--;
     }
     loop->activeFiles -= (f->mask != 0);
@@ -834,11 +852,13 @@ RunIdle(sc_loop *loop)
 static int
 DispatchFiles(sc_loop *loop, struct sc__fired *fired, int n)
 {
-    int i, ran = 0;
+    int i, ran = 0, outerPosts = loop->postsRun;
 
+    /* A nested dispatch (a callback running the loop) counts its own. */
+    loop->postsRun = 0;
     for (i = 0; i < n; i++) {
 	int fd = fired[i].fd;
-	struct sc__file *f;
+	const struct sc__file *f;
 	int mask;
 
 	if (fd >= loop->filesCap) {
@@ -852,13 +872,15 @@ DispatchFiles(sc_loop *loop, struct sc__fired *fired, int n)
 	if (mask == 0) {
 	    continue;
 	}
+	/*
+	 * Nothing in f may be read after the call: the callback may grow
+	 * (and so move) the table.
+	 */
+	ran += !f->internal;
 	f->proc(f->clientData, mask);
-	if (!f->internal) {
-	    ran++;
-	}
     }
     ran += loop->postsRun;
-    loop->postsRun = 0;
+    loop->postsRun = outerPosts;
     return ran;
 }
 
@@ -965,7 +987,7 @@ sc_vwait(sc_loop *loop, const int *flag)
 	    return -1;
 	}
 	if (r == 0 && !Alive(loop, SC_ALL_EVENTS)) {
-	    if (flag == NULL) {
+	    if (flag == NULL || *flag != 0) {
 		return 0;
 	    }
 	    return sc__loop_error(loop, 0, "can't wait: would wait forever");

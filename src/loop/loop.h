@@ -120,6 +120,11 @@ struct sc_loop {
     int holds;
     int postsRun;		/* Posted callbacks run by this dispatch. */
 
+    /* Free I/O blocks of the pool's size, linked through their first
+     * bytes (see pool.c). */
+    void *poolHead;
+    size_t poolCount;
+
     char errmsg[256];
 };
 
@@ -130,6 +135,18 @@ struct sc_loop {
  */
 int sc__loop_error(sc_loop *loop, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/*
+ * A pool of I/O blocks shared by everything on a loop: a channel takes
+ * blocks while data flows and gives them back when it stops, so that an
+ * idle channel holds none. Blocks of SC__POOL_BLOCK bytes are kept (up to
+ * SC__POOL_KEEP of them); other sizes go straight to the allocator.
+ */
+#define SC__POOL_BLOCK (4096 + 24)
+#define SC__POOL_KEEP 256
+void *sc__pool_alloc(sc_loop *loop, size_t size);
+void sc__pool_free(sc_loop *loop, void *block, size_t size);
+void sc__pool_drain(sc_loop *loop);
 
 /* The monotonic clock, in nanoseconds. */
 uint64_t sc__now_ns(void);

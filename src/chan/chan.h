@@ -1,0 +1,182 @@
+/*
+ * chan.h --
+ *
+ *	The generic I/O layer's insides (Tcl's tclIO.c for C), shared by
+ *	chan.c, options.c, copy.c and the drivers. A driver (a table of
+ *	operations, struct sc__chan_type) only moves bytes and answers its
+ *	own options; buffering, translation, encodings, events, close and
+ *	copy are written once, here. Not installed.
+ */
+
+#ifndef SC_CHAN_CHAN_H
+#define SC_CHAN_CHAN_H
+
+#include "sockchan.h"
+#include "chan/encoding.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * A growable string (for option values and partial lines).
+ */
+struct sc__str {
+    char *s;
+    size_t len, cap;
+};
+
+int sc__str_append(struct sc__str *str, const char *bytes, size_t n);
+int sc__str_appendf(struct sc__str *str, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Append one Tcl list element, braced when it needs to be. */
+int sc__str_element(struct sc__str *str, const char *element);
+void sc__str_free(struct sc__str *str);
+
+/*
+ * Split a Tcl list (whitespace separated, braces group) into at most max
+ * elements, copied into elems[i] (each at most size bytes). Returns the
+ * number of elements, or -1 when the list is malformed or has more.
+ */
+int sc__list_split(const char *list, char elems[][64], int max);
+
+/*
+ * The driver interface.
+ */
+struct sc__chan_type {
+    const char *typeName;	/* "file", "tcp", "unix". */
+    /*
+     * Move bytes. Return the count (input: 0 is end of file), or -1 with
+     * *errPtr set; EAGAIN means it would block.
+     */
+    long (*input)(void *inst, char *buf, size_t n, int *errPtr);
+    long (*output)(void *inst, const char *buf, size_t n, int *errPtr);
+    /*
+     * Close both directions (direction 0: free the instance too) or one
+     * (SC_READABLE, SC_WRITABLE). Returns 0 or an errno value.
+     */
+    int (*close)(void *inst, int direction);
+    /* Watch for the events in mask and call sc__chan_notify. */
+    void (*watch)(void *inst, int mask);
+    /* Set the descriptor's blocking mode. Returns 0 or an errno value. */
+    int (*blockMode)(void *inst, int blocking);
+    /* The descriptor for a direction, or -1. */
+    int (*handle)(void *inst, int direction);
+    /*
+     * The driver's options. get: one (name) or all (name NULL, appended
+     * as "-name value" pairs); set: one. Both return 0; -1 with an error
+     * left on the loop; or 1 for "not an option of mine".
+     */
+    int (*getOption)(void *inst, const char *name, struct sc__str *out);
+    int (*setOption)(void *inst, const char *name, const char *value);
+    /* The driver's option names for Tcl's "should be one of" message,
+     * e.g. "-connecting -peername -sockname", or "". */
+    const char *optionNames;
+    /* Write the channel's name into buf (like snprintf). */
+    void (*name)(void *inst, char *buf, size_t size);
+};
+
+/*
+ * Buffers: a header and the bytes. Data is data[start..end).
+ */
+struct sc__buf {
+    struct sc__buf *next;
+    uint32_t start, end, cap;
+    char data[];
+};
+
+struct sc__queue {
+    struct sc__buf *head, *tail;
+    size_t bytes;
+};
+
+/* Buffers come from, and go back to, a pool kept by the loop. */
+struct sc__buf *sc__buf_get(sc_loop *loop, size_t cap);
+void sc__buf_put(sc_loop *loop, struct sc__buf *buf);
+
+/* Flag bits of a channel (the direction bits are SC_READABLE/WRITABLE). */
+enum {
+    CF_READ = SC_READABLE,	/* Open for reading (user side). */
+    CF_WRITE = SC_WRITABLE,	/* Open for writing (user side). */
+    CF_NONBLOCK = 1 << 4,
+    CF_INEOF = 1 << 5,		/* The driver said end of file. */
+    CF_EOF = 1 << 6,		/* An operation met end of file (sc_eof). */
+    CF_BLOCKED = 1 << 7,	/* The last operation would have blocked. */
+    CF_SAWCR = 1 << 8,		/* auto: a \r was a line end; eat a \n. */
+    CF_EOFCHAR = 1 << 9,	/* The input eofchar was seen. */
+    CF_CLOSED = 1 << 10,	/* sc_close was called: the handle is dead. */
+    CF_BGCLOSE = 1 << 11,	/* Closed, flushing in the background. */
+    CF_SHUTWR = 1 << 12,	/* Half-close of writing once flushed. */
+    CF_COPY = 1 << 13,		/* A background copy owns the channel. */
+    CF_NEEDNL = 1 << 14,	/* Input \r\n split: see chan.c. */
+};
+
+/*
+ * Rarely used state, allocated on first need: an idle channel with
+ * default options has none.
+ */
+struct sc__chanx {
+    char name[32];		/* Filled by sc_chan_name. */
+    struct sc__encinfo enc;	/* When an iconv encoding is set. */
+    struct sc__codec inCodec, outCodec;
+    struct sc__str stash;	/* A partial line from a blocked gets. */
+    size_t maxLine, outLimit;
+    int eofIn, eofOut;		/* 0: none. */
+    struct sc__copy *copy;	/* The copy this channel belongs to. */
+};
+
+struct sc_chan {
+    sc_loop *loop;
+    const struct sc__chan_type *type;
+    void *inst;			/* The driver's instance. */
+    struct sc__queue in;	/* Raw bytes from the driver. */
+    struct sc__queue out;	/* Encoded bytes for the driver. */
+    sc_file_proc *readProc, *writeProc;
+    void *readData, *writeData;
+    struct sc__chanx *x;
+    sc_timer timer;		/* Fires handlers for buffered input. */
+    uint32_t flags;
+    uint32_t bufSize;
+    int outError;		/* An errno from a background flush. */
+    uint8_t transIn, transOut;	/* SC_TRANS_* */
+    uint8_t encIn, encOut;	/* enum sc__enc_kind */
+    uint8_t buffering;		/* SC_BUFFER_* */
+    uint8_t watched;		/* The mask the driver watches. */
+    uint8_t nest;		/* Depth of our own callbacks on the stack. */
+    uint8_t pendLen;
+    unsigned char pend[7];	/* The tail of a character a read split. */
+};
+
+#define SC__DEFAULT_BUFSIZE 4096
+#define SC__MAX_BUFSIZE (1024 * 1024)
+#define SC__DEFAULT_MAXLINE (1024 * 1024)
+#define SC__DEFAULT_OUTLIMIT (1024 * 1024)
+
+/* Make a channel over a driver instance (mode: SC_READABLE|WRITABLE). */
+sc_chan *sc__chan_new(sc_loop *loop, const struct sc__chan_type *type,
+	void *inst, int mode);
+/* The driver's report that events in mask are ready. */
+void sc__chan_notify(sc_chan *chan, int mask);
+/* The rare-state block, allocated if needed (NULL on ENOMEM). */
+struct sc__chanx *sc__chan_x(sc_chan *chan);
+/* Error helpers: leave "error reading "NAME": text" and the like. */
+int sc__chan_error(sc_chan *chan, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Re-evaluate what to watch and whether the input timer must run. */
+void sc__chan_update(sc_chan *chan);
+/* Flush queued output; blocking as the channel is. 0 or -1 (error set). */
+int sc__chan_flush(sc_chan *chan);
+size_t sc__chan_maxline(const sc_chan *chan);
+size_t sc__chan_outlimit(const sc_chan *chan);
+/* Set the input/output encoding from a resolved name. */
+int sc__chan_set_encoding(sc_chan *chan, const struct sc__encinfo *info);
+/* Queue what the output encoder holds back (a split character). */
+int sc__chan_flush_encoder(sc_chan *chan);
+/* True when input needs no decoding or translation at all. */
+int sc__chan_raw_input(const sc_chan *chan);
+int sc__chan_raw_output(const sc_chan *chan);
+/* Take up to n bytes of buffered input, decoded (for copy). */
+size_t sc__chan_take_raw(sc_chan *chan, char *buf, size_t n);
+/* End the copy chan belongs to, because chan is being closed. */
+void sc__copy_abort(sc_chan *chan);
+
+#endif /* SC_CHAN_CHAN_H */

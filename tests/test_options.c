@@ -1,0 +1,246 @@
+/*
+ * test_options.c --
+ *
+ *	Channel options by name (src/chan/options.c): Tcl's names, values,
+ *	abbreviations and messages, and the typed setters.
+ */
+
+#include "harness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static sc_chan *
+Both(sc_loop *loop, int *peer)
+{
+    int fds[2];
+    sc_chan *chan;
+
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+	    fds), 0);
+    chan = sc_chan_open_fd(loop, fds[0], SC_READABLE | SC_WRITABLE, 0);
+    assert_non_null(chan);
+    *peer = fds[1];
+    return chan;
+}
+
+static void
+Expect(sc_chan *chan, const char *option, const char *value)
+{
+    char *got = sc_chan_cget(chan, option);
+
+    assert_non_null(got);
+    assert_string_equal(got, value);
+    free(got);
+}
+
+static void
+all_options_as_fconfigure(void **state)
+{
+    sc_loop *loop = sct_loop();
+    int peer, fds[2];
+    sc_chan *chan = Both(loop, &peer), *r;
+
+    (void) state;
+    Expect(chan, NULL, "-blocking 1 -buffering full -buffersize 4096 "
+	    "-encoding utf-8 -eofchar {{} {}} -translation {auto lf} "
+	    "-maxline 1048576 -outputlimit 1048576");
+    /* A one-way channel shows single values. */
+    assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
+    r = sc_chan_open_fd(loop, fds[0], SC_READABLE, 0);
+    Expect(r, NULL, "-blocking 1 -buffering full -buffersize 4096 "
+	    "-encoding utf-8 -eofchar {} -translation auto "
+	    "-maxline 1048576 -outputlimit 1048576");
+    sc_close(r);
+    close(fds[1]);
+    sc_close(chan);
+    close(peer);
+    sct_loop_free(loop);
+}
+
+static void
+set_and_get_each(void **state)
+{
+    sc_loop *loop = sct_loop();
+    int peer;
+    sc_chan *chan = Both(loop, &peer);
+
+    (void) state;
+    assert_int_equal(sc_chan_configure(chan, "-blocking", "false"), 0);
+    Expect(chan, "-blocking", "0");
+    assert_true(fcntl(sc_chan_fd(chan, SC_READABLE), F_GETFL) & O_NONBLOCK);
+    assert_int_equal(sc_chan_configure(chan, "-blocking", "yes"), 0);
+    Expect(chan, "-blocking", "1");
+    assert_false(fcntl(sc_chan_fd(chan, SC_READABLE), F_GETFL) & O_NONBLOCK);
+
+    assert_int_equal(sc_chan_configure(chan, "-buffering", "line"), 0);
+    Expect(chan, "-buffering", "line");
+    assert_int_equal(sc_chan_configure(chan, "-buffering", "n"), 0);
+    Expect(chan, "-buffering", "none");
+
+    assert_int_equal(sc_chan_configure(chan, "-buffersize", "10000"), 0);
+    Expect(chan, "-buffersize", "10000");
+    assert_int_equal(sc_chan_configure(chan, "-buffersize", "0x10"), 0);
+    Expect(chan, "-buffersize", "16");
+    /* Kept within Tcl's range. */
+    assert_int_equal(sc_chan_configure(chan, "-buffersize", "99999999"), 0);
+    Expect(chan, "-buffersize", "1048576");
+    assert_int_equal(sc_chan_configure(chan, "-buffersize", "-3"), 0);
+    Expect(chan, "-buffersize", "1");
+
+    assert_int_equal(sc_chan_configure(chan, "-encoding", "ISO8859-1"), 0);
+    Expect(chan, "-encoding", "iso8859-1");
+    assert_int_equal(sc_chan_configure(chan, "-encoding", ""), 0);
+    Expect(chan, "-encoding", "binary");
+
+    assert_int_equal(sc_chan_configure(chan, "-eofchar", "\x1a"), 0);
+    Expect(chan, "-eofchar", "\x1a \x1a");
+    assert_int_equal(sc_chan_configure(chan, "-eofchar", "{} x"), 0);
+    Expect(chan, "-eofchar", "{} x");
+
+    assert_int_equal(sc_chan_configure(chan, "-translation", "crlf cr"), 0);
+    Expect(chan, "-translation", "crlf cr");
+    assert_int_equal(sc_chan_configure(chan, "-translation", "auto"), 0);
+    Expect(chan, "-translation", "auto lf");	/* Output auto: Unix's. */
+    assert_int_equal(sc_chan_configure(chan, "-translation", "platform"), 0);
+    Expect(chan, "-translation", "lf lf");
+    /* binary is lf, the binary encoding and no eofchar. */
+    assert_int_equal(sc_chan_configure(chan, "-encoding", "utf-8"), 0);
+    assert_int_equal(sc_chan_configure(chan, "-translation", "binary"), 0);
+    Expect(chan, "-translation", "lf lf");
+    Expect(chan, "-encoding", "binary");
+    Expect(chan, "-eofchar", "{} {}");
+
+    assert_int_equal(sc_chan_configure(chan, "-maxline", "100"), 0);
+    Expect(chan, "-maxline", "100");
+    assert_int_equal(sc_chan_configure(chan, "-outputlimit", "5000"), 0);
+    Expect(chan, "-outputlimit", "5000");
+    sc_close(chan);
+    close(peer);
+    sct_loop_free(loop);
+}
+
+/* Tcl's abbreviations: -b is -blocking, -buffer is -buffering. */
+static void
+abbreviations(void **state)
+{
+    sc_loop *loop = sct_loop();
+    int peer;
+    sc_chan *chan = Both(loop, &peer);
+
+    (void) state;
+    Expect(chan, "-b", "1");
+    Expect(chan, "-buffer", "full");
+    Expect(chan, "-buffers", "4096");
+    Expect(chan, "-en", "utf-8");
+    Expect(chan, "-t", "auto lf");
+    assert_int_equal(sc_chan_configure(chan, "-tr", "lf"), 0);
+    Expect(chan, "-translation", "lf lf");
+    sc_close(chan);
+    close(peer);
+    sct_loop_free(loop);
+}
+
+static void
+bad_values_in_tcl_words(void **state)
+{
+    static const struct {
+	const char *option, *value, *message;
+    } cases[] = {
+	{"-blocking", "maybe", "expected boolean value but got \"maybe\""},
+	{"-blocking", "o", "expected boolean value but got \"o\""},
+	{"-buffering", "some", "bad value for -buffering: must be one of "
+		"full, line, or none"},
+	{"-buffering", "", "bad value for -buffering: must be one of "
+		"full, line, or none"},
+	{"-buffersize", "big", "expected integer but got \"big\""},
+	{"-encoding", "klingon", "unknown encoding \"klingon\""},
+	{"-eofchar", "ab", "bad value for -eofchar: must be non-NUL ASCII "
+		"character"},
+	{"-eofchar", "a b c", "bad value for -eofchar: should be a list of "
+		"zero, one, or two elements"},
+	{"-translation", "dos", "bad value for -translation: must be one of "
+		"auto, binary, cr, lf, crlf, or platform"},
+	{"-translation", "lf lf lf", "bad value for -translation: must be a "
+		"one or two element list"},
+	{"-maxline", "0", "bad value for -maxline: must be a positive "
+		"integer"},
+	{"-outputlimit", "x", "expected integer but got \"x\""},
+	{"-foo", "1", "bad option \"-foo\": should be one of -blocking, "
+		"-buffering, -buffersize, -encoding, -eofchar, -translation, "
+		"-maxline, or -outputlimit"},
+    };
+    sc_loop *loop = sct_loop();
+    int peer;
+    sc_chan *chan = Both(loop, &peer);
+    char *before = sc_chan_cget(chan, NULL), *after;
+    size_t i;
+
+    (void) state;
+    assert_non_null(before);
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	assert_int_equal(sc_chan_configure(chan, cases[i].option,
+		cases[i].value), -1);
+	assert_string_equal(sc_errmsg(loop), cases[i].message);
+    }
+    /* Nothing was changed by any of them. */
+    after = sc_chan_cget(chan, NULL);
+    assert_string_equal(before, after);
+    assert_null(sc_chan_cget(chan, "-nosuch"));
+    assert_string_equal(sc_errmsg(loop), "bad option \"-nosuch\": should "
+	    "be one of -blocking, -buffering, -buffersize, -encoding, "
+	    "-eofchar, -translation, -maxline, or -outputlimit");
+    assert_int_equal(sc_chan_configure(chan, NULL, "x"), -1);
+    free(before);
+    free(after);
+    sc_close(chan);
+    close(peer);
+    sct_loop_free(loop);
+}
+
+static void
+typed_setters(void **state)
+{
+    sc_loop *loop = sct_loop();
+    int peer;
+    sc_chan *chan = Both(loop, &peer);
+
+    (void) state;
+    assert_int_equal(sc_chan_set_blocking(chan, 0), 0);
+    assert_int_equal(sc_chan_set_buffering(chan, SC_BUFFER_LINE), 0);
+    assert_int_equal(sc_chan_set_buffersize(chan, 8192), 0);
+    assert_int_equal(sc_chan_set_translation(chan, SC_TRANS_CRLF,
+	    SC_TRANS_CR), 0);
+    assert_int_equal(sc_chan_set_encoding(chan, "ascii"), 0);
+    assert_int_equal(sc_chan_set_eofchar(chan, 'z', 0), 0);
+    assert_int_equal(sc_chan_set_maxline(chan, 77), 0);
+    assert_int_equal(sc_chan_set_outputlimit(chan, 99), 0);
+    Expect(chan, NULL, "-blocking 0 -buffering line -buffersize 8192 "
+	    "-encoding ascii -eofchar {z {}} -translation {crlf cr} "
+	    "-maxline 77 -outputlimit 99");
+    assert_int_equal(sc_chan_set_buffering(chan, 9), -1);
+    assert_int_equal(sc_chan_set_translation(chan, 9, 0), -1);
+    assert_int_equal(sc_chan_set_eofchar(chan, 200, 0), -1);
+    assert_int_equal(sc_chan_set_maxline(chan, 0), -1);
+    assert_int_equal(sc_chan_set_encoding(chan, "nope"), -1);
+    assert_int_equal(sc_chan_set_blocking(NULL, 0), -1);
+    assert_int_equal(errno, EINVAL);
+    sc_close(chan);
+    close(peer);
+    sct_loop_free(loop);
+}
+
+static const struct CMUnitTest tests[] = {
+    SCT(all_options_as_fconfigure),
+    SCT(set_and_get_each),
+    SCT(abbreviations),
+    SCT(bad_values_in_tcl_words),
+    SCT(typed_setters),
+};
+
+SCT_MAIN(tests)
