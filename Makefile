@@ -43,6 +43,8 @@ demo: build
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
+	@# A new shared library in a system directory needs the cache refreshed.
+	@if [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
 
 clean:
 	rm -rf build build-sanitize build-clang
