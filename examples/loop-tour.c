@@ -7,7 +7,6 @@
  *	loop. Run: build/examples/loop-tour
  */
 
-#define _GNU_SOURCE
 #include <sockchan.h>
 
 #include <pthread.h>

@@ -258,6 +258,53 @@ typedef void sc_copy_proc(void *clientData, long long bytes,
 SC_API long long sc_chan_copy(sc_chan *in, sc_chan *out, long long size,
 	sc_copy_proc *done, void *clientData);
 
+/* --- TCP sockets: Tcl's socket command for C ---------------------------- */
+
+/* Flags. */
+#define SC_TCP_ASYNC     (1 << 0)	/* Client: connect in the background. */
+#define SC_TCP_IPV4      (1 << 1)	/* Only IPv4 addresses. */
+#define SC_TCP_IPV6      (1 << 2)	/* Only IPv6 addresses. */
+#define SC_TCP_REUSEADDR (1 << 3)	/* Server: SO_REUSEADDR (TIP 456). */
+#define SC_TCP_REUSEPORT (1 << 4)	/* Server: SO_REUSEPORT (TIP 456). */
+
+/* The options of a client (socket ?-myaddr? ?-myport? ?-async?). */
+typedef struct sc_tcp_options {
+    const char *myaddr;		/* Local address or name, or NULL. */
+    const char *myport;		/* Local port or service, or NULL. */
+    int flags;			/* SC_TCP_ASYNC, SC_TCP_IPV4, SC_TCP_IPV6. */
+    long timeout;		/* Milliseconds to connect; 0: no limit. */
+} sc_tcp_options;
+
+/* Open a client connection to host (a name, or an IPv4 or IPv6 address)
+ * and port (a number or a service name); options may be NULL. Every
+ * address is tried in turn, with every local address of its family.
+ * Synchronous: returns the connected channel, or NULL with "couldn't
+ * open socket: connection refused" (the attempt that got farthest).
+ * SC_TCP_ASYNC: returns a channel at once, whatever the network does
+ * (the name lookup too runs off the loop); the outcome comes as a
+ * writable event, after which the -error option gives the reason ("" on
+ * success). A bad port or option is still an error at the call. */
+SC_API sc_chan *sc_open_tcp_client(sc_loop *loop, const char *host,
+	const char *port, const sc_tcp_options *options);
+
+/* A server calls this for each connection: the new channel, the client's
+ * numeric address and port. */
+typedef void sc_accept_proc(void *clientData, sc_chan *chan,
+	const char *address, int port);
+
+/* Listen on service (a port or service name; "0" lets the system choose)
+ * on every address host resolves to, or on every interface (IPv4 and IPv6
+ * on one port) when host is NULL: Tcl_OpenTcpServerEx. flags:
+ * SC_TCP_REUSEADDR, SC_TCP_REUSEPORT, SC_TCP_IPV4, SC_TCP_IPV6; backlog
+ * -1 for the system's largest. Returns the server channel (close it to
+ * stop accepting; it cannot be read or written), or NULL. */
+SC_API sc_chan *sc_open_tcp_server_ex(sc_loop *loop, const char *service,
+	const char *host, unsigned flags, int backlog,
+	sc_accept_proc *acceptProc, void *clientData);
+/* The same with SO_REUSEADDR and the largest backlog (Tcl's defaults). */
+SC_API sc_chan *sc_open_tcp_server(sc_loop *loop, const char *port,
+	const char *host, sc_accept_proc *acceptProc, void *clientData);
+
 /* --- Errors -------------------------------------------------------------- */
 
 /* The message of the last failed call on this loop, in Tcl's words. The

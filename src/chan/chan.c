@@ -1301,6 +1301,21 @@ sc__chan_update(sc_chan *chan)
  */
 
 void
+sc__chan_preserve(sc_chan *chan)
+{
+    chan->nest++;
+}
+
+void
+sc__chan_release(sc_chan *chan)
+{
+    chan->nest--;
+    if ((chan->flags & CF_CLOSED) && chan->nest == 0 && chan->inst == NULL) {
+	FreeChan(chan);
+    }
+}
+
+void
 sc__chan_notify(sc_chan *chan, int mask)
 {
     chan->nest++;

@@ -154,6 +154,10 @@ struct sc_chan {
 /* Make a channel over a driver instance (mode: SC_READABLE|WRITABLE). */
 sc_chan *sc__chan_new(sc_loop *loop, const struct sc__chan_type *type,
 	void *inst, int mode);
+/* Keep chan's structure alive across a callback that may close it
+ * (Tcl_Preserve); release frees it if it was closed meanwhile. */
+void sc__chan_preserve(sc_chan *chan);
+void sc__chan_release(sc_chan *chan);
 /* The driver's report that events in mask are ready. */
 void sc__chan_notify(sc_chan *chan, int mask);
 /* The rare-state block, allocated if needed (NULL on ENOMEM). */

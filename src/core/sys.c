@@ -80,6 +80,8 @@ struct sc__syscalls sc__sys = {
     .epoll_ctl = epoll_ctl,
     .epoll_wait = epoll_wait,
 #endif
+    .getaddrinfo = getaddrinfo,
+    .freeaddrinfo = freeaddrinfo,
     .malloc = malloc,
     .calloc = calloc,
     .realloc = realloc,
@@ -111,6 +113,7 @@ static const char *const sysNames[SC_SYS_COUNT] = {
     [SC_SYS_EPOLL_CTL] = "epoll_ctl",
     [SC_SYS_EPOLL_WAIT] = "epoll_wait",
     [SC_SYS_MALLOC] = "malloc",
+    [SC_SYS_GETADDRINFO] = "getaddrinfo",
 };
 
 /*
@@ -453,6 +456,28 @@ sc__epoll_wait(int epfd, struct epoll_event *evs, int max, int timeout)
     return sc__sys.epoll_wait(epfd, evs, max, timeout);
 }
 #endif
+
+int
+sc__getaddrinfo(const char *node, const char *service,
+	const struct addrinfo *hints, struct addrinfo **res)
+{
+    int err = Fault(SC_SYS_GETADDRINFO);
+
+    if (err) {
+	/* An injected errno is a system error of the resolver. */
+	errno = err;
+	return EAI_SYSTEM;
+    }
+    return sc__sys.getaddrinfo(node, service, hints, res);
+}
+
+void
+sc__freeaddrinfo(struct addrinfo *res)
+{
+    if (res != NULL) {
+	sc__sys.freeaddrinfo(res);
+    }
+}
 
 void *
 sc__malloc(size_t size)

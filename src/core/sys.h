@@ -20,6 +20,7 @@
 #ifndef SC_CORE_SYS_H
 #define SC_CORE_SYS_H
 
+#include <netdb.h>
 #include <poll.h>
 #include <stddef.h>
 #include <sys/socket.h>
@@ -61,6 +62,7 @@ enum sc__sysno {
     SC_SYS_EPOLL_CTL,
     SC_SYS_EPOLL_WAIT,
     SC_SYS_MALLOC,		/* malloc, calloc and realloc */
+    SC_SYS_GETADDRINFO,
     SC_SYS_COUNT
 };
 
@@ -99,6 +101,9 @@ struct sc__syscalls {
     int (*epoll_wait)(int epfd, struct epoll_event *evs, int max,
 	    int timeout);
 #endif
+    int (*getaddrinfo)(const char *node, const char *service,
+	    const struct addrinfo *hints, struct addrinfo **res);
+    void (*freeaddrinfo)(struct addrinfo *res);
     void *(*malloc)(size_t size);
     void *(*calloc)(size_t n, size_t size);
     void *(*realloc)(void *ptr, size_t size);
@@ -151,6 +156,10 @@ int sc__epoll_create1(int flags);
 int sc__epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
 int sc__epoll_wait(int epfd, struct epoll_event *evs, int max, int timeout);
 #endif
+/* getaddrinfo's result codes; EAI_SYSTEM leaves errno. */
+int sc__getaddrinfo(const char *node, const char *service,
+	const struct addrinfo *hints, struct addrinfo **res);
+void sc__freeaddrinfo(struct addrinfo *res);
 void *sc__malloc(size_t size);
 void *sc__calloc(size_t n, size_t size);
 void *sc__realloc(void *ptr, size_t size);

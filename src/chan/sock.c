@@ -1,0 +1,1189 @@
+/*
+ * sock.c --
+ *
+ *	The socket driver: TCP clients (synchronous and asynchronous, with a
+ *	connect timeout and a name lookup off the loop), accepted
+ *	connections, and servers that accept on every address they listen
+ *	on. The socket logic is in src/core (tcp.c, addr.c, resolve.c); this
+ *	file puts it on the loop and under a channel.
+ */
+
+#include "chan/chan.h"
+#include "core/sock.h"
+#include "core/sys.h"
+#include "loop/loop.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+enum { KIND_CLIENT, KIND_ACCEPTED, KIND_SERVER };
+
+enum {
+    SF_RESOLVING = 1 << 0,	/* The name lookup is running. */
+    SF_CONNECTING = 1 << 1,	/* connect() is in progress. */
+    SF_FAILED = 1 << 2,		/* The asynchronous connect failed. */
+    SF_REPORTED = 1 << 3,	/* -error has told of the failure. */
+    SF_REVERSE = 1 << 4,	/* -reversedns: names in -peername. */
+    SF_PAUSED = 1 << 5,		/* Server: accepting paused (EMFILE). */
+};
+
+#define MAX_LISTEN 8
+#define ACCEPTS_PER_EVENT 64
+
+/*
+ * A lookup and what the loop's thread needs of it. The worker reads only
+ * the lookup; owner is the loop thread's alone (NULL once the channel no
+ * longer wants the result). The loop is held while a lookup is out, so
+ * that its result always finds the loop alive.
+ */
+struct sockLookup {
+    struct sc__lookup l;	/* First: sc__lookup_free frees it all. */
+    sc_loop *loop;
+    struct sockState *owner;
+};
+
+struct connectExt {
+    struct sc__connect c;
+    struct sockLookup *lookup;	/* While resolving. */
+    sc_timer timeout;
+    sc_timer failTimer;		/* Fires events after a failure. */
+    uint64_t deadline;		/* Monotonic ns; 0: none. */
+    int family;
+    struct sc__err failure;
+};
+
+struct serverExt {
+    int n;
+    int fds[MAX_LISTEN];
+    sc_accept_proc *proc;
+    void *clientData;
+    sc_timer resume;
+    long backoff;		/* ms */
+};
+
+struct sockState {
+    sc_chan *chan;
+    int fd;			/* The connected socket, or -1. */
+    uint8_t kind;
+    uint8_t flags;
+    uint8_t want;		/* The channel's watch mask while connecting. */
+    uint8_t watched;		/* The mask registered for fd. */
+    void *ext;			/* struct connectExt or serverExt, or NULL. */
+};
+
+static const struct sc__chan_type sockType;
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * Connecting --
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void SockReady(void *clientData, int mask);
+static void ConnectReady(void *clientData, int mask);
+static void Connected(struct sockState *s);
+static void ConnectFailed(struct sockState *s);
+
+static void
+Register(struct sockState *s, int mask, sc_file_proc *proc)
+{
+    sc_loop *loop = s->chan->loop;
+
+    if (mask == 0) {
+	if (s->watched) {
+	    sc_delete_file_handler(loop, s->fd);
+	}
+    } else {
+	(void) sc_create_file_handler(loop, s->fd, mask, proc, s);
+    }
+    s->watched = (uint8_t) mask;
+}
+
+static void
+FreeConnect(struct sockState *s)
+{
+    struct connectExt *ce = s->ext;
+
+    if (ce == NULL) {
+	return;
+    }
+    if (ce->timeout) {
+	sc_delete_timer(s->chan->loop, ce->timeout);
+    }
+    if (ce->failTimer) {
+	sc_delete_timer(s->chan->loop, ce->failTimer);
+    }
+    if (ce->lookup != NULL) {
+	/* The worker still has it: orphan it; LookupDone frees it. */
+	ce->lookup->owner = NULL;
+    }
+    if (ce->c.fd >= 0 && ce->c.fd == s->fd) {
+	ce->c.fd = -1;		/* Ours now, or closed by the caller. */
+    }
+    sc__connect_free(&ce->c);
+    sc__free(ce);
+    s->ext = NULL;
+}
+
+/* Act on a result of the state machine. */
+static void
+Advance(struct sockState *s, int r)
+{
+    struct connectExt *ce = s->ext;
+
+    if (r == SC_CONN_INPROGRESS) {
+	s->fd = ce->c.fd;
+	s->flags |= SF_CONNECTING;
+	s->watched = 0;
+	Register(s, SC_WRITABLE, ConnectReady);
+	return;
+    }
+    if (s->watched && s->fd >= 0) {
+	sc_delete_file_handler(s->chan->loop, s->fd);
+	s->watched = 0;
+    }
+    if (r == SC_CONN_DONE) {
+	Connected(s);
+    } else {
+	s->fd = -1;
+	ce->failure = ce->c.err;
+	ConnectFailed(s);
+    }
+}
+
+static void
+ConnectReady(void *clientData, int mask)
+{
+    struct sockState *s = clientData;
+    struct connectExt *ce = s->ext;
+
+    (void) mask;
+    Advance(s, sc__connect_step(&ce->c));
+}
+
+/* Report the outcome through the channel: events as the channel wants. */
+static void
+FailTimer(void *clientData)
+{
+    struct sockState *s = clientData;
+    struct connectExt *ce = s->ext;
+
+    ce->failTimer = 0;
+    if (s->want) {
+	sc__chan_notify(s->chan, s->want & (SC_READABLE | SC_WRITABLE));
+    }
+}
+
+static void
+ConnectFailed(struct sockState *s)
+{
+    struct connectExt *ce = s->ext;
+
+    s->flags &= (uint8_t) ~(SF_RESOLVING | SF_CONNECTING);
+    s->flags |= SF_FAILED;
+    sc__connect_free(&ce->c);
+    if (ce->timeout) {
+	sc_delete_timer(s->chan->loop, ce->timeout);
+	ce->timeout = 0;
+    }
+    if (s->want && !ce->failTimer) {
+	ce->failTimer = sc_create_timer(s->chan->loop, 0, FailTimer, s);
+    }
+}
+
+static void
+Connected(struct sockState *s)
+{
+    struct connectExt *ce = s->ext;
+    int blocking = !(s->chan->flags & CF_NONBLOCK);
+
+    s->fd = ce->c.fd;
+    ce->c.fd = -1;
+    s->flags &= (uint8_t) ~(SF_RESOLVING | SF_CONNECTING);
+    FreeConnect(s);
+    /* The channel's mode: the attempt's socket was nonblocking. */
+    if (blocking) {
+	(void) sc__set_nonblocking(s->fd, 0);
+    }
+    s->watched = 0;
+    if (s->want) {
+	Register(s, s->want, SockReady);
+    }
+}
+
+static void
+TimedOut(void *clientData)
+{
+    struct sockState *s = clientData;
+    struct connectExt *ce = s->ext;
+
+    ce->timeout = 0;
+    if (s->watched && s->fd >= 0) {
+	sc_delete_file_handler(s->chan->loop, s->fd);
+	s->watched = 0;
+    }
+    s->fd = -1;
+    sc__err_set(&ce->failure, ETIMEDOUT);
+    ConnectFailed(s);
+}
+
+/* Start connecting, once the addresses are known. Takes the lists. */
+static void
+StartConnect(struct sockState *s, struct addrinfo *remote,
+	struct addrinfo *local)
+{
+    struct connectExt *ce = s->ext;
+
+    s->flags &= (uint8_t) ~SF_RESOLVING;
+    Advance(s, sc__connect_start(&ce->c, remote, local));
+}
+
+/* On the loop's thread: the worker's lookup is in. */
+static void
+LookupDone(void *clientData)
+{
+    struct sockLookup *sl = clientData;
+    struct sockState *s = sl->owner;
+
+    sc_loop_release(sl->loop);
+    if (s != NULL) {
+	struct connectExt *ce = s->ext;
+
+	ce->lookup = NULL;
+	if (sl->l.failed) {
+	    ce->failure = sl->l.err;
+	    ConnectFailed(s);
+	} else {
+	    StartConnect(s, sl->l.remote, sl->l.local);
+	    sl->l.remote = sl->l.local = NULL;
+	}
+    }
+    sc__lookup_free(&sl->l);
+}
+
+/* On a worker thread: hand the result to the loop's thread. */
+static void
+LookupPosted(void *clientData, struct sc__lookup *l)
+{
+    struct sockLookup *sl = clientData;
+
+    (void) l;
+    while (sc_loop_post(sl->loop, LookupDone, sl) < 0) {
+	/* Only ENOMEM: try again rather than lose the loop's hold. */
+	struct timespec ms = {0, 1000000};
+
+	nanosleep(&ms, NULL);
+    }
+}
+
+static int
+Resolve(const char *host, int port, const char *myaddr, int myport,
+	int family, struct addrinfo **remote, struct addrinfo **local,
+	struct sc__err *err)
+{
+    *remote = *local = NULL;
+    if (sc__resolve(host, port, family, 0, remote, err) < 0) {
+	return -1;
+    }
+    if ((myaddr != NULL || myport != 0)
+	    && sc__resolve(myaddr, myport, family, 1, local, err) < 0) {
+	sc__freeaddrinfo(*remote);
+	*remote = NULL;
+	return -1;
+    }
+    return 0;
+}
+
+/* Wait (poll, not the loop) until connected or failed; for blocking I/O
+ * on a channel still connecting, and for a synchronous open. */
+static int
+WaitConnected(struct sockState *s)
+{
+    struct connectExt *ce = s->ext;
+
+    if (s->flags & SF_RESOLVING) {
+	/* Resolve here instead: a blocking call may block. The worker's
+	 * result, when it comes, is dropped. */
+	const struct sc__lookup *l = &ce->lookup->l;
+	struct addrinfo *remote, *local;
+
+	ce->lookup->owner = NULL;
+	ce->lookup = NULL;
+	if (Resolve(l->host, l->port, l->myaddr, l->myport, l->family,
+		&remote, &local, &ce->failure) < 0) {
+	    ConnectFailed(s);
+	    return -1;
+	}
+	StartConnect(s, remote, local);
+    }
+    while (s->flags & SF_CONNECTING) {
+	struct pollfd pfd = {s->fd, POLLOUT, 0};
+	int timeout = -1;
+
+	if (ce->deadline) {
+	    uint64_t now = sc__now_ns();
+
+	    if (now >= ce->deadline) {
+		TimedOut(s);
+		break;
+	    }
+	    timeout = (int) ((ce->deadline - now + 999999) / 1000000);
+	}
+	if (sc__poll(&pfd, 1, timeout) < 0 && errno != EINTR) {
+	    sc__err_set(&ce->failure, errno);
+	    ConnectFailed(s);
+	    break;
+	}
+	if (pfd.revents) {
+	    ConnectReady(s, SC_WRITABLE);
+	}
+    }
+    return (s->flags & SF_FAILED) ? -1 : 0;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * The driver --
+ *
+ *----------------------------------------------------------------------
+ */
+
+/* Before I/O: connect first (blocking), or say it would block. */
+static int
+Ready(struct sockState *s, int *errPtr)
+{
+    if (s->flags & SF_FAILED) {
+	*errPtr = ENOTCONN;
+	return -1;
+    }
+    if (s->flags & (SF_RESOLVING | SF_CONNECTING)) {
+	if (s->chan->flags & CF_NONBLOCK) {
+	    *errPtr = EAGAIN;
+	    return -1;
+	}
+	if (WaitConnected(s) < 0) {
+	    *errPtr = ENOTCONN;
+	    return -1;
+	}
+    }
+    if (s->fd < 0) {
+	*errPtr = ENOTCONN;
+	return -1;
+    }
+    return 0;
+}
+
+static long
+SockInput(void *inst, char *buf, size_t n, int *errPtr)
+{
+    struct sockState *s = inst;
+    ssize_t r;
+
+    if (Ready(s, errPtr) < 0) {
+	return -1;
+    }
+    r = sc__recv(s->fd, buf, n, 0);
+    if (r < 0) {
+	if (errno == ECONNRESET) {
+	    return 0;		/* A reset is the end of the stream. */
+	}
+	*errPtr = errno;
+	return -1;
+    }
+    return (long) r;
+}
+
+static long
+SockOutput(void *inst, const char *buf, size_t n, int *errPtr)
+{
+    struct sockState *s = inst;
+    ssize_t r;
+
+    if (Ready(s, errPtr) < 0) {
+	return -1;
+    }
+    r = sc__send(s->fd, buf, n, MSG_NOSIGNAL);
+    if (r < 0) {
+	*errPtr = errno;
+	return -1;
+    }
+    return (long) r;
+}
+
+static void CloseServer(struct sockState *s);
+
+static int
+SockClose(void *inst, int direction)
+{
+    struct sockState *s = inst;
+    int err = 0;
+
+    if (direction != 0) {
+	if (s->fd < 0) {
+	    return ENOTCONN;
+	}
+	if (sc__shutdown(s->fd, direction == SC_READABLE ? SHUT_RD
+		: SHUT_WR) < 0) {
+	    err = errno;
+	}
+	return err;
+    }
+    if (s->kind == KIND_SERVER) {
+	CloseServer(s);
+    } else {
+	FreeConnect(s);
+    }
+    if (s->fd >= 0) {
+	if (s->watched) {
+	    sc_delete_file_handler(s->chan->loop, s->fd);
+	}
+	if (sc__close(s->fd) < 0) {
+	    err = errno;
+	}
+    }
+    sc__free(s);
+    return err;
+}
+
+static void
+SockReady(void *clientData, int mask)
+{
+    struct sockState *s = clientData;
+
+    sc__chan_notify(s->chan, mask);
+}
+
+static void
+SockWatch(void *inst, int mask)
+{
+    struct sockState *s = inst;
+
+    s->want = (uint8_t) mask;
+    if (s->kind == KIND_SERVER) {
+	return;			/* The listeners are watched for accept. */
+    }
+    if (s->flags & (SF_RESOLVING | SF_CONNECTING)) {
+	return;			/* Applied when connected. */
+    }
+    if (s->flags & SF_FAILED) {
+	struct connectExt *ce = s->ext;
+
+	if (mask && !ce->failTimer) {
+	    ce->failTimer = sc_create_timer(s->chan->loop, 0, FailTimer, s);
+	} else if (!mask && ce->failTimer) {
+	    sc_delete_timer(s->chan->loop, ce->failTimer);
+	    ce->failTimer = 0;
+	}
+	return;
+    }
+    if (s->fd >= 0) {
+	Register(s, mask, SockReady);
+    }
+}
+
+static int
+SockBlockMode(void *inst, int blocking)
+{
+    struct sockState *s = inst;
+
+    if (s->fd < 0 || (s->flags & (SF_RESOLVING | SF_CONNECTING))) {
+	return 0;		/* Applied when connected. */
+    }
+    return sc__set_nonblocking(s->fd, !blocking) < 0 ? errno : 0;
+}
+
+static int
+SockHandle(void *inst, int direction)
+{
+    struct sockState *s = inst;
+
+    if (s->kind == KIND_SERVER) {
+	return ((struct serverExt *) s->ext)->fds[0];
+    }
+    (void) direction;
+    return (s->flags & (SF_RESOLVING | SF_CONNECTING)) ? -1 : s->fd;
+}
+
+static void
+SockName(void *inst, char *buf, size_t size)
+{
+    snprintf(buf, size, "sock%lx", (unsigned long) (uintptr_t) inst);
+}
+
+/*
+ * One {address host port} triple, host from a reverse lookup when asked
+ * for (and never for a wildcard address).
+ */
+static int
+AppendName(struct sc__str *out, const struct sockaddr *sa, socklen_t len,
+	int reverse)
+{
+    char host[NI_MAXHOST], name[NI_MAXHOST], port[16];
+    struct sc__str triple = {NULL, 0, 0};
+    int p, r;
+
+    sc__addr_numeric(sa, len, host, sizeof(host), &p);
+    snprintf(port, sizeof(port), "%d", p);
+    snprintf(name, sizeof(name), "%s", host);
+    if (reverse && strcmp(host, "0.0.0.0") != 0 && strcmp(host, "::") != 0) {
+	if (getnameinfo(sa, len, name, sizeof(name), NULL, 0,
+		NI_NAMEREQD) != 0) {
+	    snprintf(name, sizeof(name), "%s", host);
+	}
+    }
+    r = sc__str_element(&triple, host) < 0 || sc__str_element(&triple, name)
+	    < 0 || sc__str_element(&triple, port) < 0 ? -1 : 0;
+    if (r == 0) {
+	r = sc__str_element(out, triple.s);
+    }
+    sc__str_free(&triple);
+    return r;
+}
+
+static int
+NameOption(struct sockState *s, int peer, struct sc__str *out, int asElement)
+{
+    struct sc__str v = {NULL, 0, 0};
+    int r = 0, i;
+
+    if (s->kind == KIND_SERVER) {
+	struct serverExt *se = s->ext;
+
+	if (peer) {
+	    sc__loop_error(s->chan->loop, ENOTCONN, "can't get peername");
+	    return -1;
+	}
+	for (i = 0; i < se->n && r == 0; i++) {
+	    struct sockaddr_storage ss;
+	    socklen_t len = sizeof(ss);
+
+	    if (sc__getsockname(se->fds[i], (struct sockaddr *) &ss,
+		    &len) == 0) {
+		r = AppendName(&v, (struct sockaddr *) &ss, len,
+			s->flags & SF_REVERSE);
+	    }
+	}
+    } else if (s->fd >= 0 && !(s->flags & (SF_RESOLVING | SF_CONNECTING))) {
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int got = peer ? sc__getpeername(s->fd, (struct sockaddr *) &ss, &len)
+		: sc__getsockname(s->fd, (struct sockaddr *) &ss, &len);
+
+	if (got < 0) {
+	    sc__loop_error(s->chan->loop, errno, "can't get %s",
+		    peer ? "peername" : "sockname");
+	    return -1;
+	}
+	/* One triple: its own elements, not a list of one. */
+	{
+	    struct sc__str one = {NULL, 0, 0};
+
+	    r = AppendName(&one, (struct sockaddr *) &ss, len,
+		    s->flags & SF_REVERSE);
+	    if (r == 0 && one.s != NULL) {
+		/* AppendName braced the triple; take its inside. */
+		size_t n = one.len;
+		const char *p = one.s;
+
+		if (n >= 2 && p[0] == '{' && p[n - 1] == '}') {
+		    p++;
+		    n -= 2;
+		}
+		r = sc__str_append(&v, p, n);
+	    }
+	    sc__str_free(&one);
+	}
+    }
+    if (r == 0) {
+	if (v.s == NULL) {
+	    r = sc__str_append(&v, "", 0);
+	}
+	if (r == 0) {
+	    r = asElement ? sc__str_element(out, v.s)
+		    : sc__str_append(out, v.s, v.len);
+	}
+    }
+    sc__str_free(&v);
+    return r;
+}
+
+static int
+IntOption(struct sockState *s, int level, int name, struct sc__str *out)
+{
+    int v = 0;
+    socklen_t len = sizeof(v);
+
+    if (s->fd >= 0 && sc__getsockopt(s->fd, level, name, &v, &len) < 0) {
+	v = 0;
+    }
+    return sc__str_append(out, v ? "1" : "0", 1);
+}
+
+static int
+ErrorOption(struct sockState *s, struct sc__str *out)
+{
+    struct connectExt *ce = s->ext;
+
+    if (s->flags & SF_FAILED) {
+	if (s->flags & SF_REPORTED) {
+	    return sc__str_append(out, "", 0);
+	}
+	s->flags |= SF_REPORTED;	/* Tcl clears -error once read. */
+	return sc__str_append(out, ce->failure.text,
+		strlen(ce->failure.text));
+    }
+    if (s->fd >= 0 && !(s->flags & (SF_RESOLVING | SF_CONNECTING))) {
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (sc__getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0
+		&& err != 0) {
+	    const char *text = sc_errno_msg(err);
+
+	    return sc__str_append(out, text, strlen(text));
+	}
+    }
+    return sc__str_append(out, "", 0);
+}
+
+static int
+SockGetOption(void *inst, const char *name, struct sc__str *out)
+{
+    struct sockState *s = inst;
+    int server = s->kind == KIND_SERVER;
+
+    if (name == NULL) {
+	if (!server && (sc__str_element(out, "-keepalive") < 0
+		|| sc__str_append(out, " ", 1) < 0
+		|| IntOption(s, SOL_SOCKET, SO_KEEPALIVE, out) < 0
+		|| sc__str_element(out, "-nodelay") < 0
+		|| sc__str_append(out, " ", 1) < 0
+		|| IntOption(s, IPPROTO_TCP, TCP_NODELAY, out) < 0
+		|| sc__str_element(out, "-peername") < 0
+		|| sc__str_append(out, " ", 1) < 0
+		|| NameOption(s, 1, out, 1) < 0)) {
+	    return -1;
+	}
+	if (sc__str_element(out, "-reversedns") < 0
+		|| sc__str_appendf(out, " %d", (s->flags & SF_REVERSE) != 0) < 0
+		|| sc__str_element(out, "-sockname") < 0
+		|| sc__str_append(out, " ", 1) < 0
+		|| NameOption(s, 0, out, 1) < 0) {
+	    return -1;
+	}
+	return 0;
+    }
+    if (strcmp(name, "-error") == 0) {
+	return ErrorOption(s, out);
+    }
+    if (strcmp(name, "-connecting") == 0) {
+	return sc__str_append(out, (s->flags & (SF_RESOLVING
+		| SF_CONNECTING)) ? "1" : "0", 1);
+    }
+    if (strcmp(name, "-sockname") == 0) {
+	return NameOption(s, 0, out, 0);
+    }
+    if (strcmp(name, "-peername") == 0) {
+	return NameOption(s, 1, out, 0);
+    }
+    if (strcmp(name, "-reversedns") == 0) {
+	return sc__str_append(out, (s->flags & SF_REVERSE) ? "1" : "0", 1);
+    }
+    if (!server && strcmp(name, "-keepalive") == 0) {
+	return IntOption(s, SOL_SOCKET, SO_KEEPALIVE, out);
+    }
+    if (!server && strcmp(name, "-nodelay") == 0) {
+	return IntOption(s, IPPROTO_TCP, TCP_NODELAY, out);
+    }
+    return 1;
+}
+
+static int
+Boolean(struct sockState *s, const char *value, int *b)
+{
+    static const char *const yes[] = {"1", "true", "yes", "on"};
+    static const char *const no[] = {"0", "false", "no", "off"};
+    size_t i;
+
+    for (i = 0; i < 4; i++) {
+	if (strcasecmp(value, yes[i]) == 0) {
+	    *b = 1;
+	    return 0;
+	}
+	if (strcasecmp(value, no[i]) == 0) {
+	    *b = 0;
+	    return 0;
+	}
+    }
+    sc__loop_error(s->chan->loop, 0, "expected boolean value but got "
+	    "\"%s\"", value);
+    return -1;
+}
+
+static int
+SockSetOption(void *inst, const char *name, const char *value)
+{
+    struct sockState *s = inst;
+    int b, level, opt;
+
+    if (strcmp(name, "-reversedns") == 0) {
+	if (Boolean(s, value, &b) < 0) {
+	    return -1;
+	}
+	if (b) {
+	    s->flags |= SF_REVERSE;
+	} else {
+	    s->flags &= (uint8_t) ~SF_REVERSE;
+	}
+	return 0;
+    }
+    if (s->kind == KIND_SERVER) {
+	return 1;
+    }
+    if (strcmp(name, "-keepalive") == 0) {
+	level = SOL_SOCKET;
+	opt = SO_KEEPALIVE;
+    } else if (strcmp(name, "-nodelay") == 0) {
+	level = IPPROTO_TCP;
+	opt = TCP_NODELAY;
+    } else {
+	return 1;
+    }
+    if (Boolean(s, value, &b) < 0) {
+	return -1;
+    }
+    if (s->fd < 0 || (s->flags & (SF_RESOLVING | SF_CONNECTING))) {
+	sc__loop_error(s->chan->loop, ENOTCONN, "can't set %s", name);
+	return -1;
+    }
+    if (sc__setsockopt(s->fd, level, opt, &b, sizeof(b)) < 0) {
+	sc__loop_error(s->chan->loop, errno, "can't set %s", name);
+	return -1;
+    }
+    return 0;
+}
+
+static const struct sc__chan_type sockType = {
+    "tcp", SockInput, SockOutput, SockClose, SockWatch, SockBlockMode,
+    SockHandle, SockGetOption, SockSetOption,
+    "-connecting -error -keepalive -nodelay -peername -reversedns -sockname",
+    SockName
+};
+
+static sc_chan *
+NewSockChan(sc_loop *loop, int kind, int fd, int mode)
+{
+    struct sockState *s = sc__calloc(1, sizeof(*s));
+    sc_chan *chan;
+
+    if (s == NULL) {
+	return NULL;
+    }
+    s->fd = fd;
+    s->kind = (uint8_t) kind;
+    chan = sc__chan_new(loop, &sockType, s, mode);
+    if (chan == NULL) {
+	sc__free(s);
+	return NULL;
+    }
+    s->chan = chan;
+    /* Tcl's sockets: {auto crlf}. */
+    chan->transOut = SC_TRANS_CRLF;
+    return chan;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * sc_open_tcp_client --
+ *
+ *	See sockchan.h.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static int
+Family(int flags)
+{
+    if ((flags & SC_TCP_IPV4) && !(flags & SC_TCP_IPV6)) {
+	return SC__FAMILY_INET;
+    }
+    if ((flags & SC_TCP_IPV6) && !(flags & SC_TCP_IPV4)) {
+	return SC__FAMILY_INET6;
+    }
+    return SC__FAMILY_ANY;
+}
+
+static char *
+Dup(const char *s)
+{
+    char *d;
+    size_t n;
+
+    if (s == NULL) {
+	return NULL;
+    }
+    n = strlen(s) + 1;
+    d = sc__malloc(n);
+    if (d != NULL) {
+	memcpy(d, s, n);
+    }
+    return d;
+}
+
+sc_chan *
+sc_open_tcp_client(sc_loop *loop, const char *host, const char *port,
+	const sc_tcp_options *options)
+{
+    sc_tcp_options none = {NULL, NULL, 0, 0};
+    const sc_tcp_options *o = options ? options : &none;
+    struct sc__err err;
+    struct sockState *s;
+    struct connectExt *ce;
+    sc_chan *chan;
+    int portNum, myport = 0, family, async;
+
+    if (loop == NULL) {
+	errno = EINVAL;
+	return NULL;
+    }
+    if (o->flags & ~(SC_TCP_ASYNC | SC_TCP_IPV4 | SC_TCP_IPV6)) {
+	sc__loop_error(loop, 0, "bad flags %#x for a client", o->flags);
+	return NULL;
+    }
+    if (o->timeout < 0) {
+	sc__loop_error(loop, 0, "bad timeout %ld: should be a non-negative "
+		"number of milliseconds", o->timeout);
+	return NULL;
+    }
+    if (sc__parse_port(port, &portNum, &err) < 0
+	    || (o->myport != NULL && sc__parse_port(o->myport, &myport,
+		&err) < 0)) {
+	if (strncmp(err.text, "expected", 8) == 0) {
+	    sc__loop_error(loop, 0, "%s", err.text);
+	} else {
+	    sc__loop_error(loop, 0, "couldn't open socket: %s", err.text);
+	}
+	errno = EINVAL;
+	return NULL;
+    }
+    family = Family(o->flags);
+    async = (o->flags & SC_TCP_ASYNC) != 0;
+
+    chan = NewSockChan(loop, KIND_CLIENT, -1, SC_READABLE | SC_WRITABLE);
+    ce = chan ? sc__calloc(1, sizeof(*ce)) : NULL;
+    if (ce == NULL) {
+	if (chan) {
+	    sc_close(chan);
+	}
+	sc__loop_error(loop, ENOMEM, "couldn't open socket");
+	return NULL;
+    }
+    s = chan->inst;
+    s->ext = ce;
+    ce->c.fd = -1;
+    ce->family = family;
+    if (o->timeout > 0) {
+	ce->deadline = sc__now_ns() + (uint64_t) o->timeout * 1000000u;
+    }
+    if (async) {
+	chan->flags |= CF_NONBLOCK;
+    }
+
+    if (async && (!sc__host_is_numeric(host)
+	    || !sc__host_is_numeric(o->myaddr))) {
+	/* A name: looked up off the loop. */
+	struct sockLookup *sl = sc__calloc(1, sizeof(*sl));
+
+	if (sl == NULL
+		|| (sl->l.host = Dup(host ? host : "localhost")) == NULL
+		|| (o->myaddr && (sl->l.myaddr = Dup(o->myaddr)) == NULL)) {
+	    if (sl != NULL) {
+		sc__lookup_free(&sl->l);
+	    }
+	    sc_close(chan);
+	    sc__loop_error(loop, ENOMEM, "couldn't open socket");
+	    return NULL;
+	}
+	sl->l.port = portNum;
+	sl->l.myport = myport;
+	sl->l.family = family;
+	sl->l.done = LookupPosted;
+	sl->l.clientData = sl;
+	sl->loop = loop;
+	sl->owner = s;
+	ce->lookup = sl;
+	s->flags |= SF_RESOLVING;
+	sc_loop_hold(loop);
+	if (sc__lookup_start(&sl->l) < 0) {
+	    int code = errno;
+
+	    sc_loop_release(loop);
+	    ce->lookup = NULL;
+	    s->flags &= (uint8_t) ~SF_RESOLVING;
+	    sc__lookup_free(&sl->l);
+	    sc_close(chan);
+	    sc__loop_error(loop, code, "couldn't open socket");
+	    return NULL;
+	}
+    } else {
+	struct addrinfo *remote, *local;
+
+	if (Resolve(host, portNum, o->myaddr, myport, family, &remote,
+		&local, &err) < 0) {
+	    if (!async) {
+		sc_close(chan);
+		sc__loop_error(loop, 0, "couldn't open socket: %s", err.text);
+		errno = err.code ? err.code : EINVAL;
+		return NULL;
+	    }
+	    ce->failure = err;
+	    ConnectFailed(s);
+	} else {
+	    StartConnect(s, remote, local);
+	}
+    }
+    if (ce->deadline && (s->flags & (SF_RESOLVING | SF_CONNECTING))) {
+	ce->timeout = sc_create_timer(loop, o->timeout, TimedOut, s);
+    }
+    if (!async) {
+	if (WaitConnected(s) < 0) {
+	    sc__loop_error(loop, 0, "couldn't open socket: %s",
+		    ce->failure.text);
+	    errno = ce->failure.code ? ce->failure.code : EINVAL;
+	    sc_close(chan);
+	    return NULL;
+	}
+    }
+    return chan;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * Servers --
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void AcceptReady(void *clientData, int mask);
+
+static void
+WatchListeners(struct sockState *s, int on)
+{
+    struct serverExt *se = s->ext;
+    int i;
+
+    for (i = 0; i < se->n; i++) {
+	if (on) {
+	    (void) sc_create_file_handler(s->chan->loop, se->fds[i],
+		    SC_READABLE, AcceptReady, s);
+	} else {
+	    sc_delete_file_handler(s->chan->loop, se->fds[i]);
+	}
+    }
+}
+
+/* Out of descriptors: accepting again after a pause. */
+static void
+Resume(void *clientData)
+{
+    struct sockState *s = clientData;
+    struct serverExt *se = s->ext;
+
+    se->resume = 0;
+    s->flags &= (uint8_t) ~SF_PAUSED;
+    WatchListeners(s, 1);
+}
+
+/*
+ * The process is out of descriptors (EMFILE, ENFILE) or memory: the
+ * connection stays in the backlog, and accept() would fail again at
+ * once. Stop watching the listeners for a while, longer each time it
+ * happens again, instead of spinning; try again from a timer.
+ */
+static void
+Pause(struct sockState *s)
+{
+    struct serverExt *se = s->ext;
+
+    se->backoff = se->backoff ? se->backoff * 2 : 10;
+    if (se->backoff > 1000) {
+	se->backoff = 1000;
+    }
+    s->flags |= SF_PAUSED;
+    WatchListeners(s, 0);
+    se->resume = sc_create_timer(s->chan->loop, se->backoff, Resume, s);
+    if (se->resume == 0) {
+	Resume(s);		/* No timer: keep accepting, at worst a spin. */
+    }
+}
+
+static void
+AcceptReady(void *clientData, int mask)
+{
+    struct sockState *s = clientData;
+    sc_chan *server = s->chan;
+    int i, lfd = -1;
+
+    (void) mask;
+    {
+	struct serverExt *se = s->ext;
+
+	/* Which listener: the loop gives the handler, not the fd; try
+	 * each (a nonblocking accept on a quiet one says EAGAIN). */
+	for (i = 0; i < ACCEPTS_PER_EVENT; i++) {
+	    struct sockaddr_storage ss;
+	    socklen_t len = sizeof(ss);
+	    char host[NI_MAXHOST];
+	    int fd = -1, port, j, closed;
+	    sc_chan *chan;
+
+	    for (j = 0; j < se->n && fd < 0; j++) {
+		lfd = se->fds[(i + j) % se->n];
+		len = sizeof(ss);
+		fd = sc__accept4(lfd, (struct sockaddr *) &ss, &len,
+			SOCK_CLOEXEC);
+		if (fd < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+		    break;
+		}
+	    }
+	    if (fd < 0) {
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS
+			|| errno == ENOMEM) {
+		    Pause(s);
+		}
+		/* EAGAIN: no one waiting. ECONNABORTED and the like: that
+		 * client gave up; the next event brings the others. */
+		return;
+	    }
+	    se->backoff = 0;
+	    sc__addr_numeric((struct sockaddr *) &ss, len, host,
+		    sizeof(host), &port);
+	    chan = NewSockChan(server->loop, KIND_ACCEPTED, fd,
+		    SC_READABLE | SC_WRITABLE);
+	    if (chan == NULL) {
+		sc__close(fd);
+		Pause(s);
+		return;
+	    }
+	    sc__chan_preserve(server);
+	    se->proc(se->clientData, chan, host, port);
+	    closed = (server->flags & CF_CLOSED) != 0;
+	    sc__chan_release(server);
+	    if (closed) {
+		return;		/* The callback closed the server. */
+	    }
+	}
+    }
+}
+
+static void
+CloseServer(struct sockState *s)
+{
+    struct serverExt *se = s->ext;
+    int i;
+
+    if (se == NULL) {
+	return;
+    }
+    if (!(s->flags & SF_PAUSED)) {
+	WatchListeners(s, 0);
+    }
+    if (se->resume) {
+	sc_delete_timer(s->chan->loop, se->resume);
+    }
+    for (i = 0; i < se->n; i++) {
+	sc__close(se->fds[i]);
+    }
+    sc__free(se);
+    s->ext = NULL;
+}
+
+sc_chan *
+sc_open_tcp_server_ex(sc_loop *loop, const char *service, const char *host,
+	unsigned flags, int backlog, sc_accept_proc *acceptProc,
+	void *clientData)
+{
+    struct serverExt *se;
+    struct sc__err err;
+    struct sockState *s;
+    sc_chan *chan;
+    unsigned listenFlags = 0;
+    int port;
+
+    if (loop == NULL) {
+	errno = EINVAL;
+	return NULL;
+    }
+    if (flags & ~(unsigned) (SC_TCP_REUSEADDR | SC_TCP_REUSEPORT
+	    | SC_TCP_IPV4 | SC_TCP_IPV6)) {
+	sc__loop_error(loop, 0, "bad flags %#x for a server", flags);
+	return NULL;
+    }
+    if (acceptProc == NULL) {
+	sc__loop_error(loop, 0, "couldn't open socket: no accept procedure "
+		"given");
+	return NULL;
+    }
+    if (sc__parse_port(service, &port, &err) < 0) {
+	if (strncmp(err.text, "expected", 8) == 0) {
+	    sc__loop_error(loop, 0, "couldn't open socket: invalid port "
+		    "number");
+	} else {
+	    sc__loop_error(loop, 0, "couldn't open socket: %s", err.text);
+	}
+	errno = EINVAL;
+	return NULL;
+    }
+    se = sc__calloc(1, sizeof(*se));
+    if (se == NULL) {
+	sc__loop_error(loop, ENOMEM, "couldn't open socket");
+	return NULL;
+    }
+    listenFlags |= (flags & SC_TCP_REUSEADDR) ? SC__LISTEN_REUSEADDR : 0;
+    listenFlags |= (flags & SC_TCP_REUSEPORT) ? SC__LISTEN_REUSEPORT : 0;
+    se->n = sc__tcp_listen(host, port, Family((int) flags), listenFlags,
+	    backlog, se->fds, MAX_LISTEN, &err);
+    if (se->n < 0) {
+	sc__free(se);
+	sc__loop_error(loop, 0, "couldn't open socket: %s", err.text);
+	errno = err.code ? err.code : EINVAL;
+	return NULL;
+    }
+    se->proc = acceptProc;
+    se->clientData = clientData;
+    chan = NewSockChan(loop, KIND_SERVER, -1, 0);
+    if (chan == NULL) {
+	int i;
+
+	for (i = 0; i < se->n; i++) {
+	    sc__close(se->fds[i]);
+	}
+	sc__free(se);
+	sc__loop_error(loop, ENOMEM, "couldn't open socket");
+	return NULL;
+    }
+    s = chan->inst;
+    s->ext = se;
+    WatchListeners(s, 1);
+    return chan;
+}
+
+sc_chan *
+sc_open_tcp_server(sc_loop *loop, const char *port, const char *host,
+	sc_accept_proc *acceptProc, void *clientData)
+{
+    return sc_open_tcp_server_ex(loop, port, host, SC_TCP_REUSEADDR, -1,
+	    acceptProc, clientData);
+}

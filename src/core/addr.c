@@ -1,0 +1,178 @@
+/*
+ * addr.c --
+ *
+ *	Hosts, services and addresses: port numbers and service names,
+ *	resolving (numeric hosts without a resolver), formatting, and Tcl's
+ *	words for the errors.
+ */
+
+#include "core/sock.h"
+#include "core/sys.h"
+#include "sockchan.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void
+sc__err_set(struct sc__err *err, int code)
+{
+    err->code = code;
+    snprintf(err->text, sizeof(err->text), "%s", sc_errno_msg(code));
+}
+
+static void
+ErrText(struct sc__err *err, int code, const char *text)
+{
+    err->code = code;
+    snprintf(err->text, sizeof(err->text), "%s", text);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * sc__parse_port --
+ *
+ *	A port is an integer in Tcl's syntax (decimal, 0x hex, 0o octal) or
+ *	a service name from the services database.
+ *
+ *----------------------------------------------------------------------
+ */
+
+int
+sc__parse_port(const char *service, int *port, struct sc__err *err)
+{
+    const char *s = service;
+    char *end;
+    long n;
+
+    if (service == NULL) {
+	ErrText(err, EINVAL, "no port given");
+	return -1;
+    }
+    while (isspace((unsigned char) *s)) {
+	s++;
+    }
+    errno = 0;
+    if (s[0] == '0' && (s[1] == 'o' || s[1] == 'O')) {
+	n = strtol(s + 2, &end, 8);
+    } else {
+	n = strtol(s, &end, 0);
+    }
+    while (end != s && isspace((unsigned char) *end)) {
+	end++;
+    }
+    if (end != s && *end == '\0') {
+	if (errno == ERANGE || n > 0xffff) {
+	    ErrText(err, EINVAL, "port number too high");
+	    return -1;
+	}
+	if (n < 0) {
+	    ErrText(err, EINVAL, "invalid port number");
+	    return -1;
+	}
+	*port = (int) n;
+	return 0;
+    }
+    {
+	struct servent se, *result = NULL;
+	char buf[1024];
+
+	if (service[0] != '\0'
+		&& getservbyname_r(service, "tcp", &se, buf, sizeof(buf),
+		    &result) == 0 && result != NULL) {
+	    *port = ntohs((uint16_t) result->s_port);
+	    return 0;
+	}
+    }
+    err->code = EINVAL;
+    snprintf(err->text, sizeof(err->text), "expected integer but got \"%.100s\"",
+	    service);
+    return -1;
+}
+
+int
+sc__host_is_numeric(const char *host)
+{
+    unsigned char buf[sizeof(struct in6_addr)];
+
+    return host == NULL || inet_pton(AF_INET, host, buf) == 1
+	    || inet_pton(AF_INET6, host, buf) == 1;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * sc__resolve --
+ *
+ *	See sock.h.
+ *
+ *----------------------------------------------------------------------
+ */
+
+int
+sc__resolve(const char *host, int port, int family, int passive,
+	struct addrinfo **res, struct sc__err *err)
+{
+    struct addrinfo hints, *list = NULL;
+    char service[16];
+    int r;
+
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = family == SC__FAMILY_INET ? AF_INET
+	    : family == SC__FAMILY_INET6 ? AF_INET6 : AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : 0)
+	    | (host != NULL && sc__host_is_numeric(host) ? AI_NUMERICHOST : 0);
+    snprintf(service, sizeof(service), "%d", port);
+    r = sc__getaddrinfo(host, service, &hints, &list);
+    if (r != 0) {
+	if (r == EAI_SYSTEM) {
+	    sc__err_set(err, errno);
+	} else {
+	    ErrText(err, 0, gai_strerror(r));
+	}
+	return -1;
+    }
+    if (passive) {
+	/* IPv4 first, as Tcl lists a server's sockets. */
+	struct addrinfo *v4 = NULL, **v4Tail = &v4, *other = NULL,
+		**otherTail = &other, *ai, *next;
+
+	for (ai = list; ai != NULL; ai = next) {
+	    next = ai->ai_next;
+	    ai->ai_next = NULL;
+	    if (ai->ai_family == AF_INET) {
+		*v4Tail = ai;
+		v4Tail = &ai->ai_next;
+	    } else {
+		*otherTail = ai;
+		otherTail = &ai->ai_next;
+	    }
+	}
+	*v4Tail = other;
+	list = v4;
+    }
+    *res = list;
+    return 0;
+}
+
+void
+sc__addr_numeric(const struct sockaddr *sa, socklen_t len, char *host,
+	size_t hostSize, int *port)
+{
+    char serv[16];
+
+    if (getnameinfo(sa, len, host, (socklen_t) hostSize, serv, sizeof(serv),
+	    NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+	snprintf(host, hostSize, "?");
+	*port = 0;
+	return;
+    }
+    *port = atoi(serv);
+}

@@ -1,0 +1,127 @@
+/*
+ * sock.h --
+ *
+ *	Sockets without a loop or buffers: addresses, the TCP connect state
+ *	machine, listening on every address, accept, the asynchronous name
+ *	lookup. This is the part of sockchan that the Tcl extension shares
+ *	(on Tcl's own notifier), so it depends on nothing but the system.
+ *
+ *	Error convention: calls that can fail for a reason the user should
+ *	read fill a struct sc__err: an errno value (or 0 for a name-lookup
+ *	failure) and the text Tcl would put after "couldn't open socket: ".
+ *	Internal; not installed.
+ */
+
+#ifndef SC_CORE_SOCK_H
+#define SC_CORE_SOCK_H
+
+#include <netdb.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+struct sc__err {
+    int code;			/* errno, or 0 with a lookup text. */
+    char text[128];		/* "connection refused", "port number too high" */
+};
+
+/* How far an attempt got, for "report the attempt that got farthest". */
+enum { SC_STAGE_LOOKUP, SC_STAGE_SOCKET, SC_STAGE_BIND, SC_STAGE_LISTEN,
+       SC_STAGE_CONNECT };
+
+/* Family restrictions. */
+#define SC__FAMILY_ANY 0
+#define SC__FAMILY_INET 4
+#define SC__FAMILY_INET6 6
+
+/*
+ * Ports: a number 0..65535 or a service name (Tcl's TclSockGetPort).
+ * Returns 0 and *port, or -1 with err: "expected integer but got "x""
+ * for a name that is no service, "port number too high" past 65535.
+ */
+int sc__parse_port(const char *service, int *port, struct sc__err *err);
+
+/*
+ * Resolves host (NULL: the wildcard addresses when passive, else the
+ * loopback) and port into a list of stream addresses, as Tcl's
+ * TclCreateSocketAddress: numeric hosts never touch a resolver; a
+ * passive (bind) list has its IPv4 entries first. Returns 0 with *res
+ * (freeaddrinfo it), or -1 with err (a getaddrinfo text, code 0). This
+ * may block on a name: call it off the loop for a name.
+ */
+int sc__resolve(const char *host, int port, int family, int passive,
+	struct addrinfo **res, struct sc__err *err);
+/* True when host needs no resolver (NULL, or a numeric address). */
+int sc__host_is_numeric(const char *host);
+
+/* The numeric host and port of an address. */
+void sc__addr_numeric(const struct sockaddr *sa, socklen_t len, char *host,
+	size_t hostSize, int *port);
+
+/*
+ * The connect state machine: every remote address in turn, each with
+ * every local address of its family (or none), as Tcl does. One step per
+ * call; nonblocking throughout.
+ */
+enum { SC_CONN_DONE, SC_CONN_INPROGRESS, SC_CONN_FAILED };
+
+struct sc__connect {
+    struct addrinfo *remote, *local;	/* Owned lists (local may be NULL). */
+    struct addrinfo *r, *l;		/* The current pair. */
+    int fd;				/* The attempt's socket, or -1. */
+    int stage;				/* Farthest stage reached. */
+    struct sc__err err;			/* Its error. */
+};
+
+/* Takes ownership of the lists; starts the first attempt. */
+int sc__connect_start(struct sc__connect *c, struct addrinfo *remote,
+	struct addrinfo *local);
+/* The attempt's socket became writable: check it, or go on to the next.
+ * Returns SC_CONN_DONE (c->fd is connected and now the caller's),
+ * SC_CONN_INPROGRESS (wait for c->fd to be writable) or SC_CONN_FAILED
+ * (c->err says why, farthest attempt first). */
+int sc__connect_step(struct sc__connect *c);
+/* Give up: close the attempt's socket, free the lists. */
+void sc__connect_free(struct sc__connect *c);
+/* Record err at stage if it got at least as far as anything before. */
+void sc__err_note(struct sc__connect *c, int stage, int code);
+
+/*
+ * Listen on every address host resolves to (NULL: the IPv4 and IPv6
+ * wildcards), IPv4 first, IPV6_V6ONLY on IPv6 sockets, all on the same
+ * port when port is 0 (retrying when the second family's bind meets
+ * EADDRINUSE). flags: SC__LISTEN_REUSEADDR, SC__LISTEN_REUSEPORT.
+ * backlog < 0 means the system's largest. Returns how many descriptors
+ * went into fds (nonblocking, close-on-exec), or -1 with err from the
+ * attempt that got farthest.
+ */
+#define SC__LISTEN_REUSEADDR (1 << 0)
+#define SC__LISTEN_REUSEPORT (1 << 1)
+int sc__tcp_listen(const char *host, int port, int family, unsigned flags,
+	int backlog, int *fds, int maxFds, struct sc__err *err);
+
+/* Fill err from an errno value (Tcl's words). */
+void sc__err_set(struct sc__err *err, int code);
+
+/*
+ * Asynchronous lookup: a small pool of worker threads runs getaddrinfo
+ * for the remote (and local) addresses. done(clientData, lookup) is
+ * called on a worker thread when the result is in: the caller hops to
+ * its own thread from there (sc_loop_post, Tcl_ThreadQueueEvent) and
+ * then owns the lookup (sc__lookup_free).
+ */
+struct sc__lookup {
+    char *host, *myaddr;
+    int port, myport, family;
+    struct addrinfo *remote, *local;	/* Results (owned). */
+    int failed;
+    struct sc__err err;
+    void (*done)(void *clientData, struct sc__lookup *lookup);
+    void *clientData;
+    struct sc__lookup *next;		/* The pool's queue. */
+};
+
+/* Queue a lookup; 0, or -1 with errno (ENOMEM, or EAGAIN: no thread). */
+int sc__lookup_start(struct sc__lookup *lookup);
+void sc__lookup_free(struct sc__lookup *lookup);
+
+#endif /* SC_CORE_SOCK_H */
