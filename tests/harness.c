@@ -178,6 +178,23 @@ sct_wait_for(sc_loop *loop, const int *flag, long ms)
 }
 
 void
+sct_wait_count(sc_loop *loop, const int *counter, int target, long ms)
+{
+    int timedOut = 0;
+    sc_timer t = sc_create_timer(loop, ms, TimedOut, &timedOut);
+
+    assert_true(t != 0);
+    while (*counter < target && !timedOut) {
+	assert_true(sc_do_one_event(loop, SC_ALL_EVENTS) >= 0);
+    }
+    sc_delete_timer(loop, t);
+    if (*counter < target) {
+	fail_msg("only %d of %d events came within %ld ms", *counter, target,
+		ms);
+    }
+}
+
+void
 sct_socketpair(int fds[2])
 {
     assert_int_equal(socketpair(AF_UNIX,

@@ -48,6 +48,9 @@ void sct_loop_free(sc_loop *loop);
 /* Run the loop until *flag is non-zero; fail the test after ms. */
 void sct_wait_for(sc_loop *loop, const int *flag, long ms);
 
+/* Run the loop until *counter reaches target; fail the test after ms. */
+void sct_wait_count(sc_loop *loop, const int *counter, int target, long ms);
+
 /* Milliseconds on the monotonic clock. */
 uint64_t sct_ms(void);
 

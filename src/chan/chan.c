@@ -53,13 +53,13 @@ Name(const sc_chan *chan, char *buf, size_t size)
 int
 sc__chan_error(sc_chan *chan, int err, const char *fmt, ...)
 {
-    char msg[200];
     va_list ap;
+    int r;
 
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    r = sc__loop_verror(chan->loop, err, fmt, ap);
     va_end(ap);
-    return sc__loop_error(chan->loop, err, "%s", msg);
+    return r;
 }
 
 /* "ACTION "NAME": errno text", e.g. error reading "sock5": ... */

@@ -226,7 +226,11 @@ TimedOut(void *clientData)
     struct sockState *s = clientData;
     struct connectExt *ce = s->ext;
 
-    ce->timeout = 0;
+    if (ce->timeout) {
+	/* Called by WaitConnected, not the timer: the timer goes too. */
+	sc_delete_timer(s->chan->loop, ce->timeout);
+	ce->timeout = 0;
+    }
     if (s->watched && s->fd >= 0) {
 	sc_delete_file_handler(s->chan->loop, s->fd);
 	s->watched = 0;
@@ -521,16 +525,15 @@ SockName(void *inst, char *buf, size_t size)
 }
 
 /*
- * One {address host port} triple, host from a reverse lookup when asked
- * for (and never for a wildcard address).
+ * Append address, host and port as three list elements; the host from a
+ * reverse lookup only when asked for (and never for a wildcard address).
  */
 static int
 AppendName(struct sc__str *out, const struct sockaddr *sa, socklen_t len,
 	int reverse)
 {
     char host[NI_MAXHOST], name[NI_MAXHOST], port[16];
-    struct sc__str triple = {NULL, 0, 0};
-    int p, r;
+    int p;
 
     sc__addr_numeric(sa, len, host, sizeof(host), &p);
     snprintf(port, sizeof(port), "%d", p);
@@ -541,15 +544,14 @@ AppendName(struct sc__str *out, const struct sockaddr *sa, socklen_t len,
 	    snprintf(name, sizeof(name), "%s", host);
 	}
     }
-    r = sc__str_element(&triple, host) < 0 || sc__str_element(&triple, name)
-	    < 0 || sc__str_element(&triple, port) < 0 ? -1 : 0;
-    if (r == 0) {
-	r = sc__str_element(out, triple.s);
-    }
-    sc__str_free(&triple);
-    return r;
+    return sc__str_element(out, host) < 0 || sc__str_element(out, name) < 0
+	    || sc__str_element(out, port) < 0 ? -1 : 0;
 }
 
+/*
+ * -sockname or -peername: one triple for a connection, one per listening
+ * socket for a server (a flat list, IPv4 first), "" while connecting.
+ */
 static int
 NameOption(struct sockState *s, int peer, struct sc__str *out, int asElement)
 {
@@ -584,34 +586,15 @@ NameOption(struct sockState *s, int peer, struct sc__str *out, int asElement)
 		    peer ? "peername" : "sockname");
 	    return -1;
 	}
-	/* One triple: its own elements, not a list of one. */
-	{
-	    struct sc__str one = {NULL, 0, 0};
-
-	    r = AppendName(&one, (struct sockaddr *) &ss, len,
-		    s->flags & SF_REVERSE);
-	    if (r == 0 && one.s != NULL) {
-		/* AppendName braced the triple; take its inside. */
-		size_t n = one.len;
-		const char *p = one.s;
-
-		if (n >= 2 && p[0] == '{' && p[n - 1] == '}') {
-		    p++;
-		    n -= 2;
-		}
-		r = sc__str_append(&v, p, n);
-	    }
-	    sc__str_free(&one);
-	}
+	r = AppendName(&v, (struct sockaddr *) &ss, len,
+		s->flags & SF_REVERSE);
+    }
+    if (r == 0 && v.s == NULL) {
+	r = sc__str_append(&v, "", 0);
     }
     if (r == 0) {
-	if (v.s == NULL) {
-	    r = sc__str_append(&v, "", 0);
-	}
-	if (r == 0) {
-	    r = asElement ? sc__str_element(out, v.s)
-		    : sc__str_append(out, v.s, v.len);
-	}
+	r = asElement ? sc__str_element(out, v.s)
+		: sc__str_append(out, v.s, v.len);
     }
     sc__str_free(&v);
     return r;

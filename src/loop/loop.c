@@ -47,11 +47,19 @@ int
 sc__loop_error(sc_loop *loop, int err, const char *fmt, ...)
 {
     va_list ap;
-    int n;
+    int r;
 
     va_start(ap, fmt);
-    n = vsnprintf(loop->errmsg, sizeof(loop->errmsg), fmt, ap);
+    r = sc__loop_verror(loop, err, fmt, ap);
     va_end(ap);
+    return r;
+}
+
+int
+sc__loop_verror(sc_loop *loop, int err, const char *fmt, va_list ap)
+{
+    int n = vsnprintf(loop->errmsg, sizeof(loop->errmsg), fmt, ap);
+
     if (err != 0 && n >= 0 && (size_t) n < sizeof(loop->errmsg)) {
 	snprintf(loop->errmsg + n, sizeof(loop->errmsg) - (size_t) n,
 		": %s", sc_errno_msg(err));

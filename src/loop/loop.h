@@ -12,6 +12,7 @@
 #include "sockchan.h"
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
@@ -125,7 +126,7 @@ struct sc_loop {
     void *poolHead;
     size_t poolCount;
 
-    char errmsg[256];
+    char errmsg[512];
 };
 
 /*
@@ -135,6 +136,8 @@ struct sc_loop {
  */
 int sc__loop_error(sc_loop *loop, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+int sc__loop_verror(sc_loop *loop, int err, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 
 /*
  * A pool of I/O blocks shared by everything on a loop: a channel takes
