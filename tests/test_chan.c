@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,8 +120,9 @@ crlf_split_in_every_mode(void **state)
 	{"auto", "a", {"b", "c", NULL}},
 	{"lf", NULL, {"a\r", "b\r", "c", NULL}},
 	{"binary", NULL, {"a\r", "b\r", "c", NULL}},
-	{"cr", "a", {"", "b", "", "c"}},
-	{"crlf", NULL, {"a", "b", "c", NULL}},
+	/* As in Tcl, a lone \n is data in cr and crlf modes. */
+	{"cr", "a", {"\nb", NULL}},
+	{"crlf", NULL, {"a", "b", NULL}},
     };
     size_t i;
 
@@ -168,10 +170,10 @@ crlf_trailing_cr_at_eof(void **state)
 
     (void) state;
     assert_int_equal(sc_chan_configure(chan, "-translation", "crlf"), 0);
-    Send(peer, "x\r\ny\r");
+    Send(peer, "x\r\ny\nz\r");
     shutdown(peer, SHUT_WR);
-    assert_int_equal(sc_read(chan, buf, sizeof(buf)), 4);
-    assert_memory_equal(buf, "x\ny\r", 4);
+    assert_int_equal(sc_read(chan, buf, sizeof(buf)), 6);
+    assert_memory_equal(buf, "x\ny\nz\r", 6);
     assert_true(sc_eof(chan));
     sc_close(chan);
     close(peer);
@@ -519,6 +521,160 @@ max_line_length(void **state)
     free(line);
     sc_close(chan);
     close(peer);
+    sct_loop_free(loop);
+}
+
+/*
+ * A partial line does not make a readable handler fire again and again:
+ * it waits for the descriptor (Tcl's "need more data").
+ */
+struct partial {
+    sc_chan *chan;
+    char *line;
+    size_t cap;
+    int calls, lines;
+};
+
+static void
+GetsOnce(void *clientData, int mask)
+{
+    struct partial *p = clientData;
+
+    (void) mask;
+    p->calls++;
+    if (sc_gets(p->chan, &p->line, &p->cap) >= 0) {
+	p->lines++;
+    }
+}
+
+static void
+partial_line_waits_for_more(void **state)
+{
+    sc_loop *loop = sct_loop();
+    int peer;
+    struct partial p;
+    uint64_t start;
+
+    (void) state;
+    memset(&p, 0, sizeof(p));
+    p.chan = PairChan(loop, &peer, 1);
+    Send(peer, "abc\xe2\x82");	/* No line end; half a character. */
+    assert_int_equal(sc_chan_event(p.chan, SC_READABLE, GetsOnce, &p), 0);
+    start = sct_ms();
+    while (sct_ms() - start < 200) {
+	sc_do_one_event(loop, SC_DONT_WAIT);
+    }
+    assert_true(p.calls <= 2);		/* Not thousands. */
+    Send(peer, "\xac\n");
+    sct_wait_for(loop, &p.lines, 5000);
+    assert_int_equal(p.lines, 1);
+    assert_string_equal(p.line, "abc\xe2\x82\xac");
+    free(p.line);
+    sc_close(p.chan);
+    close(peer);
+    sct_loop_free(loop);
+}
+
+/* A \r held in crlf mode, then a switch to lf: it stays in its place. */
+static void
+held_cr_keeps_its_place(void **state)
+{
+    sc_loop *loop = sct_loop();
+    int peer;
+    sc_chan *chan = PairChan(loop, &peer, 1);
+    char *line = NULL, buf[16];
+    size_t cap = 0;
+
+    (void) state;
+    assert_int_equal(sc_chan_configure(chan, "-translation", "crlf"), 0);
+    Send(peer, "abc\r");
+    assert_int_equal(sc_gets(chan, &line, &cap), SC_BLOCKED);
+    assert_int_equal(sc_chan_configure(chan, "-translation", "lf"), 0);
+    Send(peer, "def\n");
+    assert_int_equal(sc_gets(chan, &line, &cap), 7);
+    assert_string_equal(line, "abc\rdef");
+    /* Before an eofchar, too. */
+    assert_int_equal(sc_chan_configure(chan, "-translation", "crlf"), 0);
+    assert_int_equal(sc_chan_configure(chan, "-eofchar", "\x1a"), 0);
+    Send(peer, "xyz\r\x1a" "after");
+    assert_int_equal(sc_chan_set_blocking(chan, 1), 0);
+    assert_int_equal(sc_read(chan, buf, sizeof(buf)), 4);
+    assert_memory_equal(buf, "xyz\r", 4);
+    assert_true(sc_eof(chan));
+    free(line);
+    sc_close(chan);
+    close(peer);
+    sct_loop_free(loop);
+}
+
+/* Half-closed with output queued, then a blocking close: all of it goes. */
+struct reader {
+    int fd;
+    size_t got;
+};
+
+static void *
+ReadToEof(void *arg)
+{
+    struct reader *r = arg;
+    char buf[65536];
+    ssize_t n;
+
+    while ((n = read(r->fd, buf, sizeof(buf))) > 0) {
+	r->got += (size_t) n;
+    }
+    return NULL;
+}
+
+static void
+close_after_half_close_sends_all(void **state)
+{
+    sc_loop *loop = sct_loop();
+    int peer;
+    sc_chan *chan = PairChan(loop, &peer, 1);
+    static char big[512 * 1024];
+    long total = 0;
+    struct reader r = {-1, 0};
+    pthread_t thread;
+
+    (void) state;
+    memset(big, 'z', sizeof(big));
+    assert_int_equal(sc_chan_set_outputlimit(chan, sizeof(big)), 0);
+    while (total < (long) sizeof(big)) {
+	total += sc_write(chan, big + total, sizeof(big) - (size_t) total);
+    }
+    assert_int_equal(sc_close_half(chan, SC_WRITABLE), 0);
+    assert_true(sc_pending(chan, SC_WRITABLE) > 0);
+    assert_int_equal(sc_chan_set_blocking(chan, 1), 0);
+    r.fd = peer;
+    assert_int_equal(pthread_create(&thread, NULL, ReadToEof, &r), 0);
+    assert_int_equal(sc_close(chan), 0);	/* Blocks until all is sent. */
+    pthread_join(thread, NULL);
+    assert_int_equal(r.got, sizeof(big));
+    close(peer);
+    sct_loop_free(loop);
+}
+
+/* With crlf the queue still stops near the limit, counting what goes out. */
+static void
+limit_counts_translated_bytes(void **state)
+{
+    sc_loop *loop = sct_loop();
+    int peer;
+    sc_chan *chan = PairChan(loop, &peer, 1);
+    static char nl[1 << 20];
+    long n;
+
+    (void) state;
+    memset(nl, '\n', sizeof(nl));
+    assert_int_equal(sc_chan_configure(chan, "-translation", "crlf"), 0);
+    assert_int_equal(sc_chan_configure(chan, "-outputlimit", "65536"), 0);
+    n = sc_write(chan, nl, sizeof(nl));
+    assert_true(n > 0 && n < (long) sizeof(nl));
+    assert_true(sc_pending(chan, SC_WRITABLE) <= 65536 + 2 * 4096);
+    sc_close(chan);		/* Flushing in the background... */
+    close(peer);		/* ...to a peer that is gone: it ends. */
+    assert_int_equal(sc_vwait(loop, NULL), 0);
     sct_loop_free(loop);
 }
 
@@ -905,6 +1061,10 @@ static const struct CMUnitTest tests[] = {
     SCT(write_to_closed_peer),
     SCT(reset_reads_as_eof),
     SCT(idle_channel_holds_no_buffers),
+    SCT(partial_line_waits_for_more),
+    SCT(held_cr_keeps_its_place),
+    SCT(close_after_half_close_sends_all),
+    SCT(limit_counts_translated_bytes),
 };
 
 SCT_MAIN(tests)

@@ -125,22 +125,35 @@ set_and_get_each(void **state)
     sct_loop_free(loop);
 }
 
-/* Tcl's abbreviations: -b is -blocking, -buffer is -buffering. */
+/* Tcl 8.6's abbreviations: -bl is -blocking, -bufferi -buffering; -b,
+ * -buffer, -e and - are too short. */
 static void
 abbreviations(void **state)
 {
     sc_loop *loop = sct_loop();
     int peer;
     sc_chan *chan = Both(loop, &peer);
+    static const char *const tooShort[] = {"-b", "-buffer", "-e", "-"};
+    size_t i;
 
     (void) state;
-    Expect(chan, "-b", "1");
-    Expect(chan, "-buffer", "full");
+    Expect(chan, "-bl", "1");
+    Expect(chan, "-bufferi", "full");
     Expect(chan, "-buffers", "4096");
     Expect(chan, "-en", "utf-8");
+    Expect(chan, "-eo", "{} {}");
     Expect(chan, "-t", "auto lf");
     assert_int_equal(sc_chan_configure(chan, "-tr", "lf"), 0);
     Expect(chan, "-translation", "lf lf");
+    for (i = 0; i < sizeof(tooShort) / sizeof(tooShort[0]); i++) {
+	char expect[256];
+
+	assert_null(sc_chan_cget(chan, tooShort[i]));
+	snprintf(expect, sizeof(expect), "bad option \"%s\": should be one "
+		"of -blocking, -buffering, -buffersize, -encoding, -eofchar, "
+		"-translation, -maxline, or -outputlimit", tooShort[i]);
+	assert_string_equal(sc_errmsg(loop), expect);
+    }
     sc_close(chan);
     close(peer);
     sct_loop_free(loop);
@@ -154,6 +167,7 @@ bad_values_in_tcl_words(void **state)
     } cases[] = {
 	{"-blocking", "maybe", "expected boolean value but got \"maybe\""},
 	{"-blocking", "o", "expected boolean value but got \"o\""},
+	{"-blocking", "2", "expected boolean value but got \"2\""},
 	{"-buffering", "some", "bad value for -buffering: must be one of "
 		"full, line, or none"},
 	{"-buffering", "", "bad value for -buffering: must be one of "

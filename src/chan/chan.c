@@ -330,6 +330,7 @@ GetInput(sc_chan *chan)
 	}
 	b->end += (uint32_t) n;
 	q->bytes += (size_t) n;
+	chan->flags &= ~(uint32_t) CF_NEEDMORE;
 	return n;
     }
     if (fresh) {
@@ -423,7 +424,11 @@ Translate(sc_chan *chan, const unsigned char *ch, size_t chLen)
 	return CH_EMIT;
     }
     if (ch[0] == '\n') {
-	/* A \n is a line end in every mode, except after auto's \r. */
+	/* As in Tcl: cr and crlf take a lone \n as data; auto eats the
+	 * \n of a \r\n whose \r ended the line already. */
+	if (chan->transIn == SC_TRANS_CR || chan->transIn == SC_TRANS_CRLF) {
+	    return CH_EMIT;
+	}
 	if (sawCR && chan->transIn == SC_TRANS_AUTO) {
 	    return CH_SKIP;
 	}
@@ -492,6 +497,12 @@ CookLine(sc_chan *chan, struct sc__str *line, size_t maxLine)
 	}
 	if (eofChar != 0 && chLen == 1 && ch[0] == eofChar) {
 	    chan->flags |= CF_EOFCHAR;
+	    if (chan->flags & CF_NEEDNL) {
+		chan->flags &= ~(uint32_t) CF_NEEDNL;
+		if (sc__str_append(line, "\r", 1) < 0) {
+		    return -1;
+		}
+	    }
 	    return COOK_EOFCHAR;
 	}
 	if (chan->flags & CF_NEEDNL) {
@@ -585,6 +596,11 @@ CookRead(sc_chan *chan, char *dst, size_t room, int *status)
 	}
 	if (eofChar != 0 && chLen == 1 && ch[0] == eofChar) {
 	    chan->flags |= CF_EOFCHAR;
+	    if (chan->flags & CF_NEEDNL) {
+		chan->flags &= ~(uint32_t) CF_NEEDNL;
+		got += Emit(chan, dst + got, room - got,
+			(const unsigned char *) "\r", 1);
+	    }
 	    *status = COOK_EOFCHAR;
 	    return got;
 	}
@@ -650,7 +666,7 @@ sc_gets(sc_chan *chan, char **linePtr, size_t *capPtr)
     if (linePtr == NULL || capPtr == NULL) {
 	return sc__chan_error(chan, EINVAL, "can't read a line: no buffer");
     }
-    chan->flags &= ~CF_BLOCKED;
+    chan->flags &= ~(uint32_t) (CF_BLOCKED | CF_NEEDMORE);
     line.s = *linePtr;
     line.cap = line.s ? *capPtr : 0;
     line.len = 0;
@@ -703,7 +719,9 @@ sc_gets(sc_chan *chan, char **linePtr, size_t *capPtr)
 	}
 	if (GetInput(chan) < 0) {
 	    if (errno == EAGAIN || errno == EWOULDBLOCK) {
-		chan->flags |= CF_BLOCKED;
+		/* What is buffered is no whole line: until more comes, a
+		 * readable handler waits for the descriptor. */
+		chan->flags |= CF_BLOCKED | CF_NEEDMORE;
 		result = SC_BLOCKED;
 	    } else {
 		IoError(chan, "error reading", errno);
@@ -765,7 +783,7 @@ sc_read(sc_chan *chan, void *buf, size_t n)
     if (buf == NULL && n > 0) {
 	return sc__chan_error(chan, EINVAL, "can't read: no buffer");
     }
-    chan->flags &= ~CF_BLOCKED;
+    chan->flags &= ~(uint32_t) (CF_BLOCKED | CF_NEEDMORE);
     got += TakePend(chan, dst, n);
     if (StashLen(chan) > 0 && got < n) {
 	struct sc__str *stash = &chan->x->stash;
@@ -818,7 +836,7 @@ sc_read(sc_chan *chan, void *buf, size_t n)
 	    if (got > 0) {
 		break;
 	    }
-	    chan->flags |= CF_BLOCKED;
+	    chan->flags |= CF_BLOCKED | CF_NEEDMORE;
 	    sc__chan_update(chan);
 	    return SC_BLOCKED;
 	}
@@ -1037,6 +1055,11 @@ sc_write(sc_chan *chan, const void *buf, size_t n)
     while (accepted < n) {
 	size_t piece = n - accepted;
 
+	if (nonblocking && !sc__chan_raw_output(chan) && piece > 4096) {
+	    /* Translation or encoding may grow the bytes: take small
+	     * pieces, so that the queue passes the limit by one at most. */
+	    piece = 4096;
+	}
 	if (nonblocking) {
 	    if (chan->out.bytes >= limit) {
 		break;
@@ -1230,9 +1253,16 @@ sc_chan_fd(const sc_chan *chan, int direction)
 static int
 InputReady(const sc_chan *chan)
 {
-    return (chan->flags & CF_READ)
-	    && (chan->in.bytes > 0 || chan->pendLen > 0 || StashLen(chan) > 0
-		|| (chan->flags & (CF_INEOF | CF_EOFCHAR)));
+    if (!(chan->flags & CF_READ)) {
+	return 0;
+    }
+    if (chan->flags & (CF_INEOF | CF_EOFCHAR)) {
+	return 1;
+    }
+    if (chan->flags & CF_NEEDMORE) {
+	return 0;		/* Only a partial line or character. */
+    }
+    return chan->in.bytes > 0 || chan->pendLen > 0 || StashLen(chan) > 0;
 }
 
 static void
@@ -1358,6 +1388,9 @@ sc_chan_event(sc_chan *chan, int event, sc_file_proc *proc,
 	errno = EINVAL;
 	return -1;
     }
+    if (chan->flags & CF_COPY) {
+	return Busy(chan);
+    }
     if (event == SC_READABLE) {
 	if (!(chan->flags & CF_READ)) {
 	    return NotOpenFor(chan, "reading");
@@ -1476,8 +1509,9 @@ sc_close(sc_chan *chan)
 	sc__copy_abort(chan);
     }
     chan->readProc = chan->writeProc = NULL;
-    if ((chan->flags & CF_WRITE) && !chan->outError) {
-	if (EndOutput(chan) < 0) {
+    if ((chan->flags & (CF_WRITE | CF_SHUTWR)) && !chan->outError) {
+	/* Open for writing, or half-closed with output still queued. */
+	if ((chan->flags & CF_WRITE) && EndOutput(chan) < 0) {
 	    result = IoError(chan, "error flushing", ENOMEM);
 	}
 	if (!(chan->flags & CF_NONBLOCK)) {

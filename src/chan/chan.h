@@ -32,6 +32,10 @@ int sc__str_appendf(struct sc__str *str, const char *fmt, ...)
 int sc__str_element(struct sc__str *str, const char *element);
 void sc__str_free(struct sc__str *str);
 
+/* Tcl_GetBoolean's words: 0, 1, and prefixes of true/false/yes/no/on/off.
+ * Returns 0 and *value, or -1. */
+int sc__parse_boolean(const char *s, int *value);
+
 /*
  * Split a Tcl list (whitespace separated, braces group) into at most max
  * elements, copied into elems[i] (each at most size bytes). Returns the
@@ -107,7 +111,9 @@ enum {
     CF_BGCLOSE = 1 << 11,	/* Closed, flushing in the background. */
     CF_SHUTWR = 1 << 12,	/* Half-close of writing once flushed. */
     CF_COPY = 1 << 13,		/* A background copy owns the channel. */
-    CF_NEEDNL = 1 << 14,	/* Input \r\n split: see chan.c. */
+    CF_NEEDNL = 1 << 14,	/* crlf: a \r was taken; is a \n next? */
+    CF_NEEDMORE = 1 << 15,	/* Buffered input is no whole line or
+				 * character: wait for the descriptor. */
 };
 
 /*

@@ -42,8 +42,11 @@ struct sc__copy {
     sc_timer timer;		/* Delivers the result of an aborted copy. */
     char *errmsg;		/* Set when the copy failed. */
     int finished;
+    int starting;		/* Inside sc_chan_copy's first step. */
     int *syncDone;		/* A synchronous copy waits on this. */
 };
+
+static void DeliverLater(void *clientData);
 
 static void Step(struct sc__copy *c);
 
@@ -150,6 +153,15 @@ Finish(struct sc__copy *c)
     }
     sc__chan_update(in);
     sc__chan_update(out);
+    if (c->starting && c->syncDone == NULL) {
+	/* Over before sc_chan_copy returned (nothing to copy, or end of
+	 * file already): the program hears of it from the loop, as in
+	 * Tcl, never from inside its own call. */
+	c->timer = sc_create_timer(in->loop, 0, DeliverLater, c);
+	if (c->timer != 0) {
+	    return;
+	}
+    }
     Deliver(c);
 }
 
@@ -206,7 +218,7 @@ StepSplice(struct sc__copy *c)
 	    continue;
 	}
 	if (n == 0) {
-	    c->in->flags |= CF_INEOF;
+	    c->in->flags |= CF_INEOF | CF_EOF;
 	    return 0;
 	}
 	if (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -214,7 +226,7 @@ StepSplice(struct sc__copy *c)
 	    return 1;
 	}
 	if (errno == ECONNRESET) {
-	    c->in->flags |= CF_INEOF;
+	    c->in->flags |= CF_INEOF | CF_EOF;
 	    return 0;
 	}
 	sc__chan_error(c->in, errno, "error reading \"%s\"",
@@ -394,7 +406,9 @@ sc_chan_copy(sc_chan *in, sc_chan *out, long long size, sc_copy_proc *done,
 	c->syncDone = &syncDone;
     }
 
+    c->starting = 1;
     Step(c);
+    c->starting = 0;
     if (done != NULL) {
 	return 0;
     }
@@ -402,6 +416,9 @@ sc_chan_copy(sc_chan *in, sc_chan *out, long long size, sc_copy_proc *done,
     /* A synchronous copy runs the loop until it is over. */
     while (syncDone == 0) {
 	if (sc_do_one_event(in->loop, SC_ALL_EVENTS) < 0) {
+	    /* The loop itself failed: end the copy with its message. */
+	    SetError(c, sc_errmsg(in->loop));
+	    Finish(c);
 	    break;
 	}
     }

@@ -25,8 +25,9 @@ enum {
 };
 
 /*
- * The generic options, in the order fconfigure lists them, with the
- * shortest abbreviation Tcl accepts for each (checked in this order).
+ * The generic options, in the order fconfigure lists them. As in Tcl, a
+ * name matches when it is longer than minLen and a prefix of the option
+ * (so -bl is -blocking, -bufferi -buffering, -t -translation).
  */
 static const struct {
     const char *name;
@@ -34,7 +35,7 @@ static const struct {
 } genericOptions[OPT_COUNT] = {
     {"-blocking", 2},
     {"-buffering", 7},
-    {"-buffersize", 8},
+    {"-buffersize", 7},
     {"-encoding", 2},
     {"-eofchar", 2},
     {"-translation", 1},
@@ -57,7 +58,7 @@ FindGeneric(const char *name)
     int i;
 
     for (i = 0; i < OPT_COUNT; i++) {
-	if (len >= genericOptions[i].minLen
+	if (len > genericOptions[i].minLen
 		&& strncmp(name, genericOptions[i].name, len) == 0) {
 	    return i;
 	}
@@ -95,9 +96,12 @@ BadOption(sc_chan *chan, const char *name)
     return -1;
 }
 
-/* Tcl_GetBoolean: numbers, and unique prefixes of true/false/yes/no/on/off. */
-static int
-ParseBoolean(const char *s, int *value)
+/*
+ * Tcl_GetBoolean: 0 and 1, and unique prefixes of true, false, yes, no,
+ * on and off, in any case.
+ */
+int
+sc__parse_boolean(const char *s, int *value)
 {
     static const struct {
 	const char *word;
@@ -108,15 +112,12 @@ ParseBoolean(const char *s, int *value)
     };
     size_t len = strlen(s), i;
     int found = -1;
-    char *end;
-    long n;
 
     if (len == 0) {
 	return -1;
     }
-    n = strtol(s, &end, 0);
-    if (*end == '\0' && end != s) {
-	*value = (n != 0);
+    if (strcmp(s, "0") == 0 || strcmp(s, "1") == 0) {
+	*value = s[0] == '1';
 	return 0;
     }
     for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
@@ -171,13 +172,29 @@ ParseInt(const char *s, long *value)
  *----------------------------------------------------------------------
  */
 
+/* Tcl's refusal to change a channel that a copy owns. */
+static int
+Copying(sc_chan *chan)
+{
+    if (chan == NULL) {
+	errno = EINVAL;
+	return 1;
+    }
+    if (chan->flags & CF_COPY) {
+	sc__chan_error(chan, 0, "unable to set channel options: background "
+		"copy in progress");
+	errno = EBUSY;
+	return 1;
+    }
+    return 0;
+}
+
 int
 sc_chan_set_blocking(sc_chan *chan, int blocking)
 {
     int err;
 
-    if (chan == NULL) {
-	errno = EINVAL;
+    if (Copying(chan)) {
 	return -1;
     }
     err = chan->type->blockMode(chan->inst, blocking);
@@ -195,8 +212,7 @@ sc_chan_set_blocking(sc_chan *chan, int blocking)
 int
 sc_chan_set_buffering(sc_chan *chan, int buffering)
 {
-    if (chan == NULL) {
-	errno = EINVAL;
+    if (Copying(chan)) {
 	return -1;
     }
     if (buffering != SC_BUFFER_FULL && buffering != SC_BUFFER_LINE
@@ -214,8 +230,7 @@ sc_chan_set_buffering(sc_chan *chan, int buffering)
 int
 sc_chan_set_buffersize(sc_chan *chan, size_t size)
 {
-    if (chan == NULL) {
-	errno = EINVAL;
+    if (Copying(chan)) {
 	return -1;
     }
     /* Tcl keeps the size within 1 byte .. 1 MiB. */
@@ -233,8 +248,7 @@ sc_chan_set_translation(sc_chan *chan, int in, int out)
 {
     int binary = 0;
 
-    if (chan == NULL) {
-	errno = EINVAL;
+    if (Copying(chan)) {
 	return -1;
     }
     if (in < SC_TRANS_AUTO || in > SC_TRANS_BINARY || out < SC_TRANS_AUTO
@@ -250,10 +264,19 @@ sc_chan_set_translation(sc_chan *chan, int in, int out)
 	if (in != chan->transIn) {
 	    chan->flags &= ~(uint32_t) CF_SAWCR;
 	    if ((chan->flags & CF_NEEDNL) && in != SC_TRANS_CRLF) {
-		/* A held \r stays a \r under the new rule. */
+		/* A held \r stays a \r under the new rule, after the
+		 * partial line a blocked gets kept, if any. */
 		chan->flags &= ~(uint32_t) CF_NEEDNL;
-		chan->pend[chan->pendLen++] = '\r';
+		if (chan->x != NULL && chan->x->stash.len > 0) {
+		    if (sc__str_append(&chan->x->stash, "\r", 1) < 0) {
+			return sc__chan_error(chan, ENOMEM,
+				"can't set -translation");
+		    }
+		} else {
+		    chan->pend[chan->pendLen++] = '\r';
+		}
 	    }
+	    chan->flags &= ~(uint32_t) CF_NEEDMORE;
 	}
 	chan->transIn = (uint8_t) in;
     }
@@ -324,6 +347,7 @@ sc__chan_set_encoding(sc_chan *chan, const struct sc__encinfo *info)
 	x->enc = *info;
     }
     chan->encIn = chan->encOut = (uint8_t) info->kind;
+    chan->flags &= ~(uint32_t) CF_NEEDMORE;
     return 0;
 }
 
@@ -332,8 +356,7 @@ sc_chan_set_encoding(sc_chan *chan, const char *name)
 {
     struct sc__encinfo info;
 
-    if (chan == NULL) {
-	errno = EINVAL;
+    if (Copying(chan)) {
 	return -1;
     }
     if (name == NULL || name[0] == '\0') {
@@ -350,8 +373,7 @@ sc_chan_set_eofchar(sc_chan *chan, int in, int out)
 {
     struct sc__chanx *x;
 
-    if (chan == NULL) {
-	errno = EINVAL;
+    if (Copying(chan)) {
 	return -1;
     }
     if (in < 0 || in > 0x7f || out < 0 || out > 0x7f) {
@@ -379,8 +401,7 @@ SetLimit(sc_chan *chan, size_t bytes, int maxLine)
 {
     struct sc__chanx *x;
 
-    if (chan == NULL) {
-	errno = EINVAL;
+    if (Copying(chan)) {
 	return -1;
     }
     if (bytes == 0) {
@@ -488,8 +509,7 @@ sc_chan_configure(sc_chan *chan, const char *option, const char *value)
     long n;
     int b;
 
-    if (chan == NULL) {
-	errno = EINVAL;
+    if (Copying(chan)) {
 	return -1;
     }
     if (option == NULL || value == NULL) {
@@ -498,7 +518,7 @@ sc_chan_configure(sc_chan *chan, const char *option, const char *value)
     }
     switch (FindGeneric(option)) {
     case OPT_BLOCKING:
-	if (ParseBoolean(value, &b) < 0) {
+	if (sc__parse_boolean(value, &b) < 0) {
 	    return sc__chan_error(chan, 0, "expected boolean value but got "
 		    "\"%s\"", value);
 	}

@@ -694,23 +694,12 @@ SockGetOption(void *inst, const char *name, struct sc__str *out)
 static int
 Boolean(struct sockState *s, const char *value, int *b)
 {
-    static const char *const yes[] = {"1", "true", "yes", "on"};
-    static const char *const no[] = {"0", "false", "no", "off"};
-    size_t i;
-
-    for (i = 0; i < 4; i++) {
-	if (strcasecmp(value, yes[i]) == 0) {
-	    *b = 1;
-	    return 0;
-	}
-	if (strcasecmp(value, no[i]) == 0) {
-	    *b = 0;
-	    return 0;
-	}
+    if (sc__parse_boolean(value, b) < 0) {
+	sc__loop_error(s->chan->loop, 0, "expected boolean value but got "
+		"\"%s\"", value);
+	return -1;
     }
-    sc__loop_error(s->chan->loop, 0, "expected boolean value but got "
-	    "\"%s\"", value);
-    return -1;
+    return 0;
 }
 
 static int
