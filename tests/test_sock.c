@@ -217,6 +217,12 @@ struct flag {
 };
 
 static void
+SetInt(void *clientData)
+{
+    *(int *) clientData = 1;
+}
+
+static void
 SetFlag(void *clientData, int mask)
 {
     struct flag *f = clientData;
@@ -671,6 +677,34 @@ reuseport_shares_a_port(void **state)
 	    SC_TCP_REUSEADDR, -1, Accept, &b));
     assert_string_equal(sc_errmsg(loop),
 	    "couldn't open socket: address already in use");
+    /* The kernel spreads connections over both (by the 4-tuple's hash:
+     * 32 connections all on one server would be a 1 in 2^31 chance). */
+    {
+	sc_chan *clients[32];
+	int i;
+
+	for (i = 0; i < 32; i++) {
+	    clients[i] = sc_open_tcp_client(loop, "127.0.0.1", port, NULL);
+	    assert_non_null(clients[i]);
+	}
+	{
+	    int late = 0;
+	    sc_timer t = sc_create_timer(loop, 5000, SetInt, &late);
+
+	    while (a.n + b.n < 32 && !late) {
+		sc_do_one_event(loop, SC_ALL_EVENTS);
+	    }
+	    sc_delete_timer(loop, t);
+	}
+	assert_int_equal(a.n + b.n, 32);
+	assert_true(a.n > 0);
+	assert_true(b.n > 0);
+	for (i = 0; i < 32; i++) {
+	    sc_close(clients[i]);
+	}
+    }
+    CloseAccepted(&a);
+    CloseAccepted(&b);
     sc_close(s1);
     sc_close(s2);
     sct_loop_free(loop);
@@ -767,6 +801,30 @@ peer_resets_during_large_write(void **state)
     signal(SIGPIPE, SIG_IGN);
     CloseAccepted(&a);
     sc_close(server);
+    sct_loop_free(loop);
+}
+
+static void
+closing_server_keeps_connections(void **state)
+{
+    sc_loop *loop = sct_loop();
+    struct accepted a = {0};
+    sc_chan *server = Server(loop, "127.0.0.1", &a), *c;
+    char *line = NULL;
+    size_t cap = 0;
+
+    (void) state;
+    c = sc_open_tcp_client(loop, "127.0.0.1", Str(PortOf(server)), NULL);
+    assert_non_null(c);
+    sct_wait_for(loop, &a.n, 5000);
+    assert_int_equal(sc_close(server), 0);
+    assert_int_equal(sc_puts(a.chans[0], "still here"), 0);
+    assert_int_equal(sc_flush(a.chans[0]), 0);
+    assert_int_equal(sc_gets(c, &line, &cap), 10);
+    assert_string_equal(line, "still here");
+    free(line);
+    sc_close(c);
+    CloseAccepted(&a);
     sct_loop_free(loop);
 }
 
@@ -907,6 +965,8 @@ accept_proc_closes_server(void **state)
     sct_wait_for(loop, &cl.calls, 5000);
     assert_int_equal(sc_vwait(loop, NULL), 0);
     assert_int_equal(cl.calls, 1);
+    /* No one listens any more. */
+    assert_null(sc_open_tcp_client(loop, "127.0.0.1", Str(port), NULL));
     sc_close(c1);
     sc_close(c2);
     sct_loop_free(loop);
@@ -959,6 +1019,7 @@ static const struct CMUnitTest tests[] = {
     SCT(reuseport_shares_a_port),
     SCT(emfile_on_accept_never_spins),
     SCT(peer_resets_during_large_write),
+    SCT(closing_server_keeps_connections),
     SCT(server_channel_cannot_be_read_or_written),
     SCT(bad_ports_and_flags),
     SCT(keepalive_nodelay_reversedns),
