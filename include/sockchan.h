@@ -305,6 +305,39 @@ SC_API sc_chan *sc_open_tcp_server_ex(sc_loop *loop, const char *service,
 SC_API sc_chan *sc_open_tcp_server(sc_loop *loop, const char *port,
 	const char *host, sc_accept_proc *acceptProc, void *clientData);
 
+/* --- Unix-domain sockets --------------------------------------------------- */
+
+#define SC_UNIX_ASYNC (1 << 0)	/* Client: report the outcome by an event. */
+
+typedef struct sc_unix_options {
+    int flags;			/* SC_UNIX_ASYNC. */
+    int mode;			/* Server: the socket file's mode (0600);
+				 * 0 leaves the umask's. */
+    int backlog;		/* Server: -1 or 0 for the system's largest. */
+    size_t length;		/* The name's length, when it holds a NUL
+				 * (an abstract name "\0name"); 0: strlen. */
+} sc_unix_options;
+
+/* Connect to the Unix socket at path ("@name", or "\0name" with its
+ * length, for Linux's abstract names). Synchronous: the channel or NULL
+ * ("couldn't open socket: no such file or directory"); SC_UNIX_ASYNC: the
+ * channel at once, the outcome through a writable event and -error, as
+ * for TCP. options may be NULL. A path longer than the system allows is
+ * an error, never truncated. */
+SC_API sc_chan *sc_open_unix_client(sc_loop *loop, const char *path,
+	const sc_unix_options *options);
+
+/* Listen on the Unix socket at path, and call acceptProc(clientData,
+ * chan, peer, 0) for each connection (peer: the client's name, usually
+ * ""). What is at path already is never destroyed: a socket nobody
+ * answers on (stale) is replaced; a live one is "couldn't open socket:
+ * address already in use"; a file, a directory, a link are an error that
+ * names them, and stay. Closing the server removes the socket file, if it
+ * is still the one it made. options may be NULL. */
+SC_API sc_chan *sc_open_unix_server(sc_loop *loop, const char *path,
+	const sc_unix_options *options, sc_accept_proc *acceptProc,
+	void *clientData);
+
 /* --- Errors -------------------------------------------------------------- */
 
 /* The message of the last failed call on this loop, in Tcl's words. The

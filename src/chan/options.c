@@ -590,6 +590,9 @@ static int
 GetGeneric(sc_chan *chan, int opt, struct sc__str *out, int asElement)
 {
     int both = (chan->flags & (CF_READ | CF_WRITE)) == (CF_READ | CF_WRITE);
+    /* A one-way channel shows its side; a server (neither) the input's,
+     * as Tcl does. */
+    int input = (chan->flags & CF_READ) || !(chan->flags & CF_WRITE);
     static const char *const buffering[] = {"full", "line", "none"};
     struct sc__str v = {NULL, 0, 0};
     char a[2], b[2];
@@ -615,8 +618,7 @@ GetGeneric(sc_chan *chan, int opt, struct sc__str *out, int asElement)
 	b[0] = (char) (chan->x ? chan->x->eofOut : 0);
 	a[1] = b[1] = '\0';
 	if (!both) {
-	    r = sc__str_append(&v, (chan->flags & CF_READ) ? a : b,
-		    strlen((chan->flags & CF_READ) ? a : b));
+	    r = sc__str_append(&v, input ? a : b, strlen(input ? a : b));
 	} else {
 	    r = sc__str_element(&v, a) < 0 || sc__str_element(&v, b) < 0
 		    ? -1 : 0;
@@ -624,8 +626,8 @@ GetGeneric(sc_chan *chan, int opt, struct sc__str *out, int asElement)
 	break;
     case OPT_TRANSLATION:
 	if (!both) {
-	    r = sc__str_appendf(&v, "%s", transNames[(chan->flags & CF_READ)
-		    ? chan->transIn : chan->transOut]);
+	    r = sc__str_appendf(&v, "%s", transNames[input ? chan->transIn
+		    : chan->transOut]);
 	} else {
 	    r = sc__str_appendf(&v, "%s %s", transNames[chan->transIn],
 		    transNames[chan->transOut]);

@@ -32,6 +32,7 @@ enum {
     SF_REPORTED = 1 << 3,	/* -error has told of the failure. */
     SF_REVERSE = 1 << 4,	/* -reversedns: names in -peername. */
     SF_PAUSED = 1 << 5,		/* Server: accepting paused (EMFILE). */
+    SF_UNIX = 1 << 6,		/* A Unix-domain socket. */
 };
 
 #define MAX_LISTEN 8
@@ -60,6 +61,9 @@ struct connectExt {
 };
 
 struct serverExt {
+    char *path;			/* Unix: the file made, removed at close. */
+    dev_t dev;
+    ino_t ino;
     int n;
     int fds[MAX_LISTEN];
     sc_accept_proc *proc;
@@ -78,7 +82,7 @@ struct sockState {
     void *ext;			/* struct connectExt or serverExt, or NULL. */
 };
 
-static const struct sc__chan_type sockType;
+static const struct sc__chan_type sockType, unixType;
 
 /*
  *----------------------------------------------------------------------
@@ -535,6 +539,12 @@ AppendName(struct sc__str *out, const struct sockaddr *sa, socklen_t len,
     char host[NI_MAXHOST], name[NI_MAXHOST], port[16];
     int p;
 
+    if (sa->sa_family == AF_UNIX) {
+	/* A Unix name is one element: the path, or "@name". */
+	sc__unix_name((const struct sockaddr_un *) (const void *) sa, len,
+		name, sizeof(name));
+	return sc__str_append(out, name, strlen(name));
+    }
     sc__addr_numeric(sa, len, host, sizeof(host), &p);
     snprintf(port, sizeof(port), "%d", p);
     snprintf(name, sizeof(name), "%s", host);
@@ -639,12 +649,56 @@ ErrorOption(struct sockState *s, struct sc__str *out)
     return sc__str_append(out, "", 0);
 }
 
+/* -peercred: the peer's "pid N uid N gid N" (SO_PEERCRED). */
+static int
+PeerCred(struct sockState *s, struct sc__str *out)
+{
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+
+    if (s->fd < 0 || (s->flags & (SF_RESOLVING | SF_CONNECTING))) {
+	return sc__str_append(out, "", 0);
+    }
+    if (sc__getsockopt(s->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+	sc__loop_error(s->chan->loop, errno, "can't get peercred");
+	return -1;
+    }
+    return sc__str_appendf(out, "pid %ld uid %ld gid %ld", (long) cred.pid,
+	    (long) cred.uid, (long) cred.gid);
+}
+
+static int
+PeerCredElement(struct sockState *s, struct sc__str *out)
+{
+    struct sc__str v = {NULL, 0, 0};
+    int r = PeerCred(s, &v);
+
+    if (r == 0) {
+	r = sc__str_element(out, v.s ? v.s : "");
+    }
+    sc__str_free(&v);
+    return r;
+}
+
 static int
 SockGetOption(void *inst, const char *name, struct sc__str *out)
 {
     struct sockState *s = inst;
     int server = s->kind == KIND_SERVER;
 
+    if (name == NULL && (s->flags & SF_UNIX)) {
+	if (!server && (sc__str_element(out, "-peercred") < 0
+		|| sc__str_append(out, " ", 1) < 0
+		|| PeerCredElement(s, out) < 0
+		|| sc__str_element(out, "-peername") < 0
+		|| sc__str_append(out, " ", 1) < 0
+		|| NameOption(s, 1, out, 1) < 0)) {
+	    return -1;
+	}
+	return sc__str_element(out, "-sockname") < 0
+		|| sc__str_append(out, " ", 1) < 0
+		|| NameOption(s, 0, out, 1) < 0 ? -1 : 0;
+    }
     if (name == NULL) {
 	if (!server && (sc__str_element(out, "-keepalive") < 0
 		|| sc__str_append(out, " ", 1) < 0
@@ -679,8 +733,14 @@ SockGetOption(void *inst, const char *name, struct sc__str *out)
     if (strcmp(name, "-peername") == 0) {
 	return NameOption(s, 1, out, 0);
     }
-    if (strcmp(name, "-reversedns") == 0) {
+    if (strcmp(name, "-reversedns") == 0 && !(s->flags & SF_UNIX)) {
 	return sc__str_append(out, (s->flags & SF_REVERSE) ? "1" : "0", 1);
+    }
+    if (s->flags & SF_UNIX) {
+	if (!server && strcmp(name, "-peercred") == 0) {
+	    return PeerCred(s, out);
+	}
+	return 1;
     }
     if (!server && strcmp(name, "-keepalive") == 0) {
 	return IntOption(s, SOL_SOCKET, SO_KEEPALIVE, out);
@@ -708,7 +768,7 @@ SockSetOption(void *inst, const char *name, const char *value)
     struct sockState *s = inst;
     int b, level, opt;
 
-    if (strcmp(name, "-reversedns") == 0) {
+    if (strcmp(name, "-reversedns") == 0 && !(s->flags & SF_UNIX)) {
 	if (Boolean(s, value, &b) < 0) {
 	    return -1;
 	}
@@ -719,7 +779,7 @@ SockSetOption(void *inst, const char *name, const char *value)
 	}
 	return 0;
     }
-    if (s->kind == KIND_SERVER) {
+    if (s->kind == KIND_SERVER || (s->flags & SF_UNIX)) {
 	return 1;
     }
     if (strcmp(name, "-keepalive") == 0) {
@@ -745,11 +805,24 @@ SockSetOption(void *inst, const char *name, const char *value)
     return 0;
 }
 
+static void
+UnixName(void *inst, char *buf, size_t size)
+{
+    snprintf(buf, size, "unix%lx", (unsigned long) (uintptr_t) inst);
+}
+
 static const struct sc__chan_type sockType = {
     "tcp", SockInput, SockOutput, SockClose, SockWatch, SockBlockMode,
     SockHandle, SockGetOption, SockSetOption,
     "-connecting -error -keepalive -nodelay -peername -reversedns -sockname",
     SockName
+};
+
+static const struct sc__chan_type unixType = {
+    "unix", SockInput, SockOutput, SockClose, SockWatch, SockBlockMode,
+    SockHandle, SockGetOption, SockSetOption,
+    "-connecting -error -peercred -peername -sockname",
+    UnixName
 };
 
 static sc_chan *
@@ -771,6 +844,28 @@ NewSockChan(sc_loop *loop, int kind, int fd, int mode)
     s->chan = chan;
     /* Tcl's sockets: {auto crlf}. */
     chan->transOut = SC_TRANS_CRLF;
+    return chan;
+}
+
+/* A Unix socket channel: the same driver, {auto lf} as unix_sockets. */
+static sc_chan *
+NewUnixChan(sc_loop *loop, int kind, int fd, int mode)
+{
+    struct sockState *s = sc__calloc(1, sizeof(*s));
+    sc_chan *chan;
+
+    if (s == NULL) {
+	return NULL;
+    }
+    s->fd = fd;
+    s->kind = (uint8_t) kind;
+    s->flags = SF_UNIX;
+    chan = sc__chan_new(loop, &unixType, s, mode);
+    if (chan == NULL) {
+	sc__free(s);
+	return NULL;
+    }
+    s->chan = chan;
     return chan;
 }
 
@@ -1040,10 +1135,18 @@ AcceptReady(void *clientData, int mask)
 		return;
 	    }
 	    se->backoff = 0;
-	    sc__addr_numeric((struct sockaddr *) &ss, len, host,
-		    sizeof(host), &port);
-	    chan = NewSockChan(server->loop, KIND_ACCEPTED, fd,
-		    SC_READABLE | SC_WRITABLE);
+	    if (s->flags & SF_UNIX) {
+		sc__unix_name((struct sockaddr_un *) &ss, len, host,
+			sizeof(host));
+		port = 0;
+		chan = NewUnixChan(server->loop, KIND_ACCEPTED, fd,
+			SC_READABLE | SC_WRITABLE);
+	    } else {
+		sc__addr_numeric((struct sockaddr *) &ss, len, host,
+			sizeof(host), &port);
+		chan = NewSockChan(server->loop, KIND_ACCEPTED, fd,
+			SC_READABLE | SC_WRITABLE);
+	    }
 	    if (chan == NULL) {
 		sc__close(fd);
 		Pause(s);
@@ -1077,6 +1180,10 @@ CloseServer(struct sockState *s)
     }
     for (i = 0; i < se->n; i++) {
 	sc__close(se->fds[i]);
+    }
+    if (se->path != NULL) {
+	sc__unix_unlink(se->path, se->dev, se->ino);
+	sc__free(se->path);
     }
     sc__free(se);
     s->ext = NULL;
@@ -1158,4 +1265,160 @@ sc_open_tcp_server(sc_loop *loop, const char *port, const char *host,
 {
     return sc_open_tcp_server_ex(loop, port, host, SC_TCP_REUSEADDR, -1,
 	    acceptProc, clientData);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * Unix-domain sockets --
+ *
+ *----------------------------------------------------------------------
+ */
+
+static int
+UnixOptions(sc_loop *loop, const sc_unix_options *o, int server)
+{
+    if (o->flags & ~SC_UNIX_ASYNC || (server && (o->flags & SC_UNIX_ASYNC))) {
+	sc__loop_error(loop, 0, "bad flags %#x for a %s", (unsigned) o->flags,
+		server ? "server" : "client");
+	return -1;
+    }
+    if (o->mode < 0 || o->mode > 07777) {
+	sc__loop_error(loop, 0, "bad mode %#o: should be a file mode such "
+		"as 0600", (unsigned) o->mode);
+	return -1;
+    }
+    return 0;
+}
+
+sc_chan *
+sc_open_unix_client(sc_loop *loop, const char *path,
+	const sc_unix_options *options)
+{
+    sc_unix_options none = {0, 0, -1, 0};
+    const sc_unix_options *o = options ? options : &none;
+    struct sockaddr_un sun;
+    socklen_t sunLen;
+    struct sc__err err;
+    struct connectExt *ce;
+    struct addrinfo *ai;
+    struct sockState *s;
+    sc_chan *chan;
+
+    if (loop == NULL) {
+	errno = EINVAL;
+	return NULL;
+    }
+    if (UnixOptions(loop, o, 0) < 0) {
+	return NULL;
+    }
+    if (path == NULL || sc__unix_address(path, o->length ? o->length
+	    : strlen(path), &sun, &sunLen, &err) < 0) {
+	sc__loop_error(loop, 0, "couldn't open socket: %s",
+		path ? err.text : "no path given");
+	errno = path ? err.code : EINVAL;
+	return NULL;
+    }
+    chan = NewUnixChan(loop, KIND_CLIENT, -1, SC_READABLE | SC_WRITABLE);
+    ce = chan ? sc__calloc(1, sizeof(*ce)) : NULL;
+    ai = ce ? sc__unix_addrinfo(&sun, sunLen) : NULL;
+    if (ai == NULL) {
+	sc__free(ce);
+	if (chan) {
+	    sc_close(chan);
+	}
+	sc__loop_error(loop, ENOMEM, "couldn't open socket");
+	return NULL;
+    }
+    s = chan->inst;
+    s->ext = ce;
+    ce->c.fd = -1;
+    ce->c.ownAlloc = 1;
+    if (o->flags & SC_UNIX_ASYNC) {
+	chan->flags |= CF_NONBLOCK;
+	StartConnect(s, ai, NULL);
+	return chan;
+    }
+    StartConnect(s, ai, NULL);
+    if (WaitConnected(s) < 0) {
+	sc__loop_error(loop, 0, "couldn't open socket: %s", ce->failure.text);
+	errno = ce->failure.code ? ce->failure.code : EINVAL;
+	sc_close(chan);
+	return NULL;
+    }
+    return chan;
+}
+
+sc_chan *
+sc_open_unix_server(sc_loop *loop, const char *path,
+	const sc_unix_options *options, sc_accept_proc *acceptProc,
+	void *clientData)
+{
+    sc_unix_options none = {0, 0, -1, 0};
+    const sc_unix_options *o = options ? options : &none;
+    struct serverExt *se;
+    struct sc__err err;
+    struct sockState *s;
+    size_t len;
+    sc_chan *chan;
+    int fd;
+
+    if (loop == NULL) {
+	errno = EINVAL;
+	return NULL;
+    }
+    if (UnixOptions(loop, o, 1) < 0) {
+	return NULL;
+    }
+    if (acceptProc == NULL || path == NULL) {
+	sc__loop_error(loop, 0, "couldn't open socket: no %s given",
+		path ? "accept procedure" : "path");
+	return NULL;
+    }
+    len = o->length ? o->length : strlen(path);
+    se = sc__calloc(1, sizeof(*se));
+    if (se == NULL) {
+	sc__loop_error(loop, ENOMEM, "couldn't open socket");
+	return NULL;
+    }
+    if (sc__unix_listen(path, len, o->mode, o->backlog > 0 ? o->backlog : -1,
+	    &fd, &se->dev, &se->ino, &err) < 0) {
+	sc__free(se);
+	sc__loop_error(loop, 0, "couldn't open socket: %s", err.text);
+	errno = err.code ? err.code : EINVAL;
+	return NULL;
+    }
+    se->n = 1;
+    se->fds[0] = fd;
+    se->proc = acceptProc;
+    se->clientData = clientData;
+    if (se->ino != 0) {
+	se->path = sc__malloc(len + 1);
+	if (se->path != NULL) {
+	    memcpy(se->path, path, len);
+	    se->path[len] = '\0';
+	}
+    }
+    chan = NewUnixChan(loop, KIND_SERVER, -1, 0);
+    if (chan == NULL || (se->ino != 0 && se->path == NULL)) {
+	if (se->ino != 0) {
+	    char copy[sizeof(((struct sockaddr_un *) 0)->sun_path)];
+
+	    memcpy(copy, path, len);
+	    copy[len] = '\0';
+	    sc__unix_unlink(copy, se->dev, se->ino);
+	}
+	sc__close(fd);
+	sc__free(se->path);
+	sc__free(se);
+	if (chan) {
+	    sc_close(chan);
+	}
+	sc__loop_error(loop, ENOMEM, "couldn't open socket");
+	return NULL;
+    }
+    s = chan->inst;
+    s->ext = se;
+    WatchListeners(s, 1);
+    return chan;
 }

@@ -66,6 +66,8 @@ enum { SC_CONN_DONE, SC_CONN_INPROGRESS, SC_CONN_FAILED };
 
 struct sc__connect {
     struct addrinfo *remote, *local;	/* Owned lists (local may be NULL). */
+    int ownAlloc;			/* remote is one sc__malloc block,
+					 * not getaddrinfo's. */
     struct addrinfo *r, *l;		/* The current pair. */
     int fd;				/* The attempt's socket, or -1. */
     int stage;				/* Farthest stage reached. */
@@ -80,6 +82,9 @@ int sc__connect_start(struct sc__connect *c, struct addrinfo *remote,
  * SC_CONN_INPROGRESS (wait for c->fd to be writable) or SC_CONN_FAILED
  * (c->err says why, farthest attempt first). */
 int sc__connect_step(struct sc__connect *c);
+/* A one-address list for a Unix name, in one block (set ownAlloc). */
+struct addrinfo *sc__unix_addrinfo(const struct sockaddr_un *sun,
+	socklen_t len);
 /* Give up: close the attempt's socket, free the lists. */
 void sc__connect_free(struct sc__connect *c);
 /* Record err at stage if it got at least as far as anything before. */
@@ -98,6 +103,37 @@ void sc__err_note(struct sc__connect *c, int stage, int code);
 #define SC__LISTEN_REUSEPORT (1 << 1)
 int sc__tcp_listen(const char *host, int port, int family, unsigned flags,
 	int backlog, int *fds, int maxFds, struct sc__err *err);
+
+/*
+ * Unix-domain stream sockets. A name is a path, or an abstract name (Linux)
+ * when it starts with '@' or, given with its length, with a NUL byte.
+ */
+#include <sys/un.h>
+#include <sys/types.h>
+
+/* Fill *sun from name[0..len) ("@x" or "\0x": abstract). Returns the
+ * address length, or -1 with err ("path too long: ..."). */
+int sc__unix_address(const char *name, size_t len, struct sockaddr_un *sun,
+	socklen_t *sunLen, struct sc__err *err);
+/* The display form of an address: the path, or "@name". */
+void sc__unix_name(const struct sockaddr_un *sun, socklen_t len, char *buf,
+	size_t size);
+
+/*
+ * Listen on a Unix name, never destroying what is there: a socket nobody
+ * answers on (stale) is removed; a live one is "address already in use";
+ * anything else an error naming what it is, left untouched. Processes of
+ * sockchan racing for one path are serialised by a lock on the directory,
+ * so exactly one wins. mode (if not 0) is set before listen(), so the
+ * socket is never reachable with the wrong mode. On success *fd is the
+ * nonblocking, close-on-exec listener and *dev, *ino the file created (0
+ * for an abstract name), for sc__unix_unlink at close.
+ */
+int sc__unix_listen(const char *name, size_t len, int mode, int backlog,
+	int *fd, dev_t *dev, ino_t *ino, struct sc__err *err);
+/* Remove path if it is still the socket file dev/ino (not a new file
+ * someone put there since). */
+void sc__unix_unlink(const char *path, dev_t dev, ino_t ino);
 
 /* Fill err from an errno value (Tcl's words). */
 void sc__err_set(struct sc__err *err, int code);

@@ -167,7 +167,11 @@ sc__connect_free(struct sc__connect *c)
 	sc__close(c->fd);
 	c->fd = -1;
     }
-    sc__freeaddrinfo(c->remote);
+    if (c->ownAlloc) {
+	sc__free(c->remote);
+    } else {
+	sc__freeaddrinfo(c->remote);
+    }
     sc__freeaddrinfo(c->local);
     c->remote = c->local = NULL;
 }

@@ -1,0 +1,614 @@
+/*
+ * test_unix.c --
+ *
+ *	Unix-domain sockets (src/core/unix.c and their channels): the rules
+ *	for what is already at a path (nothing is ever destroyed but a stale
+ *	socket), two processes racing for one path, abstract names, long
+ *	paths, credentials, the file mode, removal at close.
+ */
+
+#include "harness.h"
+#include "core/sock.h"
+#include "core/sys.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char dir[64];
+
+static int
+RemoveOne(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+    (void) st;
+    (void) flag;
+    (void) f;
+    return remove(path);
+}
+
+static int
+Setup(void **state)
+{
+    snprintf(dir, sizeof(dir), "/tmp/sockchan-test-XXXXXX");
+    if (mkdtemp(dir) == NULL) {
+	return -1;
+    }
+    return sct_setup(state);
+}
+
+static int
+Teardown(void **state)
+{
+    nftw(dir, RemoveOne, 16, FTW_DEPTH | FTW_PHYS);
+    return sct_teardown(state);
+}
+
+#undef SCT
+#define SCT(fn) cmocka_unit_test_setup_teardown(fn, Setup, Teardown)
+
+static char *
+Path(const char *name)
+{
+    static char buf[4][160];
+    static int i;
+
+    i = (i + 1) % 4;
+    snprintf(buf[i], sizeof(buf[i]), "%s/%s", dir, name);
+    return buf[i];
+}
+
+struct accepted {
+    sc_chan *chans[8];
+    char peer[8][64];
+    int n;
+};
+
+static void
+Accept(void *clientData, sc_chan *chan, const char *peer, int port)
+{
+    struct accepted *a = clientData;
+
+    assert_int_equal(port, 0);
+    if (a->n < 8) {
+	snprintf(a->peer[a->n], sizeof(a->peer[0]), "%s", peer);
+	a->chans[a->n++] = chan;
+    } else {
+	sc_close(chan);
+    }
+}
+
+static void
+CloseAll(struct accepted *a)
+{
+    int i;
+
+    for (i = 0; i < a->n; i++) {
+	sc_close(a->chans[i]);
+    }
+    a->n = 0;
+}
+
+static void
+Expect(sc_chan *chan, const char *option, const char *value)
+{
+    char *got = sc_chan_cget(chan, option);
+
+    if (got == NULL) {
+	fail_msg("%s: %s", option, sc_errmsg(sc_chan_loop(chan)));
+    }
+    assert_string_equal(got, value);
+    free(got);
+}
+
+/* A line from client to server and back. */
+static void
+RoundTrip(sc_loop *loop, struct accepted *a, sc_chan *client)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    int before = a->n;
+
+    sct_wait_count(loop, &a->n, before + 1, 5000);
+    assert_int_equal(sc_puts(client, "ping"), 0);
+    assert_int_equal(sc_flush(client), 0);
+    assert_int_equal(sc_gets(a->chans[before], &line, &cap), 4);
+    assert_int_equal(sc_puts(a->chans[before], line), 0);
+    assert_int_equal(sc_flush(a->chans[before]), 0);
+    assert_int_equal(sc_gets(client, &line, &cap), 4);
+    assert_string_equal(line, "ping");
+    free(line);
+}
+
+static void
+listen_connect_and_names(void **state)
+{
+    sc_loop *loop = sct_loop();
+    struct accepted a = {0};
+    char *path = Path("s.sock");
+    sc_chan *server = sc_open_unix_server(loop, path, NULL, Accept, &a), *c;
+    struct stat st;
+
+    (void) state;
+    assert_non_null(server);
+    assert_int_equal(strncmp(sc_chan_name(server), "unix", 4), 0);
+    Expect(server, "-sockname", path);
+    c = sc_open_unix_client(loop, path, NULL);
+    assert_non_null(c);
+    RoundTrip(loop, &a, c);
+    Expect(c, "-peername", path);
+    Expect(c, "-sockname", "");		/* An unnamed client. */
+    Expect(a.chans[0], "-sockname", path);
+    assert_string_equal(a.peer[0], "");
+    Expect(c, "-translation", "auto lf");
+    sc_close(c);
+    CloseAll(&a);
+    /* Closing the server removes the file it made. */
+    assert_int_equal(lstat(path, &st), 0);
+    sc_close(server);
+    assert_int_equal(lstat(path, &st), -1);
+    assert_int_equal(errno, ENOENT);
+    sct_loop_free(loop);
+}
+
+/* What is at the path already is never destroyed. */
+static void
+existing_files_survive(void **state)
+{
+    sc_loop *loop = sct_loop();
+    struct accepted a = {0};
+    char *file = Path("file"), *sub = Path("subdir"), *link = Path("link");
+    char expect[256], buf[32];
+    struct stat st;
+    int fd;
+
+    (void) state;
+    fd = open(file, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+    assert_int_equal(write(fd, "precious data", 13), 13);
+    close(fd);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    assert_int_equal(symlink(Path("nowhere"), link), 0);
+
+    assert_null(sc_open_unix_server(loop, file, NULL, Accept, &a));
+    snprintf(expect, sizeof(expect), "couldn't open socket: \"%s\" exists "
+	    "and is a regular file", file);
+    assert_string_equal(sc_errmsg(loop), expect);
+    assert_null(sc_open_unix_server(loop, sub, NULL, Accept, &a));
+    snprintf(expect, sizeof(expect), "couldn't open socket: \"%s\" exists "
+	    "and is a directory", sub);
+    assert_string_equal(sc_errmsg(loop), expect);
+    assert_null(sc_open_unix_server(loop, link, NULL, Accept, &a));
+    snprintf(expect, sizeof(expect), "couldn't open socket: \"%s\" exists "
+	    "and is a symbolic link", link);
+    assert_string_equal(sc_errmsg(loop), expect);
+
+    /* All three are as they were. */
+    fd = open(file, O_RDONLY | O_CLOEXEC);
+    assert_int_equal(read(fd, buf, sizeof(buf)), 13);
+    assert_memory_equal(buf, "precious data", 13);
+    close(fd);
+    assert_int_equal(stat(sub, &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+    assert_int_equal(lstat(link, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    sct_loop_free(loop);
+}
+
+static void
+live_listener_is_refused_and_keeps_serving(void **state)
+{
+    sc_loop *loop = sct_loop();
+    struct accepted a = {0}, b = {0};
+    char *path = Path("live.sock");
+    sc_chan *first = sc_open_unix_server(loop, path, NULL, Accept, &a), *c;
+
+    (void) state;
+    assert_non_null(first);
+    assert_null(sc_open_unix_server(loop, path, NULL, Accept, &b));
+    assert_string_equal(sc_errmsg(loop),
+	    "couldn't open socket: address already in use");
+    assert_int_equal(errno, EADDRINUSE);
+    /* The live server saw one connection, the probe that found it alive,
+     * which closed at once. */
+    sct_wait_count(loop, &a.n, 1, 5000);
+    {
+	char buf[4];
+
+	assert_int_equal(sc_read(a.chans[0], buf, sizeof(buf)), SC_EOF);
+    }
+    c = sc_open_unix_client(loop, path, NULL);
+    assert_non_null(c);
+    RoundTrip(loop, &a, c);
+    assert_int_equal(b.n, 0);
+    sc_close(c);
+    CloseAll(&a);
+    sc_close(first);
+    sct_loop_free(loop);
+}
+
+/* A socket file nobody answers on (its server died) is replaced. */
+static void
+stale_socket_is_reused(void **state)
+{
+    sc_loop *loop = sct_loop();
+    struct accepted a = {0};
+    char *path = Path("stale.sock");
+    struct sockaddr_un sun;
+    sc_chan *server, *c;
+    int fd;
+
+    (void) state;
+    memset(&sun, 0, sizeof(sun));
+    sun.sun_family = AF_UNIX;
+    snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_int_equal(bind(fd, (struct sockaddr *) &sun, sizeof(sun)), 0);
+    close(fd);				/* The file stays, dead. */
+    server = sc_open_unix_server(loop, path, NULL, Accept, &a);
+    if (server == NULL) {
+	fail_msg("%s", sc_errmsg(loop));
+    }
+    c = sc_open_unix_client(loop, path, NULL);
+    assert_non_null(c);
+    RoundTrip(loop, &a, c);
+    sc_close(c);
+    CloseAll(&a);
+    sc_close(server);
+    sct_loop_free(loop);
+}
+
+/*
+ * Two processes race to listen on one path, many times, half of them
+ * over a stale socket: exactly one wins each time, and the winner's
+ * socket is never taken from it.
+ */
+static int
+Contend(const char *path, int go, int result)
+{
+    sc_loop *loop = sc_loop_new(0);
+    struct accepted a = {0};
+    sc_chan *server;
+    char c;
+    int won;
+
+    if (loop == NULL || read(go, &c, 1) != 1) {
+	return 2;
+    }
+    server = sc_open_unix_server(loop, path, NULL, Accept, &a);
+    won = server != NULL;
+    c = won ? 'W' : (errno == EADDRINUSE ? 'L' : 'E');
+    if (write(result, &c, 1) != 1) {
+	return 2;
+    }
+    /* The winner keeps listening until told the round is over. */
+    if (read(go, &c, 1) != 1) {
+	return 2;
+    }
+    if (server) {
+	sc_close(server);
+    }
+    sc_loop_free(loop);
+    return 0;
+}
+
+static void
+two_processes_race_for_a_path(void **state)
+{
+    enum { ROUNDS = 100 };
+    int round;
+
+    (void) state;
+    for (round = 0; round < ROUNDS; round++) {
+	char name[32], *path, got[2];
+	int go[2][2], result[2], i, winners = 0, losers = 0, status;
+	pid_t pids[2];
+
+	snprintf(name, sizeof(name), "race-%d.sock", round);
+	path = Path(name);
+	if (round % 2) {
+	    struct sockaddr_un sun;
+	    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	    memset(&sun, 0, sizeof(sun));
+	    sun.sun_family = AF_UNIX;
+	    snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	    assert_int_equal(bind(fd, (struct sockaddr *) &sun, sizeof(sun)),
+		    0);
+	    close(fd);			/* A stale socket to fight over. */
+	}
+	{
+	    int r[2];
+
+	    assert_int_equal(pipe(r), 0);
+	    result[0] = r[0];
+	    result[1] = r[1];
+	}
+	for (i = 0; i < 2; i++) {
+	    assert_int_equal(pipe(go[i]), 0);
+	    pids[i] = fork();
+	    assert_true(pids[i] >= 0);
+	    if (pids[i] == 0) {
+		close(go[i][1]);
+		close(result[0]);
+		_exit(Contend(path, go[i][0], result[1]));
+	    }
+	    close(go[i][0]);
+	}
+	close(result[1]);
+	/* Start both at once, then read both outcomes. */
+	assert_int_equal(write(go[0][1], "g", 1), 1);
+	assert_int_equal(write(go[1][1], "g", 1), 1);
+	assert_int_equal(read(result[0], &got[0], 1), 1);
+	assert_int_equal(read(result[0], &got[1], 1), 1);
+	for (i = 0; i < 2; i++) {
+	    winners += got[i] == 'W';
+	    losers += got[i] == 'L';
+	}
+	for (i = 0; i < 2; i++) {
+	    assert_int_equal(write(go[i][1], "x", 1), 1);
+	    close(go[i][1]);
+	    assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+	    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	close(result[0]);
+	if (winners != 1 || losers != 1) {
+	    fail_msg("round %d: %c and %c", round, got[0], got[1]);
+	}
+    }
+}
+
+static void
+abstract_names(void **state)
+{
+    sc_loop *loop = sct_loop();
+    struct accepted a = {0};
+    char name[64], nul[64];
+    sc_unix_options o = {0, 0, -1, 0};
+    sc_chan *server, *c;
+
+    (void) state;
+    snprintf(name, sizeof(name), "@sockchan-test-%d", (int) getpid());
+    server = sc_open_unix_server(loop, name, NULL, Accept, &a);
+    assert_non_null(server);
+    Expect(server, "-sockname", name);
+    /* The same name with a leading NUL and its length, in the C API. */
+    memcpy(nul, name, strlen(name));
+    nul[0] = '\0';
+    o.length = strlen(name);
+    c = sc_open_unix_client(loop, nul, &o);
+    assert_non_null(c);
+    RoundTrip(loop, &a, c);
+    Expect(c, "-peername", name);
+    /* No file anywhere: the name is taken only while it listens. */
+    assert_null(sc_open_unix_server(loop, name, NULL, Accept, &a));
+    assert_string_equal(sc_errmsg(loop),
+	    "couldn't open socket: address already in use");
+    sc_close(c);
+    CloseAll(&a);
+    sc_close(server);
+    server = sc_open_unix_server(loop, name, NULL, Accept, &a);
+    assert_non_null(server);
+    sc_close(server);
+    sct_loop_free(loop);
+}
+
+static void
+long_paths_are_an_error(void **state)
+{
+    sc_loop *loop = sct_loop();
+    struct accepted a = {0};
+    char path[300], expect[200];
+    size_t n;
+
+    (void) state;
+    n = (size_t) snprintf(path, sizeof(path), "%s/", dir);
+    memset(path + n, 'x', 150);
+    path[n + 150] = '\0';
+    assert_null(sc_open_unix_server(loop, path, NULL, Accept, &a));
+    snprintf(expect, sizeof(expect), "couldn't open socket: path too long "
+	    "(%zu bytes; at most 107)", strlen(path));
+    assert_string_equal(sc_errmsg(loop), expect);
+    assert_null(sc_open_unix_client(loop, path, NULL));
+    assert_string_equal(sc_errmsg(loop), expect);
+    /* Nothing was made, not even under a truncated name. */
+    path[n + 107 - n] = '\0';
+    {
+	struct stat st;
+	char trunc[120];
+
+	memcpy(trunc, path, 107);
+	trunc[107] = '\0';
+	assert_int_equal(lstat(trunc, &st), -1);
+    }
+    /* 107 bytes is the most that fits, and works. */
+    {
+	char fit[108];
+	sc_chan *server;
+
+	n = (size_t) snprintf(fit, sizeof(fit), "%s/", dir);
+	memset(fit + n, 'y', 107 - n);
+	fit[107] = '\0';
+	server = sc_open_unix_server(loop, fit, NULL, Accept, &a);
+	assert_non_null(server);
+	sc_close(server);
+    }
+    sct_loop_free(loop);
+}
+
+static void
+relative_paths(void **state)
+{
+    sc_loop *loop = sct_loop();
+    struct accepted a = {0};
+    char cwd[512];
+    sc_chan *server, *c;
+
+    (void) state;
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
+    assert_int_equal(chdir(dir), 0);
+    server = sc_open_unix_server(loop, "rel.sock", NULL, Accept, &a);
+    assert_non_null(server);
+    c = sc_open_unix_client(loop, "./rel.sock", NULL);
+    assert_non_null(c);
+    RoundTrip(loop, &a, c);
+    sc_close(c);
+    CloseAll(&a);
+    sc_close(server);
+    assert_int_equal(access("rel.sock", F_OK), -1);
+    assert_int_equal(chdir(cwd), 0);
+    sct_loop_free(loop);
+}
+
+static void
+peer_credentials(void **state)
+{
+    sc_loop *loop = sct_loop();
+    struct accepted a = {0};
+    char *path = Path("cred.sock"), expect[80];
+    sc_chan *server = sc_open_unix_server(loop, path, NULL, Accept, &a), *c;
+
+    (void) state;
+    assert_non_null(server);
+    c = sc_open_unix_client(loop, path, NULL);
+    assert_non_null(c);
+    sct_wait_count(loop, &a.n, 1, 5000);
+    snprintf(expect, sizeof(expect), "pid %ld uid %ld gid %ld",
+	    (long) getpid(), (long) getuid(), (long) getgid());
+    Expect(a.chans[0], "-peercred", expect);
+    Expect(c, "-peercred", expect);
+    sc_close(c);
+    CloseAll(&a);
+    sc_close(server);
+    sct_loop_free(loop);
+}
+
+/* The mode is in place before the socket listens: nobody ever reaches it
+ * with the umask's permissions. */
+static mode_t modeAtListen;
+static const char *listenPath;
+static int (*realListen)(int, int);
+
+static int
+SpyListen(int fd, int backlog)
+{
+    struct stat st;
+
+    if (lstat(listenPath, &st) == 0) {
+	modeAtListen = st.st_mode & 07777;
+    }
+    return realListen(fd, backlog);
+}
+
+static void
+file_mode_before_listen(void **state)
+{
+    sc_loop *loop = sct_loop();
+    struct accepted a = {0};
+    sc_unix_options o = {0, 0600, -1, 0};
+    char *path = Path("mode.sock");
+    mode_t old = umask(0);
+    sc_chan *server;
+    struct stat st;
+
+    (void) state;
+    listenPath = path;
+    realListen = sc__sys.listen;
+    sc__sys.listen = SpyListen;
+    server = sc_open_unix_server(loop, path, &o, Accept, &a);
+    sc__sys.listen = realListen;
+    umask(old);
+    assert_non_null(server);
+    assert_int_equal(modeAtListen, 0600);
+    assert_int_equal(lstat(path, &st), 0);
+    assert_true(S_ISSOCK(st.st_mode));
+    assert_int_equal(st.st_mode & 07777, 0600);
+    sc_close(server);
+    o.mode = 077777;
+    assert_null(sc_open_unix_server(loop, path, &o, Accept, &a));
+    assert_string_equal(sc_errmsg(loop), "bad mode 077777: should be a file "
+	    "mode such as 0600");
+    sct_loop_free(loop);
+}
+
+/* Closing removes the path only if it is still the socket made. */
+static void
+close_keeps_a_replaced_file(void **state)
+{
+    sc_loop *loop = sct_loop();
+    struct accepted a = {0};
+    char *path = Path("replaced.sock"), buf[8];
+    sc_chan *server = sc_open_unix_server(loop, path, NULL, Accept, &a);
+    int fd;
+
+    (void) state;
+    assert_non_null(server);
+    assert_int_equal(unlink(path), 0);
+    fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+    assert_int_equal(write(fd, "mine", 4), 4);
+    close(fd);
+    sc_close(server);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    assert_true(fd >= 0);
+    assert_int_equal(read(fd, buf, sizeof(buf)), 4);
+    close(fd);
+    sct_loop_free(loop);
+}
+
+static void
+Fired(void *clientData, int mask)
+{
+    (void) mask;
+    *(int *) clientData = 1;
+}
+
+static void
+client_errors(void **state)
+{
+    sc_loop *loop = sct_loop();
+    sc_unix_options async = {SC_UNIX_ASYNC, 0, -1, 0};
+    char *path = Path("nobody.sock");
+    sc_chan *c;
+    int fired = 0;
+
+    (void) state;
+    assert_null(sc_open_unix_client(loop, path, NULL));
+    assert_string_equal(sc_errmsg(loop),
+	    "couldn't open socket: no such file or directory");
+    /* Asynchronous: never at the call; a writable event, then -error. */
+    c = sc_open_unix_client(loop, path, &async);
+    assert_non_null(c);
+    assert_int_equal(sc_chan_event(c, SC_WRITABLE, Fired, &fired), 0);
+    sct_wait_for(loop, &fired, 5000);
+    Expect(c, "-connecting", "0");
+    Expect(c, "-error", "no such file or directory");
+    Expect(c, "-error", "");
+    sc_close(c);
+    assert_null(sc_open_unix_client(loop, "", NULL));
+    assert_string_equal(sc_errmsg(loop), "couldn't open socket: empty path");
+    sct_loop_free(loop);
+}
+
+static const struct CMUnitTest tests[] = {
+    SCT(listen_connect_and_names),
+    SCT(existing_files_survive),
+    SCT(live_listener_is_refused_and_keeps_serving),
+    SCT(stale_socket_is_reused),
+    SCT(two_processes_race_for_a_path),
+    SCT(abstract_names),
+    SCT(long_paths_are_an_error),
+    SCT(relative_paths),
+    SCT(peer_credentials),
+    SCT(file_mode_before_listen),
+    SCT(close_keeps_a_replaced_file),
+    SCT(client_errors),
+};
+
+SCT_MAIN(tests)
