@@ -50,6 +50,19 @@ pids="$pids $!"
 cport=$(port_of "$tmp/cb.err")
 echo "set s [socket 127.0.0.1 $cport]; puts [gets \$s]; close \$s" | tclsh | sed 's/^/   tclsh: /'
 echo
+echo "-- unix_sockets(3tcl)'s echo server and client (examples/unix-echo-*.c)"
+echo "precious" >"$tmp/precious"
+"$ex/unix-echo-server" "$tmp/precious" 2>&1 | sed 's/^/   server on a regular file: /' || true
+echo "   the file still says: $(cat "$tmp/precious")"
+"$ex/unix-echo-server" "$tmp/echo.sock" 2>"$tmp/ue.err" &
+pids="$pids $!"
+i=0
+while ! grep -q '^listening' "$tmp/ue.err" && [ $i -lt 100 ]; do
+    i=$((i + 1))
+    sleep 0.05
+done
+"$ex/unix-echo-client" "$tmp/echo.sock" | sed 's/^/   client: /'
+echo
 echo "-- the event loop: a file handler, a timer, an idle callback, a worker thread"
 "$ex/loop-tour" | sed 's/^/   /'
 echo
