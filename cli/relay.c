@@ -1,0 +1,904 @@
+/*
+ * relay.c --
+ *
+ *	sockchan connect, listen and unix: a socket relayed to stdin and
+ *	stdout, echoed, or handed to a program, on sockchan's channels.
+ *
+ *	End of input is defined, not left to chance: when stdin ends, the
+ *	socket's write side is half-closed and the command keeps reading
+ *	until the peer closes (so a server that answers after our FIN is
+ *	heard); --no-shutdown keeps the write side open. When the peer
+ *	closes, the command exits once its output is written.
+ */
+
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define CHUNK 65536
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * A pump: bytes from one channel to another, with backpressure (while
+ * out cannot take more, in is not read).
+ *
+ *----------------------------------------------------------------------
+ */
+
+struct pump {
+    sc_chan *in, *out;
+    char *buf;
+    size_t len, off;		/* buf[off..len) waits for out. */
+    int done;			/* in ended and everything went out. */
+    void (*onEnd)(struct pump *p, const char *error);
+    void *owner;
+};
+
+static void Pump(struct pump *p);
+static void Activity(void);
+
+static void
+PumpEvent(void *clientData, int mask)
+{
+    (void) mask;
+    Pump(clientData);
+}
+
+static void
+PumpEnd(struct pump *p, const char *error)
+{
+    p->done = 1;
+    sc_chan_event(p->in, SC_READABLE, NULL, NULL);
+    sc_chan_event(p->out, SC_WRITABLE, NULL, NULL);
+    if (p->onEnd) {
+	p->onEnd(p, error);
+    }
+}
+
+/* Move what can move now; arrange to be called when more can. */
+static void
+Pump(struct pump *p)
+{
+    for (;;) {
+	long n;
+
+	if (p->off < p->len) {
+	    n = sc_write(p->out, p->buf + p->off, p->len - p->off);
+	    if (n == SC_ERROR) {
+		PumpEnd(p, sc_errmsg(sc_chan_loop(p->out)));
+		return;
+	    }
+	    if (n > 0) {
+		p->off += (size_t) n;
+	    }
+	    if (p->off < p->len) {
+		/* out is full: wait for room, and read no more meanwhile. */
+		sc_chan_event(p->in, SC_READABLE, NULL, NULL);
+		sc_chan_event(p->out, SC_WRITABLE, PumpEvent, p);
+		return;
+	    }
+	    sc_chan_event(p->out, SC_WRITABLE, NULL, NULL);
+	}
+	n = sc_read(p->in, p->buf, CHUNK);
+	if (n > 0) {
+	    p->len = (size_t) n;
+	    p->off = 0;
+	    Activity();
+	    continue;
+	}
+	p->len = p->off = 0;
+	if (n == SC_BLOCKED) {
+	    sc_chan_event(p->in, SC_READABLE, PumpEvent, p);
+	    return;
+	}
+	PumpEnd(p, n == SC_EOF ? NULL : sc_errmsg(sc_chan_loop(p->in)));
+	return;
+    }
+}
+
+static struct pump *
+PumpNew(sc_chan *in, sc_chan *out, void (*onEnd)(struct pump *, const char *),
+	void *owner)
+{
+    struct pump *p = calloc(1, sizeof(*p));
+
+    if (p == NULL || (p->buf = malloc(CHUNK)) == NULL) {
+	cli_die(EXIT_NET, "out of memory");
+    }
+    p->in = in;
+    p->out = out;
+    p->onEnd = onEnd;
+    p->owner = owner;
+    return p;
+}
+
+static void
+PumpFree(struct pump *p)
+{
+    if (p != NULL) {
+	free(p->buf);
+	free(p);
+    }
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * Common state and helpers.
+ *
+ *----------------------------------------------------------------------
+ */
+
+struct options {
+    const char *command;	/* "connect", "listen", "unix listen"... */
+    int family;			/* SC_TCP_IPV4, SC_TCP_IPV6 or 0. */
+    const char *myaddr, *myport;
+    long timeout, idleTimeout;
+    const char *translation;
+    int noShutdown;
+    int reuseaddr, reuseport;
+    long backlog;
+    int keepOpen;
+    const char *exec;
+    int echo;
+    int mode;
+    int unix;
+};
+
+static sc_loop *loop;
+static int exitStatus = -1;	/* Set: the loop ends with it. */
+static int stdinFlags = -1;	/* To give stdin its mode back. */
+static sc_timer idleTimer;
+static long idleMs;
+
+static void
+RestoreStdin(void)
+{
+    if (stdinFlags >= 0) {
+	fcntl(0, F_SETFL, stdinFlags);
+    }
+}
+
+static void
+Finish(int status)
+{
+    if (exitStatus < 0) {
+	exitStatus = status;
+    }
+}
+
+static void
+Idle(void *clientData)
+{
+    (void) clientData;
+    idleTimer = 0;
+    fprintf(stderr, "sockchan: idle timeout: nothing for %ld ms\n", idleMs);
+    Finish(EXIT_NET);
+}
+
+static void
+Activity(void)
+{
+    if (idleMs > 0) {
+	if (idleTimer) {
+	    sc_delete_timer(loop, idleTimer);
+	}
+	idleTimer = sc_create_timer(loop, idleMs, Idle, NULL);
+    }
+}
+
+static void
+Signal(void *clientData, int signo)
+{
+    (void) clientData;
+    if (signo == SIGCHLD) {
+	return;			/* Reaped where it is waited for. */
+    }
+    Finish(signo == SIGINT ? EXIT_INTERRUPTED : 0);
+}
+
+static sc_chan *
+StdChan(int fd, int mode)
+{
+    sc_chan *chan = sc_chan_open_fd(loop, fd, mode, SC_CHAN_KEEP_FD);
+
+    if (chan == NULL || sc_chan_configure(chan, "-translation", "binary") < 0
+	    || sc_chan_configure(chan, "-buffering", "none") < 0) {
+	cli_die(EXIT_USAGE, "%s", sc_errmsg(loop));
+    }
+    return chan;
+}
+
+/* Socket channels: bytes as they are, unless --translation says. */
+static void
+SetUpSocket(sc_chan *sock, const struct options *o)
+{
+    if (sc_chan_configure(sock, "-translation", "binary") < 0
+	    || sc_chan_configure(sock, "-buffering", "none") < 0
+	    || sc_chan_configure(sock, "-blocking", "0") < 0
+	    || (o->translation && sc_chan_configure(sock, "-translation",
+		o->translation) < 0)) {
+	cli_die(EXIT_USAGE, "%s", sc_errmsg(loop));
+    }
+}
+
+/* Run the loop until Finish; the status. */
+static int
+Run(void)
+{
+    while (exitStatus < 0) {
+	if (sc_do_one_event(loop, SC_ALL_EVENTS) < 0) {
+	    fprintf(stderr, "sockchan: %s\n", sc_errmsg(loop));
+	    Finish(EXIT_NET);
+	}
+    }
+    RestoreStdin();
+    return exitStatus;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * A session: one connection relayed to stdin and stdout.
+ *
+ *----------------------------------------------------------------------
+ */
+
+struct session {
+    sc_chan *sock, *in, *out;
+    struct pump *up, *down;	/* stdin -> sock, sock -> stdout */
+    const struct options *o;
+    int failed;			/* The connection ended in an error. */
+    void (*onClose)(struct session *s);
+};
+
+static struct session *current;
+
+static void
+UpEnd(struct pump *p, const char *error)
+{
+    struct session *s = p->owner;
+
+    if (error != NULL) {
+	/* Most likely the peer reset: the other direction tells. */
+	return;
+    }
+    Activity();
+    if (!s->o->noShutdown) {
+	sc_close_half(s->sock, SC_WRITABLE);
+    }
+}
+
+static void
+DownEnd(struct pump *p, const char *error)
+{
+    struct session *s = p->owner;
+
+    if (error != NULL) {
+	fprintf(stderr, "sockchan: %s\n", error);
+	s->failed = 1;
+    }
+    sc_flush(s->out);
+    if (!s->up->done) {
+	sc_chan_event(s->in, SC_READABLE, NULL, NULL);
+    }
+    sc_close(s->sock);
+    PumpFree(s->up);
+    PumpFree(s->down);
+    current = NULL;
+    if (s->onClose) {
+	s->onClose(s);
+    }
+    free(s);
+}
+
+/* Wrap the pumps so that any byte counts as activity. */
+static void
+Relay(sc_chan *sock, const struct options *o,
+	void (*onClose)(struct session *))
+{
+    struct session *s = calloc(1, sizeof(*s));
+    static sc_chan *in, *out;
+
+    if (s == NULL) {
+	cli_die(EXIT_NET, "out of memory");
+    }
+    if (in == NULL) {
+	stdinFlags = fcntl(0, F_GETFL);
+	in = StdChan(0, SC_READABLE);
+	if (sc_chan_configure(in, "-blocking", "0") < 0) {
+	    cli_die(EXIT_USAGE, "%s", sc_errmsg(loop));
+	}
+	out = StdChan(1, SC_WRITABLE);
+    }
+    SetUpSocket(sock, o);
+    s->sock = sock;
+    s->in = in;
+    s->out = out;
+    s->o = o;
+    s->onClose = onClose;
+    s->up = PumpNew(in, sock, UpEnd, s);
+    s->down = PumpNew(sock, out, DownEnd, s);
+    current = s;
+    Activity();
+    Pump(s->up);
+    if (current == s) {
+	Pump(s->down);
+    }
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * Options.
+ *
+ *----------------------------------------------------------------------
+ */
+
+enum {
+    OPT_MYADDR = 256, OPT_MYPORT, OPT_TIMEOUT, OPT_IDLE, OPT_TRANSLATION,
+    OPT_NOSHUTDOWN, OPT_REUSEADDR, OPT_REUSEPORT, OPT_BACKLOG, OPT_EXEC,
+    OPT_ECHO, OPT_MODE
+};
+
+static const char connectHelp[] =
+"usage: sockchan connect [options] HOST PORT\n"
+"\n"
+"Connect over TCP to HOST (a name, an IPv4 or an IPv6 address) on PORT (a\n"
+"number or a service name), and relay: stdin to the socket, the socket to\n"
+"stdout, bytes as they are. When stdin ends, the socket's write side is\n"
+"closed (the peer sees end of file) and the command keeps reading until the\n"
+"peer closes; it exits once all the peer sent is written.\n"
+"\n"
+"  -4, -6                 IPv4 or IPv6 addresses only\n"
+"  --myaddr ADDR          the local address to connect from\n"
+"  --myport PORT          the local port to connect from\n"
+"  --timeout MS           give up connecting after MS milliseconds\n"
+"  --idle-timeout MS      give up when nothing is sent or received for MS\n"
+"  --translation MODE     end-of-line translation on the socket: binary\n"
+"                         (the default), lf, cr, crlf, auto, or \"IN OUT\"\n"
+"  --no-shutdown          keep the write side open when stdin ends\n"
+"  -h, --help             this text\n"
+"\n"
+"Exit status: 0 done, 1 refused, timed out, host not found or an I/O error,\n"
+"2 bad usage.\n";
+
+static const char listenHelp[] =
+"usage: sockchan listen [options] PORT\n"
+"\n"
+"Listen for TCP connections on PORT (0: the system chooses) on every\n"
+"interface (IPv4 and IPv6) or on --myaddr. Prints \"listening on ADDR PORT\"\n"
+"on stderr for each listening socket. Without -k, serves one connection and\n"
+"exits; with -k, serves every connection.\n"
+"\n"
+"  -4, -6                 IPv4 or IPv6 only\n"
+"  --myaddr ADDR          listen on this address only\n"
+"  --reuseaddr yes|no     SO_REUSEADDR (default yes)\n"
+"  --reuseport            SO_REUSEPORT: share the port with other servers\n"
+"  --backlog N            the listen backlog (default: the system's largest)\n"
+"  -k, --keep-open        serve every connection, not just the first\n"
+"  --echo                 echo each connection back to itself\n"
+"  --exec CMD             run CMD (with sh -c) for each connection, with the\n"
+"                         connection as its stdin and stdout\n"
+"  --translation MODE     as for connect (relaying to stdio only)\n"
+"  --no-shutdown          as for connect\n"
+"  --idle-timeout MS      as for connect\n"
+"  -h, --help             this text\n"
+"\n"
+"Without --echo or --exec, a connection is relayed to stdin and stdout;\n"
+"with -k the next connection is served when one ends. With --echo or\n"
+"--exec, connections are served at once, side by side. The client's end of\n"
+"file reaches an --exec program as end of input, and the program's output\n"
+"keeps flowing until it exits.\n";
+
+static const char unixHelp[] =
+"usage: sockchan unix listen [options] PATH\n"
+"       sockchan unix connect [options] PATH\n"
+"\n"
+"connect and listen over a Unix-domain socket. PATH may be \"@name\", a Linux\n"
+"abstract name (no file). listen never destroys what is at PATH: a socket\n"
+"nobody answers on is replaced, a live one or any other file is an error\n"
+"and stays. The socket file is removed when the listener ends.\n"
+"\n"
+"  --mode MODE            listen: the socket file's mode, octal (e.g. 600)\n"
+"  -k, --keep-open        listen: serve every connection\n"
+"  --echo, --exec CMD     listen: as for sockchan listen\n"
+"  --backlog N            listen: the backlog\n"
+"  --translation MODE, --no-shutdown, --idle-timeout MS\n"
+"                         as for sockchan connect\n"
+"  -h, --help             this text\n";
+
+static void
+ParseOptions(int argc, char **argv, struct options *o, const char *help,
+	int server)
+{
+    static const struct option longs[] = {
+	{"myaddr", required_argument, NULL, OPT_MYADDR},
+	{"myport", required_argument, NULL, OPT_MYPORT},
+	{"timeout", required_argument, NULL, OPT_TIMEOUT},
+	{"idle-timeout", required_argument, NULL, OPT_IDLE},
+	{"translation", required_argument, NULL, OPT_TRANSLATION},
+	{"no-shutdown", no_argument, NULL, OPT_NOSHUTDOWN},
+	{"reuseaddr", required_argument, NULL, OPT_REUSEADDR},
+	{"reuseport", no_argument, NULL, OPT_REUSEPORT},
+	{"backlog", required_argument, NULL, OPT_BACKLOG},
+	{"keep-open", no_argument, NULL, 'k'},
+	{"exec", required_argument, NULL, OPT_EXEC},
+	{"echo", no_argument, NULL, OPT_ECHO},
+	{"mode", required_argument, NULL, OPT_MODE},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0}
+    };
+    int c;
+
+    o->reuseaddr = 1;
+    o->backlog = -1;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+46kh", longs, NULL)) != -1) {
+	switch (c) {
+	case '4':
+	    o->family = SC_TCP_IPV4;
+	    break;
+	case '6':
+	    o->family = SC_TCP_IPV6;
+	    break;
+	case 'h':
+	    fputs(help, stdout);
+	    exit(0);
+	case 'k':
+	    o->keepOpen = 1;
+	    break;
+	case OPT_MYADDR:
+	    o->myaddr = optarg;
+	    break;
+	case OPT_MYPORT:
+	    if (cli_port(optarg) < 0) {
+		cli_usage(o->command, "bad port \"%s\" for --myport", optarg);
+	    }
+	    o->myport = optarg;
+	    break;
+	case OPT_TIMEOUT:
+	case OPT_IDLE:
+	    {
+		long ms = cli_number(optarg, 1L << 30);
+
+		if (ms < 0) {
+		    cli_usage(o->command, "bad timeout \"%s\": should be a "
+			    "number of milliseconds", optarg);
+		}
+		*(c == OPT_TIMEOUT ? &o->timeout : &o->idleTimeout) = ms;
+	    }
+	    break;
+	case OPT_TRANSLATION:
+	    o->translation = optarg;
+	    break;
+	case OPT_NOSHUTDOWN:
+	    o->noShutdown = 1;
+	    break;
+	case OPT_REUSEADDR:
+	    if (strcmp(optarg, "yes") == 0) {
+		o->reuseaddr = 1;
+	    } else if (strcmp(optarg, "no") == 0) {
+		o->reuseaddr = 0;
+	    } else {
+		cli_usage(o->command, "bad value \"%s\" for --reuseaddr: "
+			"should be yes or no", optarg);
+	    }
+	    break;
+	case OPT_REUSEPORT:
+	    o->reuseport = 1;
+	    break;
+	case OPT_BACKLOG:
+	    o->backlog = cli_number(optarg, 1 << 20);
+	    if (o->backlog < 0) {
+		cli_usage(o->command, "bad backlog \"%s\": should be a number",
+			optarg);
+	    }
+	    break;
+	case OPT_EXEC:
+	    o->exec = optarg;
+	    break;
+	case OPT_ECHO:
+	    o->echo = 1;
+	    break;
+	case OPT_MODE:
+	    {
+		char *end;
+		long m = strtol(optarg, &end, 8);
+
+		if (*optarg == '\0' || *end != '\0' || m <= 0 || m > 07777) {
+		    cli_usage(o->command, "bad mode \"%s\": should be an octal "
+			    "file mode such as 600", optarg);
+		}
+		o->mode = (int) m;
+	    }
+	    break;
+	default:
+	    if (optopt != 0 && optopt < 256) {
+		cli_usage(o->command, "unknown option \"-%c\"", optopt);
+	    }
+	    cli_usage(o->command, "unknown option \"%s\"", argv[optind - 1]);
+	}
+    }
+    if (o->echo && o->exec) {
+	cli_usage(o->command, "--echo and --exec can't be used together");
+    }
+    if (!server && (o->echo || o->exec || o->keepOpen || o->mode
+	    || o->backlog >= 0 || o->reuseport || !o->reuseaddr)) {
+	cli_usage(o->command, "--echo, --exec, -k, --mode, --backlog, "
+		"--reuseaddr and --reuseport are for listening");
+    }
+    if (server && (o->myport || o->timeout)) {
+	cli_usage(o->command, "--myport and --timeout are for connecting");
+    }
+    if (o->unix && (o->family || o->myaddr || o->myport || o->reuseport
+	    || !o->reuseaddr)) {
+	cli_usage(o->command, "-4, -6, --myaddr, --myport and --reuse* are "
+		"for TCP");
+    }
+    if (!o->unix && o->mode) {
+	cli_usage(o->command, "--mode is for Unix sockets");
+    }
+    if (o->translation) {
+	/* Check the value now, on a throwaway channel. */
+	int fds[2];
+	sc_loop *probe = sc_loop_new(0);
+	sc_chan *chan;
+
+	if (probe == NULL || pipe(fds) < 0) {
+	    cli_die(EXIT_NET, "%s", strerror(errno));
+	}
+	chan = sc_chan_open_fd(probe, fds[0], SC_READABLE, 0);
+	if (sc_chan_configure(chan, "-translation", o->translation) < 0) {
+	    cli_usage(o->command, "%s", sc_errmsg(probe));
+	}
+	sc_close(chan);
+	close(fds[1]);
+	sc_loop_free(probe);
+    }
+    idleMs = o->idleTimeout;
+}
+
+static void
+StartLoop(void)
+{
+    loop = sc_loop_new(0);
+    if (loop == NULL) {
+	cli_die(EXIT_NET, "can't make an event loop: %s",
+		sc_errno_msg(errno));
+    }
+    signal(SIGPIPE, SIG_IGN);
+    if (cli_watch_signals(loop, Signal, NULL) < 0) {
+	cli_die(EXIT_NET, "can't watch signals: %s", sc_errno_msg(errno));
+    }
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * connect
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+ConnectClosed(struct session *s)
+{
+    Finish(s->failed ? EXIT_NET : 0);
+}
+
+static int
+Connect(const struct options *o, const char *host, const char *port)
+{
+    sc_chan *sock;
+
+    StartLoop();
+    if (o->unix) {
+	sock = sc_open_unix_client(loop, host, NULL);
+    } else {
+	sc_tcp_options to = {o->myaddr, o->myport, o->family, o->timeout};
+
+	sock = sc_open_tcp_client(loop, host, port, &to);
+    }
+    if (sock == NULL) {
+	cli_die(errno == ENAMETOOLONG ? EXIT_USAGE : EXIT_NET, "%s",
+		sc_errmsg(loop));
+    }
+    Relay(sock, o, ConnectClosed);
+    return Run();
+}
+
+int
+cmd_connect(int argc, char **argv)
+{
+    struct options o;
+
+    memset(&o, 0, sizeof(o));
+    o.command = "connect";
+    ParseOptions(argc, argv, &o, connectHelp, 0);
+    if (argc - optind != 2) {
+	cli_usage("connect", "connect takes HOST and PORT");
+    }
+    if (cli_port(argv[optind + 1]) < 0) {
+	cli_usage("connect", "bad port \"%s\": should be a number from 0 to "
+		"65535 or a service name", argv[optind + 1]);
+    }
+    return Connect(&o, argv[optind], argv[optind + 1]);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * listen
+ *
+ *----------------------------------------------------------------------
+ */
+
+static const struct options *listenOptions;
+static sc_chan *server;
+static int served, children;
+static sc_chan *waiting[64];	/* -k to stdio: connections in line. */
+static int nWaiting;
+
+static void
+StopListening(void)
+{
+    if (server != NULL) {
+	sc_close(server);
+	server = NULL;
+    }
+}
+
+static void
+MaybeDone(void)
+{
+    if (!listenOptions->keepOpen && served > 0 && children == 0
+	    && current == NULL) {
+	Finish(0);
+    }
+}
+
+static void SessionClosed(struct session *s);
+
+static void
+NextWaiting(void)
+{
+    if (current == NULL && nWaiting > 0) {
+	sc_chan *next = waiting[0];
+
+	memmove(waiting, waiting + 1, (size_t) --nWaiting * sizeof(*waiting));
+	Relay(next, listenOptions, SessionClosed);
+    }
+}
+
+static void
+SessionClosed(struct session *s)
+{
+    (void) s;
+    NextWaiting();
+    MaybeDone();
+}
+
+/* --echo: each connection to itself, until the client closes. */
+static void
+EchoEnd(struct pump *p, const char *error)
+{
+    (void) error;
+    sc_close(p->in);
+    PumpFree(p);
+    MaybeDone();
+}
+
+static void
+Echo(sc_chan *chan)
+{
+    struct pump *p;
+
+    if (sc_chan_configure(chan, "-translation", "binary") < 0
+	    || sc_chan_configure(chan, "-blocking", "0") < 0) {
+	sc_close(chan);
+	return;
+    }
+    p = PumpNew(chan, chan, EchoEnd, NULL);
+    Pump(p);
+}
+
+/* --exec: the program gets the connection as its stdin and stdout. */
+static void
+Exec(sc_chan *chan)
+{
+    int fd = sc_chan_fd(chan, SC_READABLE);
+    pid_t pid;
+
+    fflush(stdout);
+    pid = fork();
+    if (pid < 0) {
+	fprintf(stderr, "sockchan: can't run \"%s\": %s\n",
+		listenOptions->exec, sc_errno_msg(errno));
+	sc_close(chan);
+	return;
+    }
+    if (pid == 0) {
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	if (dup2(fd, 0) < 0 || dup2(fd, 1) < 0) {
+	    _exit(127);
+	}
+	execl("/bin/sh", "sh", "-c", listenOptions->exec, (char *) NULL);
+	_exit(127);
+    }
+    children++;
+    sc_close(chan);		/* The program has the connection now. */
+}
+
+/* SIGCHLD: reap what ended. */
+static void
+ListenSignal(void *clientData, int signo)
+{
+    (void) clientData;
+    if (signo != SIGCHLD) {
+	Signal(NULL, signo);
+	return;
+    }
+    while (waitpid(-1, NULL, WNOHANG) > 0) {
+	children--;
+    }
+    MaybeDone();
+}
+
+static void
+Accepted(void *clientData, sc_chan *chan, const char *address, int port)
+{
+    (void) clientData;
+    (void) address;
+    (void) port;
+    served++;
+    if (!listenOptions->keepOpen) {
+	StopListening();
+    }
+    if (listenOptions->echo) {
+	Echo(chan);
+    } else if (listenOptions->exec) {
+	Exec(chan);
+    } else if (current != NULL) {
+	if (nWaiting == (int) (sizeof(waiting) / sizeof(waiting[0]))) {
+	    sc_close(chan);	/* Too many in line: refuse this one. */
+	} else {
+	    waiting[nWaiting++] = chan;
+	}
+    } else {
+	Relay(chan, listenOptions, SessionClosed);
+    }
+}
+
+/* "listening on ADDR PORT" for each {addr host port} of -sockname. */
+static void
+Announce(sc_chan *srv, const struct options *o, const char *path)
+{
+    char *names, *word[3], *p, *save = NULL;
+    int n = 0;
+
+    if (o->unix) {
+	fprintf(stderr, "listening on %s\n", path);
+	return;
+    }
+    names = sc_chan_cget(srv, "-sockname");
+    if (names == NULL) {
+	return;
+    }
+    for (p = strtok_r(names, " ", &save); p != NULL;
+	    p = strtok_r(NULL, " ", &save)) {
+	word[n++] = p;
+	if (n == 3) {
+	    fprintf(stderr, "listening on %s %s\n", word[0], word[2]);
+	    n = 0;
+	}
+    }
+    free(names);
+}
+
+static int
+Listen(const struct options *o, const char *where)
+{
+    listenOptions = o;
+    StartLoop();
+    cli_unwatch_signals(loop);
+    if (cli_watch_signals(loop, ListenSignal, NULL) < 0) {
+	cli_die(EXIT_NET, "can't watch signals: %s", sc_errno_msg(errno));
+    }
+    if (o->unix) {
+	sc_unix_options uo = {0, o->mode, (int) o->backlog, 0};
+
+	server = sc_open_unix_server(loop, where, &uo, Accepted, NULL);
+    } else {
+	unsigned flags = (unsigned) o->family
+		| (o->reuseaddr ? SC_TCP_REUSEADDR : 0)
+		| (o->reuseport ? SC_TCP_REUSEPORT : 0);
+
+	server = sc_open_tcp_server_ex(loop, where, o->myaddr, flags,
+		(int) o->backlog, Accepted, NULL);
+    }
+    if (server == NULL) {
+	cli_die(errno == ENAMETOOLONG ? EXIT_USAGE : EXIT_NET, "%s",
+		sc_errmsg(loop));
+    }
+    Announce(server, o, where);
+    {
+	int status = Run();
+
+	StopListening();	/* A Unix server removes its file. */
+	return status;
+    }
+}
+
+int
+cmd_listen(int argc, char **argv)
+{
+    struct options o;
+
+    memset(&o, 0, sizeof(o));
+    o.command = "listen";
+    ParseOptions(argc, argv, &o, listenHelp, 1);
+    if (argc - optind != 1) {
+	cli_usage("listen", "listen takes one PORT");
+    }
+    if (cli_port(argv[optind]) < 0) {
+	cli_usage("listen", "bad port \"%s\": should be a number from 0 to "
+		"65535 or a service name", argv[optind]);
+    }
+    return Listen(&o, argv[optind]);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * unix listen | connect
+ *
+ *----------------------------------------------------------------------
+ */
+
+int
+cmd_unix(int argc, char **argv)
+{
+    struct options o;
+    int listening;
+
+    memset(&o, 0, sizeof(o));
+    o.unix = 1;
+    if (argc >= 2 && (strcmp(argv[1], "-h") == 0
+	    || strcmp(argv[1], "--help") == 0)) {
+	fputs(unixHelp, stdout);
+	return 0;
+    }
+    if (argc < 2 || (strcmp(argv[1], "listen") != 0
+	    && strcmp(argv[1], "connect") != 0)) {
+	cli_usage("unix", "unix takes listen or connect");
+    }
+    listening = strcmp(argv[1], "listen") == 0;
+    o.command = "unix";
+    ParseOptions(argc - 1, argv + 1, &o, unixHelp, listening);
+    if (argc - 1 - optind != 1) {
+	cli_usage("unix", "unix %s takes one PATH", argv[1]);
+    }
+    if (strlen(argv[1 + optind]) > 107) {
+	cli_usage("unix", "path too long (%zu bytes; at most 107): \"%s\"",
+		strlen(argv[1 + optind]), argv[1 + optind]);
+    }
+    if (listening) {
+	return Listen(&o, argv[1 + optind]);
+    }
+    return Connect(&o, argv[1 + optind], NULL);
+}

@@ -1,0 +1,153 @@
+/*
+ * util.c --
+ *
+ *	Small things the subcommands share: messages and exits, numbers and
+ *	ports, the descriptor limit, signals through a signalfd.
+ */
+
+#include "cli.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+void
+cli_die(int status, const char *fmt, ...)
+{
+    va_list ap;
+
+    fflush(stdout);
+    fputs("sockchan: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(status);
+}
+
+void
+cli_usage(const char *command, const char *fmt, ...)
+{
+    va_list ap;
+
+    fflush(stdout);
+    fputs("sockchan: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (see sockchan %s%s--help)\n", command ? command : "",
+	    command ? " " : "");
+    exit(EXIT_USAGE);
+}
+
+long
+cli_number(const char *text, long max)
+{
+    char *end;
+    long n;
+
+    if (text == NULL || text[0] < '0' || text[0] > '9') {
+	return -1;
+    }
+    errno = 0;
+    n = strtol(text, &end, 10);
+    if (*end != '\0' || errno == ERANGE || n > max) {
+	return -1;
+    }
+    return n;
+}
+
+int
+cli_port(const char *text)
+{
+    long n = cli_number(text, 65535);
+    struct servent se, *result = NULL;
+    char buf[1024];
+
+    if (n >= 0) {
+	return (int) n;
+    }
+    if (text != NULL && text[0] != '\0' && (text[0] < '0' || text[0] > '9')
+	    && text[0] != '-'
+	    && getservbyname_r(text, "tcp", &se, buf, sizeof(buf), &result) == 0
+	    && result != NULL) {
+	return ntohs((uint16_t) result->s_port);
+    }
+    return -1;
+}
+
+long
+cli_raise_nofile(void)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
+	return 1024;
+    }
+    if (rl.rlim_cur < rl.rlim_max) {
+	rl.rlim_cur = rl.rlim_max;
+	(void) setrlimit(RLIMIT_NOFILE, &rl);
+	getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    return rl.rlim_cur == RLIM_INFINITY ? 1L << 20 : (long) rl.rlim_cur;
+}
+
+/*
+ * Signals.
+ */
+
+static int signalFd = -1;
+static cli_signal_proc *signalProc;
+static void *signalData;
+
+static void
+SignalReadable(void *clientData, int mask)
+{
+    struct signalfd_siginfo si;
+
+    (void) clientData;
+    (void) mask;
+    while (read(signalFd, &si, sizeof(si)) == (ssize_t) sizeof(si)) {
+	signalProc(signalData, (int) si.ssi_signo);
+    }
+}
+
+int
+cli_watch_signals(sc_loop *loop, cli_signal_proc *proc, void *clientData)
+{
+    sigset_t set;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGCHLD);
+    if (sigprocmask(SIG_BLOCK, &set, NULL) < 0) {
+	return -1;
+    }
+    signalFd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (signalFd < 0) {
+	return -1;
+    }
+    signalProc = proc;
+    signalData = clientData;
+    return sc_create_file_handler(loop, signalFd, SC_READABLE,
+	    SignalReadable, NULL);
+}
+
+void
+cli_unwatch_signals(sc_loop *loop)
+{
+    if (signalFd >= 0) {
+	sc_delete_file_handler(loop, signalFd);
+	close(signalFd);
+	signalFd = -1;
+    }
+}
