@@ -832,8 +832,9 @@ Listen(const struct options *o, const char *where)
 		(int) o->backlog, Accepted, NULL);
     }
     if (server == NULL) {
-	cli_die(errno == ENAMETOOLONG ? EXIT_USAGE : EXIT_NET, "%s",
-		sc_errmsg(loop));
+	/* A path too long or taken by a file is the user's input. */
+	cli_die(errno == ENAMETOOLONG || errno == EEXIST ? EXIT_USAGE
+		: EXIT_NET, "%s", sc_errmsg(loop));
     }
     Announce(server, o, where);
     {

@@ -153,7 +153,7 @@ cmd_serve(int argc, char **argv)
 
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+h", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
 	switch (c) {
 	case 'h':
 	    fputs(serveHelp, stdout);

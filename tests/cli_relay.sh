@@ -1,0 +1,218 @@
+#!/bin/sh
+# sockchan connect, listen, unix and serve, driven as a user would, with
+# peers no one here wrote: tclsh's socket, Python's socket module, socat.
+# Usage: cli_relay.sh BUILD_DIR
+set -u
+sc=$1/sockchan
+tmp=$(mktemp -d)
+pids=""
+failures=0
+cleanup() {
+    exec 3>&- 2>/dev/null || true
+    for p in $pids; do kill "$p" 2>/dev/null || true; done
+    for p in $pids; do wait "$p" 2>/dev/null || true; done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+ok() { echo "ok: $*"; }
+# Wait (5 s at most) for a line matching RE in FILE; print its Nth field.
+await() {
+    i=0
+    while [ $i -lt 100 ]; do
+	if v=$(awk -v re="$2" -v f="${3:-0}" '$0 ~ re {print (f ? $f : $0); exit}' "$1" 2>/dev/null) && [ -n "$v" ]; then
+	    echo "$v"
+	    return 0
+	fi
+	i=$((i + 1))
+	sleep 0.05
+    done
+    echo "no /$2/ in $1: $(cat "$1" 2>/dev/null)" >&2
+    return 1
+}
+# A Python TCP server on 127.0.0.1 running SCRIPT per connection (conn c);
+# its port goes to $port. Not in a $(...): its PID must reach $pids.
+pyserver() {
+    python3 - "$1" >"$tmp/$2.port" <<'PY' &
+import socket, sys
+srv = socket.socket()
+srv.bind(("127.0.0.1", 0))
+srv.listen(8)
+print(srv.getsockname()[1], flush=True)
+code = sys.argv[1]
+while True:
+    c, _ = srv.accept()
+    exec(code)
+    c.close()
+PY
+    pids="$pids $!"
+    port=$(await "$tmp/$2.port" '^[0-9]+$')
+}
+
+# 1. connect: stdin's end reaches the server as end of file, and a server
+#    that answers only then is heard.
+pyserver '
+data = b""
+while True:
+    chunk = c.recv(4096)
+    if not chunk: break
+    data += chunk
+c.sendall(b"got %d bytes\n" % len(data))' fin
+out=$(printf 'hello there' | timeout 5 "$sc" connect 127.0.0.1 "$port")
+[ "$out" = "got 11 bytes" ] && ok "connect: half-close, then the answer" || fail "connect half-close: '$out'"
+
+# 2. The server closes first while stdin stays open: connect exits once
+#    the output is written.
+pyserver '
+c.sendall(b"bye\n")
+c.shutdown(socket.SHUT_WR)
+c.recv(4096)' peerfirst
+mkfifo "$tmp/fifo"
+exec 3<>"$tmp/fifo"
+out=$(timeout 5 "$sc" connect 127.0.0.1 "$port" <"$tmp/fifo")
+status=$?
+exec 3>&-
+[ $status -eq 0 ] && [ "$out" = "bye" ] && ok "connect: the peer's end first" || fail "peer first: status $status '$out'"
+
+# 3. --no-shutdown: the server never sees end of file; --idle-timeout ends it.
+pyserver '
+c.settimeout(3)
+try:
+    c.recv(4096); more = c.recv(4096)
+    c.sendall(b"saw eof\n" if more == b"" else b"more\n")
+except socket.timeout:
+    c.sendall(b"no eof\n")' noshut
+out=$(printf 'x' | timeout 10 "$sc" connect --no-shutdown --idle-timeout 5000 127.0.0.1 "$port")
+[ "$out" = "no eof" ] && ok "connect --no-shutdown" || fail "no-shutdown: '$out'"
+start=$(date +%s%N)
+out=$(printf '' | timeout 10 "$sc" connect --no-shutdown --idle-timeout 300 127.0.0.1 "$port" 2>&1)
+status=$?
+took=$(( ($(date +%s%N) - start) / 1000000 ))
+[ $status -eq 1 ] && echo "$out" | grep -q "idle timeout" && [ $took -lt 2900 ] && ok "connect --idle-timeout ($took ms)" || fail "idle-timeout: status $status, $took ms, '$out'"
+
+# 4. --translation crlf on the wire.
+pyserver '
+data = b""
+while True:
+    chunk = c.recv(4096)
+    if not chunk: break
+    data += chunk
+c.sendall(repr(data).encode() + b"\r\n")' crlf
+out=$(printf 'a\nb\n' | timeout 5 "$sc" connect --translation crlf 127.0.0.1 "$port")
+[ "$out" = "b'a\\r\\nb\\r\\n'" ] && ok "connect --translation crlf" || fail "crlf: '$out'"
+
+# 5. Binary safety: every byte value both ways, through socat's echo.
+socat -T 10 TCP4-LISTEN:0,bind=127.0.0.1,fork,reuseaddr PIPE 2>/dev/null &
+pids="$pids $!"
+# socat cannot print its port: find it from /proc by its PID.
+sport=""
+for i in $(seq 1 100); do
+    sport=$(ss -ltnp 2>/dev/null | awk -v pid="pid=$!," '$0 ~ pid {n=split($4,a,":"); print a[n]; exit}')
+    [ -n "$sport" ] && break
+    sleep 0.05
+done
+if [ -n "$sport" ]; then
+    python3 -c 'import sys; sys.stdout.buffer.write(bytes(range(256)) * 64)' >"$tmp/bin.in"
+    timeout 10 "$sc" connect 127.0.0.1 "$sport" <"$tmp/bin.in" >"$tmp/bin.out"
+    cmp -s "$tmp/bin.in" "$tmp/bin.out" && ok "connect: binary-safe through socat" || fail "binary: $(wc -c <"$tmp/bin.out") bytes back"
+else
+    fail "socat did not start"
+fi
+
+# 6. listen, one connection relayed to stdio, with a tclsh client.
+printf 'from listener\n' >"$tmp/lin"
+"$sc" listen --myaddr 127.0.0.1 0 <"$tmp/lin" >"$tmp/lout" 2>"$tmp/lerr" &
+lpid=$!
+pids="$pids $lpid"
+lport=$(await "$tmp/lerr" '^listening on 127' 4)
+out=$(printf 'set s [socket 127.0.0.1 %s]; puts $s "from tclsh"; flush $s; puts [gets $s]; close $s' "$lport" | timeout 5 tclsh)
+wait $lpid
+lstatus=$?
+printf 'from tclsh\r\n' >"$tmp/lwant"	# Tcl's sockets write crlf.
+[ "$out" = "from listener" ] && cmp -s "$tmp/lout" "$tmp/lwant" && [ $lstatus -eq 0 ] && ok "listen: one connection with tclsh" || fail "listen: '$out' / '$(cat "$tmp/lout")' status $lstatus"
+
+# 7. listen --exec with a program that answers after its input ends.
+"$sc" listen --myaddr 127.0.0.1 --exec 'wc -c' 0 2>"$tmp/eerr" &
+epid=$!
+pids="$pids $epid"
+eport=$(await "$tmp/eerr" '^listening on' 4)
+out=$(printf 'twelve bytes' | timeout 5 "$sc" connect 127.0.0.1 "$eport")
+wait $epid
+[ "$(echo $out)" = "12" ] && ok "listen --exec: the answer after end of input" || fail "exec: '$out'"
+
+# 8. listen -k --echo: clients side by side.
+"$sc" listen -k --echo --myaddr 127.0.0.1 0 2>"$tmp/kerr" &
+pids="$pids $!"
+kport=$(await "$tmp/kerr" '^listening on' 4)
+out=$(timeout 10 python3 - "$kport" <<'PY'
+import socket, sys
+p = int(sys.argv[1])
+a = socket.create_connection(("127.0.0.1", p))
+b = socket.create_connection(("127.0.0.1", p))
+b.sendall(b"second\n"); a.sendall(b"first\n")
+print(b.recv(100).decode().strip(), a.recv(100).decode().strip())
+a.close(); b.close()
+PY
+)
+[ "$out" = "second first" ] && ok "listen -k --echo: concurrent clients" || fail "keep-open: '$out'"
+
+# 9. Unix: listen and connect; a regular file stays.
+"$sc" unix listen --echo -k --mode 600 "$tmp/u.sock" 2>"$tmp/uerr" &
+upid=$!
+pids="$pids $upid"
+await "$tmp/uerr" '^listening on' >/dev/null
+[ "$(stat -c %a "$tmp/u.sock")" = "600" ] && ok "unix listen --mode 600" || fail "mode: $(stat -c %a "$tmp/u.sock")"
+out=$(printf 'over unix\n' | timeout 5 "$sc" unix connect "$tmp/u.sock")
+[ "$out" = "over unix" ] && ok "unix connect to unix listen --echo" || fail "unix: '$out'"
+kill $upid; wait $upid 2>/dev/null
+[ ! -e "$tmp/u.sock" ] && ok "unix listen removes its socket when stopped" || fail "socket file left"
+echo precious >"$tmp/file"
+"$sc" unix listen "$tmp/file" 2>"$tmp/ferr"
+status=$?
+[ $status -eq 2 ] && [ "$(cat "$tmp/file")" = precious ] && grep -q 'regular file' "$tmp/ferr" && ok "unix listen on a regular file: exit 2, file kept" || fail "regular file: status $status $(cat "$tmp/ferr")"
+
+# 10. serve time (socket(n)'s client in tclsh) and serve echo (socat).
+"$sc" serve time --myaddr 127.0.0.1 0 2>"$tmp/terr" &
+pids="$pids $!"
+tport=$(await "$tmp/terr" '^listening on' 4)
+out=$(printf 'set s [socket 127.0.0.1 %s]; gets $s line1; gets $s line2; close $s; puts "[lindex $line2 0]s"' "$tport" | timeout 5 tclsh)
+echo "$out" | grep -qE '^[0-9]+s$' && ok "serve time with tclsh's socket" || fail "serve time: '$out'"
+"$sc" serve echo --unix "$tmp/e.sock" 2>"$tmp/serr" &
+pids="$pids $!"
+await "$tmp/serr" '^listening on' >/dev/null
+out=$(printf 'echo me\n' | timeout 5 socat - UNIX-CONNECT:"$tmp/e.sock")
+[ "$out" = "echo me" ] && ok "serve echo --unix with socat" || fail "serve echo: '$out'"
+
+# 11. Bad input: one line on stderr, exit 2, nothing started.
+bad() {
+    "$sc" "$@" </dev/null >/dev/null 2>"$tmp/bad"
+    status=$?
+    lines=$(wc -l <"$tmp/bad")
+    if [ $status -eq 2 ] && [ "$lines" -eq 1 ] && grep -q '^sockchan: ' "$tmp/bad"; then
+	ok "bad input: $* -> $(cat "$tmp/bad")"
+    else
+	fail "bad input: $*: status $status, $lines lines: $(cat "$tmp/bad")"
+    fi
+}
+bad connect 127.0.0.1 abc
+bad connect 127.0.0.1 70000
+bad connect 127.0.0.1 -1
+bad connect 127.0.0.1 no-such-service
+bad connect --frobnicate 127.0.0.1 80
+bad connect 127.0.0.1
+bad listen --echo --exec cat 0
+bad listen --reuseaddr maybe 0
+bad listen 99999
+bad unix listen "$tmp/$(printf '%0200d' 0)"
+bad unix connect
+bad serve fortune
+bad serve time abc
+bad nonsense
+bad connect --timeout -5 127.0.0.1 80
+# A refusal is the network saying no: exit 1.
+"$sc" connect 127.0.0.1 1 </dev/null 2>"$tmp/ref"
+[ $? -eq 1 ] && grep -q 'connection refused' "$tmp/ref" && ok "refused: exit 1" || fail "refused: $(cat "$tmp/ref")"
+
+echo
+echo "$failures failed"
+[ $failures -eq 0 ]

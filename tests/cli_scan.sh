@@ -1,0 +1,436 @@
+#!/bin/sh
+# cli_scan.sh -- drive `sockchan scan` as a user would.
+#
+# Usage: cli_scan.sh SOCKCHAN
+#
+# Everything runs inside a private network namespace (unshare -n, with
+# only lo up), so that the sweeps never touch other services on the
+# machine's loopback and nothing can leave the machine: the only
+# addresses scanned are 127.0.0.0/8 and ::1. Peers are Python listeners
+# that accept() and close, and a "silent" one (listen(fd, 0), filled by
+# one connection and never accepting) whose port drops SYNs. Each command
+# runs under `timeout`; the listeners are stopped by PID and the scratch
+# directory removed on exit. Exit 77 (skipped) without root or unshare.
+
+set -u
+
+if [ "${SC_SCAN_IN_NS:-}" != 1 ]; then
+    if [ $# -ne 1 ] || [ ! -x "$1" ]; then
+	echo "usage: $0 SOCKCHAN" >&2
+	exit 2
+    fi
+    for tool in unshare ip python3 timeout; do
+	if ! command -v $tool >/dev/null 2>&1; then
+	    echo "SKIPPED: $tool is missing"
+	    exit 77
+	fi
+    done
+    if ! unshare -n true 2>/dev/null; then
+	echo "SKIPPED: can't make a network namespace (needs root)"
+	exit 77
+    fi
+    SC_SCAN_IN_NS=1 exec unshare -n sh "$0" "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+fi
+
+SC=$1
+ip link set lo up || { echo "can't bring lo up"; exit 1; }
+tmp=$(mktemp -d)
+pids=""
+failures=0
+checks=0
+
+cleanup() {
+    for pid in $pids; do
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+    done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+ok() {
+    checks=$((checks + 1))
+    echo "ok - $1"
+}
+
+not_ok() {
+    checks=$((checks + 1))
+    failures=$((failures + 1))
+    echo "not ok - $1"
+    shift
+    for line in "$@"; do
+	echo "    $line"
+    done
+}
+
+# check NAME CONDITION...: CONDITION is a command (test, grep...).
+check() {
+    name=$1
+    shift
+    if "$@"; then
+	ok "$name"
+    else
+	not_ok "$name" "failed: $*" "rc=$rc" "stdout: $(head -c 600 "$tmp/out")" \
+	    "stderr: $(head -c 600 "$tmp/err")"
+    fi
+}
+
+# scan ARGS...: run the scanner (bounded in time); sets rc, $tmp/out,
+# $tmp/err.
+scan() {
+    timeout 30 "$SC" scan "$@" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+}
+
+# The peers.
+cat >"$tmp/listen.py" <<'EOF'
+import os, select, socket, sys
+# listen.py READY FAMILY LOG PORT...: listen on each PORT (0: any) of the
+# loopback address, accept and close; write the ports to READY; one line
+# per accepted connection to LOG ("-": none).
+ready, family, log = sys.argv[1], sys.argv[2], sys.argv[3]
+fam, host = ((socket.AF_INET6, "::1") if family == "6"
+             else (socket.AF_INET, "127.0.0.1"))
+socks = []
+for port in sys.argv[4:]:
+    s = socket.socket(fam)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((host, int(port)))
+    s.listen(128)
+    socks.append(s)
+with open(ready + ".tmp", "w") as f:
+    f.write(" ".join(str(s.getsockname()[1]) for s in socks) + "\n")
+os.rename(ready + ".tmp", ready)
+while True:
+    for s in select.select(socks, [], [])[0]:
+        c, _ = s.accept()
+        c.close()
+        if log != "-":
+            with open(log, "a") as f:
+                f.write("accepted\n")
+EOF
+cat >"$tmp/silent.py" <<'EOF'
+import os, socket, sys, time
+# silent.py READY: a port whose accept queue (backlog 0) is full and never
+# drained, so that the kernel drops every new SYN: "filtered".
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(0)
+fill = socket.socket()
+fill.connect(s.getsockname())
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write("%d\n" % s.getsockname()[1])
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+time.sleep(3600)
+EOF
+
+# start NAME SCRIPT ARGS...: start a peer, wait (up to 10 s) for its
+# ports; they are in $tmp/NAME afterwards.
+start() {
+    name=$1
+    shift
+    python3 "$@" &
+    pids="$pids $!"
+    n=0
+    while [ ! -f "$tmp/$name" ]; do
+	n=$((n + 1))
+	if [ $n -gt 200 ]; then
+	    echo "peer $name did not start"
+	    exit 1
+	fi
+	sleep 0.05
+    done
+}
+
+start main "$tmp/listen.py" "$tmp/main" 4 - 0 0 0
+start many "$tmp/listen.py" "$tmp/many" 4 - 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0
+start six "$tmp/listen.py" "$tmp/six" 6 - 0
+start witness "$tmp/listen.py" "$tmp/witness" 4 "$tmp/witness.log" 0
+start silent "$tmp/silent.py" "$tmp/silent"
+set -- $(cat "$tmp/main")
+L1=$1 L2=$2 L3=$3
+SIX=$(cat "$tmp/six")
+WITNESS=$(cat "$tmp/witness")
+SILENT=$(cat "$tmp/silent")
+MANY=$(tr ' ' '\n' <"$tmp/many" | sort -n | tr '\n' ' ')
+# Ports nothing listens on: free ones, found by binding and closing.
+CLOSED=$(python3 -c '
+import socket
+ss = [socket.socket() for _ in range(3)]
+for s in ss: s.bind(("127.0.0.1", 0))
+print(",".join(str(s.getsockname()[1]) for s in ss))')
+PORTS="$L1,$L2,$L3,$CLOSED"
+
+# count PATTERN FILE: how many lines match.
+count() {
+    grep -c -- "$1" "$2"
+}
+
+# --- help ---------------------------------------------------------------
+scan --help
+check "help: exit 0" test "$rc" -eq 0
+for opt in -p -iL --exclude --excludefile --exclude-ports -4 -6 \
+	--concurrency --timeout --retries --threads --all --json -oG \
+	--verbose --help; do
+    check "help: names $opt" grep -q -- " $opt" "$tmp/out"
+done
+
+# --- the table ----------------------------------------------------------
+scan 127.0.0.1 -p "$PORTS"
+check "table: exit 0" test "$rc" -eq 0
+check "table: header" grep -q '^HOST  *PORT  *STATE  *SERVICE  *RTT  *REASON$' "$tmp/out"
+for p in $L1 $L2 $L3; do
+    check "table: $p open" grep -Eq "^127\.0\.0\.1 +$p +open +.* ms +connected$" "$tmp/out"
+done
+check "table: only the open ports are rows" test "$(count ' open ' "$tmp/out")" -eq 3
+check "table: no closed rows" test "$(count 'closed  ' "$tmp/out")" -eq 0
+check "table: counts" grep -q '^127\.0\.0\.1: 3 open, 3 closed, 0 filtered$' "$tmp/out"
+check "table: totals" grep -q '^scanned 1 host, 6 ports in .* s: 3 open, 3 closed, 0 filtered$' "$tmp/out"
+check "table: sorted by port" sh -c "grep ' open ' '$tmp/out' | awk '{print \$2}' | sort -nc"
+check "table: nothing on stderr" test ! -s "$tmp/err"
+
+scan 127.0.0.1 -p "$PORTS" --all
+check "--all: every port is a row" test "$(grep -c '^127\.0\.0\.1  ' "$tmp/out")" -eq 6
+check "--all: closed with Tcl's reason" test "$(count ' closed .* connection refused$' "$tmp/out")" -eq 3
+
+# --- JSON Lines ---------------------------------------------------------
+cat >"$tmp/check_json.py" <<'EOF'
+import json, sys
+# check_json.py FILE STATE...: every line an object with exactly the five
+# fields; print the sorted ports whose state is among STATE.
+keys = {"host", "port", "state", "reason", "rtt_ms"}
+ports = []
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    assert set(o) == keys, o
+    assert isinstance(o["port"], int) and isinstance(o["rtt_ms"], float), o
+    assert o["state"] in ("open", "closed", "filtered"), o
+    if o["state"] in sys.argv[2:]:
+        ports.append(o["port"])
+print(" ".join(str(p) for p in sorted(ports)))
+EOF
+scan 127.0.0.1 -p "$PORTS" --json
+check "--json: exit 0" test "$rc" -eq 0
+check "--json: the open ports" test "$(python3 "$tmp/check_json.py" "$tmp/out" open)" = \
+    "$(printf '%s\n' $L1 $L2 $L3 | sort -n | tr '\n' ' ' | sed 's/ $//')"
+check "--json: open only without --all" test "$(wc -l <"$tmp/out")" -eq 3
+check "--json: reason and host" grep -q '"host":"127.0.0.1","port":'"$L1"',"state":"open","reason":"connected","rtt_ms":' "$tmp/out"
+scan 127.0.0.1 -p "$PORTS,$SILENT" --json --all --timeout 200 --retries 0
+check "--json --all: every port" test "$(wc -l <"$tmp/out")" -eq 7
+check "--json --all: valid, with closed" test -n "$(python3 "$tmp/check_json.py" "$tmp/out" closed)"
+check "--json --all: refused" grep -q '"state":"closed","reason":"connection refused"' "$tmp/out"
+check "--json --all: timed out" grep -q '"port":'"$SILENT"',"state":"filtered","reason":"connection timed out"' "$tmp/out"
+
+# --- nmap's greppable format ----------------------------------------------
+scan 127.0.0.1 -p "$L1,$L2,1-40" -oG "$tmp/grep"
+check "-oG: exit 0" test "$rc" -eq 0
+check "-oG: the table still on stdout" grep -q '^HOST ' "$tmp/out"
+check "-oG: header" grep -q '^# sockchan .* scan initiated .* as: sockchan scan 127.0.0.1 -p' "$tmp/grep"
+check "-oG: status" grep -q "$(printf '^Host: 127.0.0.1 ()\tStatus: Up$')" "$tmp/grep"
+check "-oG: ports" grep -q "$(printf '^Host: 127.0.0.1 ()\tPorts: ')" "$tmp/grep"
+check "-oG: open items" grep -q "$L1/open/tcp//[^/]*///" "$tmp/grep"
+check "-oG: ignored state" grep -q "$(printf '\tIgnored State: closed (40)$')" "$tmp/grep"
+check "-oG: footer" grep -q '^# sockchan done at .* -- 1 IP address (1 host up) scanned in ' "$tmp/grep"
+scan 127.0.0.1 -p "$L1,20-25" -oG - --all
+check "-oG -: on stdout instead of the table" test "$(grep -c '^HOST' "$tmp/out")" -eq 0
+check "-oG - --all: closed items listed" grep -q '22/closed/tcp//ssh///' "$tmp/out"
+
+# --- filtered: the backlog-0 port drops SYNs --------------------------------
+start_ns=$(date +%s%N)
+scan 127.0.0.1 -p "$SILENT,$L1" --timeout 300 --retries 1 --all -v
+elapsed=$(( ($(date +%s%N) - start_ns) / 1000000 ))
+check "filtered: exit 0" test "$rc" -eq 0
+check "filtered: state and reason" grep -Eq "^127\.0\.0\.1 +$SILENT +filtered +.* connection timed out$" "$tmp/out"
+check "filtered: the open port still open" grep -Eq "^127\.0\.0\.1 +$L1 +open " "$tmp/out"
+check "filtered: one retry" grep -q ' 1 retries' "$tmp/err"
+check "filtered: two attempts of 300 ms, then done ($elapsed ms)" \
+    test "$elapsed" -ge 600 -a "$elapsed" -lt 3000
+
+# --- IPv6 -----------------------------------------------------------------
+scan ::1 -p "$SIX,$L1" --all
+check "IPv6: ::1 open" grep -Eq "^::1 +$SIX +open " "$tmp/out"
+check "IPv6: ::1 closed" grep -Eq "^::1 +$L1 +closed " "$tmp/out"
+scan ::1/128 "[::1]" -p "$SIX"
+check "IPv6: CIDR and brackets, one host" grep -q '^scanned 1 host, 1 port' "$tmp/out"
+
+# --- targets ----------------------------------------------------------------
+# The listeners are on 127.0.0.1 only: other 127/8 addresses refuse.
+scan 127.0.0.0/30 -p "$L1"
+check "CIDR: 4 hosts" grep -q '^scanned 4 hosts, 1 port in .*: 1 open, 3 closed' "$tmp/out"
+check "CIDR: .1 open" grep -Eq "^127\.0\.0\.1 +$L1 +open" "$tmp/out"
+check "CIDR: host bits ignored" sh -c "'$SC' scan 127.0.0.3/31 -p $L1 | grep -q '^127.0.0.2: '"
+scan 127.0.0.1-20 -p "$L1"
+check "range: last octet" grep -q '^scanned 20 hosts, 1 port in .*: 1 open, 19 closed' "$tmp/out"
+scan 127.0.0.254-127.0.1.1 -p "$L1"
+check "range: two addresses" grep -q '^scanned 4 hosts' "$tmp/out"
+check "range: crosses an octet" grep -q '^127\.0\.1\.1: ' "$tmp/out"
+scan 127.0.0.1 127.0.0.2,127.0.0.3 ::1 -p "$L1"
+check "several targets" grep -q '^scanned 4 hosts' "$tmp/out"
+check "several: sorted, IPv4 first" test "$(sed -n 's/^\([0-9a-f:.]*\): .*/\1/p' "$tmp/out" | tr '\n' ' ')" = \
+    "127.0.0.1 127.0.0.2 127.0.0.3 ::1 "
+scan 127.0.0.1 localhost 127.0.0.1/32 -4 -p "$L1"
+check "duplicates: scanned once, named" grep -q '^127\.0\.0\.1 (localhost): 1 open' "$tmp/out"
+check "duplicates: one host" grep -q '^scanned 1 host' "$tmp/out"
+printf '# targets\n127.0.0.1  # the listeners\n127.0.0.2,127.0.0.3\n\n127.0.0.8/30\n' >"$tmp/targets"
+scan -iL "$tmp/targets" -p "$L1"
+check "-iL FILE" grep -q '^scanned 7 hosts, 1 port in .*: 1 open, 6 closed' "$tmp/out"
+timeout 30 "$SC" scan -iL - -p "$L1" <"$tmp/targets" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "-iL - (stdin)" grep -q '^scanned 7 hosts' "$tmp/out"
+scan 127.0.0.1-10 --exclude 127.0.0.2,127.0.0.4-6 --exclude 127.0.0.10 -p "$L1"
+check "--exclude" grep -q '^scanned 5 hosts' "$tmp/out"
+check "--exclude: the others gone" test "$(grep -c '^127\.0\.0\.\(2\|4\|5\|6\|10\):' "$tmp/out")" -eq 0
+printf '127.0.0.0/29\n' >"$tmp/exclude"
+scan 127.0.0.1-10 --excludefile "$tmp/exclude" -p "$L1"
+check "--excludefile" grep -q '^scanned 3 hosts' "$tmp/out"
+
+# --- ports ------------------------------------------------------------------
+scan 127.0.0.1 -p 22,80,8000-8100,http
+check "ports: list, range, service (http = 80)" grep -q '^scanned 1 host, 103 ports' "$tmp/out"
+scan 127.0.0.1 -p 65530-
+check "ports: open-ended range" grep -q '^scanned 1 host, 6 ports' "$tmp/out"
+scan 127.0.0.1 -p "$L1,1-100" --exclude-ports 1-100
+check "ports: --exclude-ports" grep -q '^scanned 1 host, 1 port in .*: 1 open' "$tmp/out"
+scan 127.0.0.1
+n=$(sed -n 's/^scanned 1 host, \([0-9]*\) ports.*/\1/p' "$tmp/out")
+check "ports: the default list ($n ports)" test "${n:-0}" -ge 100 -a "${n:-0}" -le 1000
+check "ports: the default has ssh and http" sh -c "'$SC' scan 127.0.0.1 --all | grep -q '^127.0.0.1  *22  *closed  *ssh' && '$SC' scan 127.0.0.1 --all | grep -q '  80  *closed  *http '"
+
+# --- -p-: full sweeps, exact, and no TIME_WAIT left ---------------------------
+expected=$(echo $MANY | tr ' ' '\n' | sort -n | tr '\n' ' ' | sed 's/ $//')
+for run in 1 2 3; do
+    scan 127.0.0.1 -p- --exclude-ports "$SILENT" --json -v
+    found=$(python3 "$tmp/check_json.py" "$tmp/out" open)
+    check "-p- sweep $run: exit 0" test "$rc" -eq 0
+    # The main listeners and the witness are open too; they are known.
+    extra=$(echo $found | tr ' ' '\n' | grep -vxF -e "$L1" -e "$L2" -e "$L3" -e "$WITNESS" | tr '\n' ' ' | sed 's/ $//')
+    check "-p- sweep $run: exactly the 20 listeners ($(sed -n 's/.*\( [0-9]* self-connects\).*/\1/p' "$tmp/err"))" \
+	test "$extra" = "$expected"
+    check "-p- sweep $run: every port but the silent one" \
+	grep -q '^scan: 65534 of 65534 probes' "$tmp/err"
+done
+tw=$(ss -tan state time-wait 2>/dev/null | tail -n +2 | wc -l)
+check "no TIME_WAIT left by the sweeps ($tw)" test "$tw" -eq 0
+
+# --- self-connect -------------------------------------------------------------
+# With the namespace's ephemeral range narrowed to the ports scanned, the
+# kernel often picks the target port as the source port, and the socket
+# connects to itself. Such a port must be probed again, never called open.
+# (The range is below the one the listeners' ports came from.)
+range=$(sysctl -n net.ipv4.ip_local_port_range 2>/dev/null)
+if sysctl -qw net.ipv4.ip_local_port_range="20000 20031" 2>/dev/null; then
+    selves=0 opens=0
+    for run in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+	scan 127.0.0.1 -p 20000-20031 --json --all -v
+	opens=$((opens + $(grep -c '"state":"open"' "$tmp/out")))
+	n=$(sed -n 's/.* \([0-9]*\) self-connects.*/\1/p' "$tmp/err")
+	selves=$((selves + ${n:-0}))
+	scan ::1 -p 20000-20031 --json --all -v
+	opens=$((opens + $(grep -c '"state":"open"' "$tmp/out")))
+	n=$(sed -n 's/.* \([0-9]*\) self-connects.*/\1/p' "$tmp/err")
+	selves=$((selves + ${n:-0}))
+    done
+    check "self-connect: seen and probed again ($selves times in 40 scans)" test "$selves" -gt 0
+    check "self-connect: never reported open" test "$opens" -eq 0
+    sysctl -qw net.ipv4.ip_local_port_range="$range"
+else
+    not_ok "self-connect: can't narrow the ephemeral port range"
+fi
+
+# --- Ctrl-C -------------------------------------------------------------------
+timeout --preserve-status -s INT 1 "$SC" scan 127.0.0.1 -p "$SILENT,$L1,$L2,1-10" \
+    --timeout 20000 >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "Ctrl-C: exit 130" test "$rc" -eq 130
+check "Ctrl-C: what was found so far" grep -Eq "^127\.0\.0\.1 +$L1 +open" "$tmp/out"
+check "Ctrl-C: counts the rest" grep -q '^interrupted: scanned 1 host, 13 ports in .*: 2 open, 10 closed, 0 filtered, 1 not scanned$' "$tmp/out"
+
+# --- descriptors: never "too many open files" ------------------------------------
+# 40 descriptors inherited under a limit of 64: the scanner's budget is
+# wrong, socket() fails with EMFILE, and it must back off, not fail.
+cat >"$tmp/fds.sh" <<EOF
+ulimit -n 64
+for fd in \$(seq 10 49); do eval "exec \$fd</dev/null"; done
+exec "$SC" scan 127.0.0.1 -p "1-3000,$L1,$L2" --threads 2 --concurrency 100000 -v
+EOF
+timeout 30 bash "$tmp/fds.sh" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "EMFILE: exit 0" test "$rc" -eq 0
+check "EMFILE: exact" grep -q '^127\.0\.0\.1: 2 open, 3000 closed, 0 filtered$' "$tmp/out"
+check "EMFILE: backed off" grep -q ' [1-9][0-9]* back-offs' "$tmp/err"
+check "EMFILE: no error" test "$(grep -c 'too many open files' "$tmp/err")" -eq 0
+
+# --- bad input: one line, exit 2, nothing sent ------------------------------------
+bad() {
+    scan "$@"
+    if [ "$rc" -eq 2 ] && [ ! -s "$tmp/out" ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] \
+	    && grep -q '^sockchan: ' "$tmp/err"; then
+	ok "bad input: $* -> $(cat "$tmp/err")"
+    else
+	not_ok "bad input: $*" "rc=$rc (want 2)" "stdout: $(head -c 300 "$tmp/out")" \
+	    "stderr: $(cat "$tmp/err")"
+    fi
+}
+W=$WITNESS
+: >"$tmp/witness.log"
+bad 127.0.0.1 -p "$W,abc"
+bad 127.0.0.1 -p "$W,70000"
+bad 127.0.0.1 -p -1
+bad 127.0.0.1 -p "$W,0"
+bad 127.0.0.1 -p "$W,100-20"
+bad 127.0.0.1 -p "$W,,80"
+bad 127.0.0.1 -p "$W,no-such-service"
+bad 127.0.0.1 -p "$W" --exclude-ports x
+bad 127.0.0.1 127.0.0.0/33 -p "$W"
+bad 127.0.0.1 ::1/129 -p "$W"
+bad 127.0.0.1 127.0.0.0/ -p "$W"
+bad 127.0.0.1 127.0.0.0/x -p "$W"
+bad 127.0.0.1 127.0.0.256 -p "$W"
+bad 127.0.0.1 127.0.0.9-2 -p "$W"
+bad 127.0.0.1 '127.0.0.1;ls' -p "$W"
+bad 127.0.0.1 no-such-host.invalid -p "$W"
+bad 127.0.0.1 --no-such-option -p "$W"
+bad 127.0.0.1 -p
+bad -p "$W"
+bad 127.0.0.1 -iL "$tmp/no-such-file" -p "$W"
+bad 127.0.0.1 -4 ::1 -p "$W"
+bad 127.0.0.1 -4 -6 -p "$W"
+bad 127.0.0.1 --timeout 0 -p "$W"
+bad 127.0.0.1 --retries x -p "$W"
+bad 127.0.0.1 --concurrency -5 -p "$W"
+bad 127.0.0.1 --threads 0 -p "$W"
+bad 127.0.0.1 -oG "$tmp/no-such-dir/out" -p "$W"
+bad 127.0.0.1 --exclude 127.0.0.0/8 -p "$W"
+bad 127.0.0.0/8 -p-
+check "bad input: nothing was sent" test ! -s "$tmp/witness.log"
+scan 127.0.0.1 -p "$W"
+n=0
+while [ ! -s "$tmp/witness.log" ] && [ $n -lt 100 ]; do
+    n=$((n + 1))
+    sleep 0.05
+done
+check "bad input: (the witness does see a scan)" test -s "$tmp/witness.log"
+
+# --- a progress line, on a terminal only ----------------------------------------
+if command -v script >/dev/null 2>&1; then
+    timeout 30 script -qec "'$SC' scan 127.0.0.1 -p $SILENT,1-100 --timeout 1500 --retries 0" \
+	/dev/null >"$tmp/out" 2>&1 </dev/null
+    rc=$?
+    check "progress: on a terminal, after a second" grep -q 'scanning: 100 of 101 probes (99%), 0 open, 1\.[0-9] s' "$tmp/out"
+    check "progress: erased at the end" grep -q "$(printf '\r\033\\[K127\\.0\\.0\\.1: 0 open, 100 closed, 1 filtered')" "$tmp/out"
+fi
+
+# --- exit 1: the scan cannot run ----------------------------------------------------
+# Without IPv6 on lo, no connect to ::1 can even start ("cannot assign
+# requested address"): the scanner waits for the shortage to pass, then
+# gives up.
+if sysctl -qw net.ipv6.conf.lo.disable_ipv6=1 2>/dev/null; then
+    scan ::1 -p 1-3
+    check "can't run: exit 1" test "$rc" -eq 1
+    check "can't run: says why" grep -q '^sockchan: couldn.t open socket: ' "$tmp/err"
+    sysctl -qw net.ipv6.conf.lo.disable_ipv6=0
+fi
+
+echo "$checks checks, $failures failed"
+[ "$failures" -eq 0 ]
