@@ -79,8 +79,9 @@ SC_API sc_loop *sc_loop_new(int flags);
 SC_API void sc_loop_free(sc_loop *loop);
 /* "epoll" or "poll": the backend this loop runs on. */
 SC_API const char *sc_loop_backend(const sc_loop *loop);
-/* How many file handlers, timers and idle callbacks (as selected by the
- * SC_*_EVENTS bits of flags) are registered: 0 means nothing is left. */
+/* How many file handlers (and holds), timers and idle callbacks (as
+ * selected by the SC_*_EVENTS bits of flags) are registered: 0 means
+ * nothing is left. */
 SC_API size_t sc_loop_handlers(const sc_loop *loop, int flags);
 
 /* Watch fd for the events in mask (SC_READABLE, SC_WRITABLE, SC_EXCEPTION)

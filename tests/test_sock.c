@@ -14,6 +14,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -1003,6 +1004,223 @@ half_close_then_answer(void **state)
     sct_loop_free(loop);
 }
 
+/* --- found by review: lifetimes and modes ------------------------------ */
+
+/* An async connect that moves on to a second address (::1 refused, then
+ * 127.0.0.1): the new attempt is watched even when its socket gets the
+ * old one's number. */
+static void
+async_second_address(void **state)
+{
+    sc_loop *loop = sct_loop();
+    sc_tcp_options o = {NULL, NULL, SC_TCP_ASYNC, 0};
+    struct accepted a = {0};
+    sc_chan *server = Server(loop, "127.0.0.1", &a), *c;
+    struct flag f = {0, 0};
+
+    (void) state;
+    c = sc_open_tcp_client(loop, "multi.test", Str(PortOf(server)), &o);
+    assert_non_null(c);
+    assert_int_equal(sc_chan_event(c, SC_WRITABLE, SetFlag, &f), 0);
+    sct_wait_for(loop, &f.set, 5000);
+    Expect(c, "-error", "");
+    sct_wait_for(loop, &a.n, 5000);
+    sc_close(c);
+    CloseAccepted(&a);
+    sc_close(server);
+    sct_loop_free(loop);
+}
+
+/* Timed out while the lookup runs, then the lookup comes in: dropped. */
+static void
+timeout_during_lookup(void **state)
+{
+    sc_loop *loop = sct_loop();
+    sc_tcp_options o = {NULL, NULL, SC_TCP_ASYNC, 100};
+    struct accepted a = {0};
+    sc_chan *server = Server(loop, "127.0.0.1", &a), *c;
+    struct flag f = {0, 0};
+
+    (void) state;
+    slowMs = 400;
+    c = sc_open_tcp_client(loop, "slow.test", Str(PortOf(server)), &o);
+    assert_non_null(c);
+    assert_int_equal(sc_chan_event(c, SC_WRITABLE, SetFlag, &f), 0);
+    sct_wait_for(loop, &f.set, 5000);
+    Expect(c, "-error", "connection timed out");
+    assert_int_equal(sc_chan_event(c, SC_WRITABLE, NULL, NULL), 0);
+    /* Let the lookup's late result arrive. */
+    {
+	int late = 0;
+	sc_timer t = sc_create_timer(loop, 600, SetInt, &late);
+
+	while (!late) {
+	    sc_do_one_event(loop, SC_ALL_EVENTS);
+	}
+	sc_delete_timer(loop, t);
+    }
+    assert_int_equal(a.n, 0);		/* It never connected. */
+    Expect(c, "-connecting", "0");
+    sc_close(c);
+    sc_close(server);
+    sct_loop_free(loop);
+}
+
+/* The loop freed while a lookup is out: the result finds it gone. */
+static void
+loop_freed_with_lookup_out(void **state)
+{
+    sc_loop *loop = sct_loop(), *other;
+    sc_tcp_options o = {NULL, NULL, SC_TCP_ASYNC, 0};
+    sc_chan *c;
+    int late = 0;
+
+    (void) state;
+    slowMs = 200;
+    c = sc_open_tcp_client(loop, "slow.test", "9", &o);
+    assert_non_null(c);
+    sc_close(c);
+    assert_int_equal(sc_loop_handlers(loop, SC_FILE_EVENTS), 1); /* held */
+    sc_loop_free(loop);
+    /* Wait past the lookup on another loop (ASan would catch a post into
+     * the freed one). */
+    other = sct_loop();
+    assert_true(sc_create_timer(other, 500, SetInt, &late) != 0);
+    assert_int_equal(sc_vwait(other, &late), 0);
+    sct_loop_free(other);
+}
+
+/* A failing poll while a blocking read waits for the connection: the
+ * socket is closed once, not twice. */
+static void
+poll_failure_closes_once(void **state)
+{
+    sc_loop *loop = sct_loop();
+    sc_tcp_options o = {NULL, NULL, SC_TCP_ASYNC, 0};
+    int lfd, filler, port, probe;
+    char buf[4];
+    sc_chan *c;
+
+    (void) state;
+    {
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(lfd, (struct sockaddr *) &sin, sizeof(sin)), 0);
+	assert_int_equal(listen(lfd, 0), 0);
+	getsockname(lfd, (struct sockaddr *) &sin, &len);
+	filler = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(connect(filler, (struct sockaddr *) &sin,
+		sizeof(sin)), 0);
+	port = ntohs(sin.sin_port);
+    }
+    c = sc_open_tcp_client(loop, "127.0.0.1", Str(port), &o);
+    assert_non_null(c);
+    {
+	char *v = sc_chan_cget(c, "-connecting");
+	int connecting = strcmp(v, "1") == 0;
+
+	free(v);
+	if (!connecting) {
+	    sc_close(c);	/* The handshake completed after all. */
+	    close(filler);
+	    close(lfd);
+	    sct_loop_free(loop);
+	    skip();
+	}
+    }
+    assert_int_equal(sc_chan_set_blocking(c, 1), 0);
+    sc__fault_set(SC_SYS_POLL, 1, 0, ENOMEM);	/* Every poll fails. */
+    assert_int_equal(sc_read(c, buf, sizeof(buf)), SC_ERROR);
+    sc__fault_clear();
+    probe = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sc_close(c);
+    /* The number the attempt had may now be probe's: still open. */
+    assert_true(fcntl(probe, F_GETFD) >= 0);
+    close(probe);
+    close(filler);
+    close(lfd);
+    sct_loop_free(loop);
+}
+
+/* A half-close asked for while connecting is applied once connected. */
+static void
+half_close_while_connecting(void **state)
+{
+    sc_loop *loop = sct_loop();
+    sc_tcp_options o = {NULL, NULL, SC_TCP_ASYNC, 0};
+    struct accepted a = {0};
+    sc_chan *server = Server(loop, "127.0.0.1", &a), *c;
+    char *all = NULL;
+
+    (void) state;
+    slowMs = 100;
+    c = sc_open_tcp_client(loop, "slow.test", Str(PortOf(server)), &o);
+    assert_non_null(c);
+    assert_int_equal(sc_puts(c, "early"), 0);
+    assert_int_equal(sc_close_half(c, SC_WRITABLE), 0);
+    sct_wait_for(loop, &a.n, 5000);
+    /* The client's queue goes out from the loop, then its end of file. */
+    {
+	int late = 0;
+	sc_timer t = sc_create_timer(loop, 5000, SetInt, &late);
+
+	while (sc_pending(c, SC_WRITABLE) > 0 && !late) {
+	    sc_do_one_event(loop, SC_ALL_EVENTS);
+	}
+	sc_delete_timer(loop, t);
+	assert_false(late);
+    }
+    assert_int_equal(sc_read_all(a.chans[0], &all), 6);
+    assert_string_equal(all, "early\n");
+    free(all);
+    sc_close(c);
+    CloseAccepted(&a);
+    sc_close(server);
+    assert_int_equal(sc_vwait(loop, NULL), 0);
+    sct_loop_free(loop);
+}
+
+/* Modes and flags of the descriptors: a synchronous client and an
+ * accepted connection are blocking (as in Tcl), all are close-on-exec,
+ * and a reset on a socket reads as end of file. */
+static void
+descriptor_modes_and_reset(void **state)
+{
+    sc_loop *loop = sct_loop();
+    struct accepted a = {0};
+    sc_chan *server = Server(loop, "127.0.0.1", &a), *c;
+    struct linger lg = {1, 0};
+    char buf[8];
+    int fd;
+
+    (void) state;
+    c = sc_open_tcp_client(loop, "127.0.0.1", Str(PortOf(server)), NULL);
+    assert_non_null(c);
+    sct_wait_for(loop, &a.n, 5000);
+    fd = sc_chan_fd(c, SC_READABLE);
+    assert_false(fcntl(fd, F_GETFL) & O_NONBLOCK);
+    assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+    fd = sc_chan_fd(a.chans[0], SC_READABLE);
+    assert_false(fcntl(fd, F_GETFL) & O_NONBLOCK);
+    assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+    Expect(a.chans[0], "-blocking", "1");
+    /* The client resets; the server side reads end of file. */
+    assert_int_equal(setsockopt(sc_chan_fd(c, SC_READABLE), SOL_SOCKET,
+	    SO_LINGER, &lg, sizeof(lg)), 0);
+    assert_int_equal(sc_puts(a.chans[0], "unread"), 0);
+    assert_int_equal(sc_flush(a.chans[0]), 0);
+    sc_close(c);
+    assert_int_equal(sc_read(a.chans[0], buf, sizeof(buf)), SC_EOF);
+    CloseAccepted(&a);
+    sc_close(server);
+    sct_loop_free(loop);
+}
+
 static const struct CMUnitTest tests[] = {
     SCT(sync_client_ipv4),
     SCT(sync_client_ipv6),
@@ -1025,6 +1243,12 @@ static const struct CMUnitTest tests[] = {
     SCT(keepalive_nodelay_reversedns),
     SCT(accept_proc_closes_server),
     SCT(half_close_then_answer),
+    SCT(async_second_address),
+    SCT(timeout_during_lookup),
+    SCT(loop_freed_with_lookup_out),
+    SCT(poll_failure_closes_once),
+    SCT(half_close_while_connecting),
+    SCT(descriptor_modes_and_reset),
 };
 
 SCT_MAIN(tests)

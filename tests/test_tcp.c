@@ -115,6 +115,15 @@ farthest_error_wins(void **state)
     assert_string_equal(c.err.text, "connection refused");
     sc__connect_free(&c);
 
+    /* The same two, the refusal first: still the refusal (farthest, not
+     * last). */
+    sc__fault_set(SC_SYS_SOCKET, 2, 1, EMFILE);
+    assert_int_equal(Run(&c, sc__connect_start(&c, Join(List("127.0.0.1",
+	    port), List("::1", port)), NULL)), SC_CONN_FAILED);
+    sc__fault_clear();
+    assert_string_equal(c.err.text, "connection refused");
+    sc__connect_free(&c);
+
     /* Only a local address of the other family: no pair at all. */
     assert_int_equal(sc__resolve("::1", 0, SC__FAMILY_ANY, 1, &local, &err),
 	    0);

@@ -33,6 +33,8 @@ enum {
     SF_REVERSE = 1 << 4,	/* -reversedns: names in -peername. */
     SF_PAUSED = 1 << 5,		/* Server: accepting paused (EMFILE). */
     SF_UNIX = 1 << 6,		/* A Unix-domain socket. */
+    SF_SHUTRD = 1 << 7,		/* Half-closes asked for while connecting, */
+    SF_SHUTWR = 1 << 8,		/* applied once connected. */
 };
 
 #define MAX_LISTEN 8
@@ -47,6 +49,7 @@ enum {
 struct sockLookup {
     struct sc__lookup l;	/* First: sc__lookup_free frees it all. */
     sc_loop *loop;
+    struct sc__mailbox *mailbox;	/* How the worker reaches the loop. */
     struct sockState *owner;
 };
 
@@ -76,7 +79,7 @@ struct sockState {
     sc_chan *chan;
     int fd;			/* The connected socket, or -1. */
     uint8_t kind;
-    uint8_t flags;
+    uint16_t flags;
     uint8_t want;		/* The channel's watch mask while connecting. */
     uint8_t watched;		/* The mask registered for fd. */
     void *ext;			/* struct connectExt or serverExt, or NULL. */
@@ -171,6 +174,15 @@ ConnectReady(void *clientData, int mask)
     struct connectExt *ce = s->ext;
 
     (void) mask;
+    /*
+     * Forget this attempt's handler while its socket is still open: the
+     * step may close it and open the next attempt's socket, which may
+     * get the same number (and epoll has forgotten the old one).
+     */
+    if (s->watched && s->fd >= 0) {
+	sc_delete_file_handler(s->chan->loop, s->fd);
+	s->watched = 0;
+    }
     Advance(s, sc__connect_step(&ce->c));
 }
 
@@ -183,7 +195,20 @@ FailTimer(void *clientData)
 
     ce->failTimer = 0;
     if (s->want) {
-	sc__chan_notify(s->chan, s->want & (SC_READABLE | SC_WRITABLE));
+	sc_chan *chan = s->chan;
+	int closed;
+
+	/* A failed socket stays "ready", as in Tcl, while the channel
+	 * wants events: fire again from the next pass. */
+	sc__chan_preserve(chan);
+	sc__chan_notify(chan, s->want & (SC_READABLE | SC_WRITABLE));
+	closed = (chan->flags & CF_CLOSED) != 0;
+	sc__chan_release(chan);
+	if (!closed && s->want && s->ext != NULL
+		&& ((struct connectExt *) s->ext)->failTimer == 0) {
+	    ((struct connectExt *) s->ext)->failTimer
+		    = sc_create_timer(chan->loop, 0, FailTimer, s);
+	}
     }
 }
 
@@ -192,8 +217,14 @@ ConnectFailed(struct sockState *s)
 {
     struct connectExt *ce = s->ext;
 
-    s->flags &= (uint8_t) ~(SF_RESOLVING | SF_CONNECTING);
+    s->flags &= (uint16_t) ~(SF_RESOLVING | SF_CONNECTING);
     s->flags |= SF_FAILED;
+    if (ce->lookup != NULL) {
+	/* Timed out while resolving: the result, when it comes, is
+	 * dropped. */
+	ce->lookup->owner = NULL;
+	ce->lookup = NULL;
+    }
     sc__connect_free(&ce->c);
     if (ce->timeout) {
 	sc_delete_timer(s->chan->loop, ce->timeout);
@@ -212,16 +243,40 @@ Connected(struct sockState *s)
 
     s->fd = ce->c.fd;
     ce->c.fd = -1;
-    s->flags &= (uint8_t) ~(SF_RESOLVING | SF_CONNECTING);
+    s->flags &= (uint16_t) ~(SF_RESOLVING | SF_CONNECTING);
     FreeConnect(s);
-    /* The channel's mode: the attempt's socket was nonblocking. */
+    /* The channel's mode: the attempt's socket was nonblocking. A
+     * failure here leaves it nonblocking, which reads and writes then
+     * report as would-block: still correct, never a hang. */
     if (blocking) {
 	(void) sc__set_nonblocking(s->fd, 0);
+    }
+    if (s->flags & SF_SHUTWR) {
+	(void) sc__shutdown(s->fd, SHUT_WR);
+    }
+    if (s->flags & SF_SHUTRD) {
+	(void) sc__shutdown(s->fd, SHUT_RD);
     }
     s->watched = 0;
     if (s->want) {
 	Register(s, s->want, SockReady);
     }
+}
+
+/* The attempt failed outside the state machine: forget its socket's
+ * handler, let ConnectFailed close it. */
+static void
+Fail(struct sockState *s, int err)
+{
+    struct connectExt *ce = s->ext;
+
+    if (s->watched && s->fd >= 0) {
+	sc_delete_file_handler(s->chan->loop, s->fd);
+	s->watched = 0;
+    }
+    s->fd = -1;
+    sc__err_set(&ce->failure, err);
+    ConnectFailed(s);
 }
 
 static void
@@ -235,13 +290,7 @@ TimedOut(void *clientData)
 	sc_delete_timer(s->chan->loop, ce->timeout);
 	ce->timeout = 0;
     }
-    if (s->watched && s->fd >= 0) {
-	sc_delete_file_handler(s->chan->loop, s->fd);
-	s->watched = 0;
-    }
-    s->fd = -1;
-    sc__err_set(&ce->failure, ETIMEDOUT);
-    ConnectFailed(s);
+    Fail(s, ETIMEDOUT);
 }
 
 /* Start connecting, once the addresses are known. Takes the lists. */
@@ -251,7 +300,7 @@ StartConnect(struct sockState *s, struct addrinfo *remote,
 {
     struct connectExt *ce = s->ext;
 
-    s->flags &= (uint8_t) ~SF_RESOLVING;
+    s->flags &= (uint16_t) ~SF_RESOLVING;
     Advance(s, sc__connect_start(&ce->c, remote, local));
 }
 
@@ -263,6 +312,7 @@ LookupDone(void *clientData)
     struct sockState *s = sl->owner;
 
     sc_loop_release(sl->loop);
+    sc__mailbox_release(sl->mailbox);
     if (s != NULL) {
 	struct connectExt *ce = s->ext;
 
@@ -285,11 +335,25 @@ LookupPosted(void *clientData, struct sc__lookup *l)
     struct sockLookup *sl = clientData;
 
     (void) l;
-    while (sc_loop_post(sl->loop, LookupDone, sl) < 0) {
-	/* Only ENOMEM: try again rather than lose the loop's hold. */
-	struct timespec ms = {0, 1000000};
+    for (;;) {
+	int r = sc__mailbox_post(sl->mailbox, LookupDone, sl);
 
-	nanosleep(&ms, NULL);
+	if (r == 0) {
+	    return;
+	}
+	if (r > 0) {
+	    /* The loop is gone (freed with the lookup out): nobody will
+	     * take the result. */
+	    sc__mailbox_release(sl->mailbox);
+	    sc__lookup_free(&sl->l);
+	    return;
+	}
+	{
+	    /* No memory for the post: try again, or the hold is lost. */
+	    struct timespec ms = {0, 1000000};
+
+	    nanosleep(&ms, NULL);
+	}
     }
 }
 
@@ -347,8 +411,7 @@ WaitConnected(struct sockState *s)
 	    timeout = (int) ((ce->deadline - now + 999999) / 1000000);
 	}
 	if (sc__poll(&pfd, 1, timeout) < 0 && errno != EINTR) {
-	    sc__err_set(&ce->failure, errno);
-	    ConnectFailed(s);
+	    Fail(s, errno);
 	    break;
 	}
 	if (pfd.revents) {
@@ -366,10 +429,31 @@ WaitConnected(struct sockState *s)
  *----------------------------------------------------------------------
  */
 
+/*
+ * As Tcl does, a query of -error or -connecting, or a nonblocking read or
+ * write, takes one step of a connect in progress without waiting.
+ */
+static void
+Poke(struct sockState *s)
+{
+    struct pollfd pfd;
+
+    if (!(s->flags & SF_CONNECTING) || s->fd < 0) {
+	return;
+    }
+    pfd.fd = s->fd;
+    pfd.events = POLLOUT;
+    pfd.revents = 0;
+    if (sc__poll(&pfd, 1, 0) == 1) {
+	ConnectReady(s, SC_WRITABLE);
+    }
+}
+
 /* Before I/O: connect first (blocking), or say it would block. */
 static int
 Ready(struct sockState *s, int *errPtr)
 {
+    Poke(s);
     if (s->flags & SF_FAILED) {
 	*errPtr = ENOTCONN;
 	return -1;
@@ -437,6 +521,11 @@ SockClose(void *inst, int direction)
     int err = 0;
 
     if (direction != 0) {
+	if (s->flags & (SF_RESOLVING | SF_CONNECTING)) {
+	    /* shutdown() now would abort the connect: later. */
+	    s->flags |= direction == SC_READABLE ? SF_SHUTRD : SF_SHUTWR;
+	    return 0;
+	}
 	if (s->fd < 0) {
 	    return ENOTCONN;
 	}
@@ -721,9 +810,11 @@ SockGetOption(void *inst, const char *name, struct sc__str *out)
 	return 0;
     }
     if (strcmp(name, "-error") == 0) {
+	Poke(s);
 	return ErrorOption(s, out);
     }
     if (strcmp(name, "-connecting") == 0) {
+	Poke(s);
 	return sc__str_append(out, (s->flags & (SF_RESOLVING
 		| SF_CONNECTING)) ? "1" : "0", 1);
     }
@@ -775,7 +866,7 @@ SockSetOption(void *inst, const char *name, const char *value)
 	if (b) {
 	    s->flags |= SF_REVERSE;
 	} else {
-	    s->flags &= (uint8_t) ~SF_REVERSE;
+	    s->flags &= (uint16_t) ~SF_REVERSE;
 	}
 	return 0;
     }
@@ -989,6 +1080,7 @@ sc_open_tcp_client(sc_loop *loop, const char *host, const char *port,
 	sl->l.clientData = sl;
 	sl->loop = loop;
 	sl->owner = s;
+	sl->mailbox = sc__loop_mailbox(loop);
 	ce->lookup = sl;
 	s->flags |= SF_RESOLVING;
 	sc_loop_hold(loop);
@@ -996,8 +1088,9 @@ sc_open_tcp_client(sc_loop *loop, const char *host, const char *port,
 	    int code = errno;
 
 	    sc_loop_release(loop);
+	    sc__mailbox_release(sl->mailbox);
 	    ce->lookup = NULL;
-	    s->flags &= (uint8_t) ~SF_RESOLVING;
+	    s->flags &= (uint16_t) ~SF_RESOLVING;
 	    sc__lookup_free(&sl->l);
 	    sc_close(chan);
 	    sc__loop_error(loop, code, "couldn't open socket");
@@ -1069,7 +1162,7 @@ Resume(void *clientData)
     struct serverExt *se = s->ext;
 
     se->resume = 0;
-    s->flags &= (uint8_t) ~SF_PAUSED;
+    s->flags &= (uint16_t) ~SF_PAUSED;
     WatchListeners(s, 1);
 }
 

@@ -23,7 +23,7 @@
 static pthread_mutex_t poolLock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t poolCond = PTHREAD_COND_INITIALIZER;
 static struct sc__lookup *queueHead, *queueTail;
-static int threads, idleThreads;
+static int threads, idleThreads, queued;
 
 static void
 Resolve(struct sc__lookup *l)
@@ -64,6 +64,7 @@ Worker(void *arg)
 	    }
 	}
 	l = queueHead;
+	queued--;
 	queueHead = l->next;
 	if (queueHead == NULL) {
 	    queueTail = NULL;
@@ -82,7 +83,9 @@ sc__lookup_start(struct sc__lookup *l)
 
     l->next = NULL;
     pthread_mutex_lock(&poolLock);
-    if (idleThreads == 0 && threads < POOL_MAX) {
+    /* A new thread unless an idle one is free for this lookup too: a
+     * slow lookup must not hold up the ones queued behind it. */
+    if (queued >= idleThreads && threads < POOL_MAX) {
 	pthread_t t;
 	pthread_attr_t attr;
 
@@ -103,6 +106,7 @@ sc__lookup_start(struct sc__lookup *l)
 	    queueHead = l;
 	}
 	queueTail = l;
+	queued++;
 	pthread_cond_signal(&poolCond);
     }
     pthread_mutex_unlock(&poolLock);

@@ -195,6 +195,44 @@ sc_loop_post(sc_loop *loop, sc_proc *proc, void *clientData)
     return 0;
 }
 
+struct sc__mailbox *
+sc__loop_mailbox(sc_loop *loop)
+{
+    struct sc__mailbox *mb = loop->mailbox;
+
+    pthread_mutex_lock(&mb->lock);
+    mb->refs++;
+    pthread_mutex_unlock(&mb->lock);
+    return mb;
+}
+
+int
+sc__mailbox_post(struct sc__mailbox *mb, sc_proc *proc, void *clientData)
+{
+    int r = 1;
+
+    pthread_mutex_lock(&mb->lock);
+    if (mb->loop != NULL) {
+	r = sc_loop_post(mb->loop, proc, clientData) < 0 ? -1 : 0;
+    }
+    pthread_mutex_unlock(&mb->lock);
+    return r;
+}
+
+void
+sc__mailbox_release(struct sc__mailbox *mb)
+{
+    int last;
+
+    pthread_mutex_lock(&mb->lock);
+    last = --mb->refs == 0;
+    pthread_mutex_unlock(&mb->lock);
+    if (last) {
+	pthread_mutex_destroy(&mb->lock);
+	sc__free(mb);
+    }
+}
+
 void
 sc_loop_hold(sc_loop *loop)
 {
@@ -278,6 +316,15 @@ sc_loop_new(int flags)
 	errno = ENOMEM;
 	return NULL;
     }
+    loop->mailbox = sc__calloc(1, sizeof(*loop->mailbox));
+    if (loop->mailbox == NULL) {
+	sc__free(loop);
+	errno = ENOMEM;
+	return NULL;
+    }
+    pthread_mutex_init(&loop->mailbox->lock, NULL);
+    loop->mailbox->loop = loop;
+    loop->mailbox->refs = 1;
     loop->backend = backend;
     loop->freeTimer = NO_INDEX;
     loop->wakeRead = loop->wakeWrite = -1;
@@ -314,6 +361,7 @@ sc_loop_new(int flags)
     err = errno;
     sc__free(loop->files);
     pthread_mutex_destroy(&loop->postLock);
+    sc__mailbox_release(loop->mailbox);
     sc__free(loop);
     errno = err;
     return NULL;
@@ -328,6 +376,11 @@ sc_loop_free(sc_loop *loop)
     if (loop == NULL) {
 	return;
     }
+    /* Threads still holding the mailbox find the loop gone. */
+    pthread_mutex_lock(&loop->mailbox->lock);
+    loop->mailbox->loop = NULL;
+    pthread_mutex_unlock(&loop->mailbox->lock);
+    sc__mailbox_release(loop->mailbox);
     loop->backend->free(loop);
     sc__close(loop->wakeRead);
     if (loop->wakeWrite != loop->wakeRead) {
@@ -361,7 +414,8 @@ sc_loop_handlers(const sc_loop *loop, int flags)
     size_t n = 0;
 
     if (flags & SC_FILE_EVENTS) {
-	n += loop->numFiles;
+	/* A hold is work to come: a post another thread will make. */
+	n += loop->numFiles + (size_t) loop->holds;
     }
     if (flags & SC_TIMER_EVENTS) {
 	n += loop->heapLen;

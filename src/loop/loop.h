@@ -121,6 +121,8 @@ struct sc_loop {
     int holds;
     int postsRun;		/* Posted callbacks run by this dispatch. */
 
+    struct sc__mailbox *mailbox;	/* See sc__loop_mailbox. */
+
     /* Free I/O blocks of the pool's size, linked through their first
      * bytes (see pool.c). */
     void *poolHead;
@@ -150,6 +152,23 @@ int sc__loop_verror(sc_loop *loop, int err, const char *fmt, va_list ap)
 void *sc__pool_alloc(sc_loop *loop, size_t size);
 void sc__pool_free(sc_loop *loop, void *block, size_t size);
 void sc__pool_drain(sc_loop *loop);
+
+/*
+ * A mailbox: how a thread that may outlive the loop posts to it. It is
+ * shared (reference-counted) between the loop and such threads; when the
+ * loop is freed, posts find it gone instead of freed memory.
+ * sc__loop_mailbox takes a reference; sc__mailbox_post returns 0 (posted),
+ * 1 (the loop is gone) or -1 (no memory); sc__mailbox_release drops one.
+ */
+struct sc__mailbox {
+    pthread_mutex_t lock;
+    sc_loop *loop;
+    int refs;
+};
+struct sc__mailbox *sc__loop_mailbox(sc_loop *loop);
+int sc__mailbox_post(struct sc__mailbox *mb, sc_proc *proc,
+	void *clientData);
+void sc__mailbox_release(struct sc__mailbox *mb);
 
 /* The monotonic clock, in nanoseconds. */
 uint64_t sc__now_ns(void);
