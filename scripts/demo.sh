@@ -29,26 +29,22 @@ port_of() {
 }
 
 echo "== sockchan $(sed -n 's/^project(sockchan VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt): the tour =="
+sc=$build/sockchan
 echo
-echo "-- socket(n)'s time server and client, in C (examples/time-server.c, time-client.c)"
+echo "-- socket(n)'s time server and client: sockchan serve time, and the C example client"
+"$sc" serve time --myaddr 127.0.0.1 0 2>"$tmp/st.err" &
+pids="$pids $!"
+tport=$(port_of "$tmp/st.err")
+sed 's/^/   server: /' "$tmp/st.err"
+"$ex/time-client" 127.0.0.1 "$tport" | sed 's/^/   client: /'
+echo "   the same, as netcat would: sockchan connect 127.0.0.1 $tport </dev/null"
+"$sc" connect 127.0.0.1 "$tport" </dev/null | sed 's/^/   | /'
+echo
+echo "-- the C examples: time-server with time-client over IPv6"
 "$ex/time-server" 0 >"$tmp/ts.out" 2>"$tmp/ts.err" &
 pids="$pids $!"
 port=$(port_of "$tmp/ts.err")
-sed 's/^/   server: /' "$tmp/ts.err"
-"$ex/time-client" 127.0.0.1 "$port" | sed 's/^/   client: /'
 "$ex/time-client" ::1 "$port" | sed 's/^/   client: /'
-i=0
-while [ "$(wc -l <"$tmp/ts.out")" -lt 2 ] && [ $i -lt 100 ]; do
-    i=$((i + 1))
-    sleep 0.05
-done
-sed 's/^/   server: /' "$tmp/ts.out"
-echo
-echo "-- the Perl Cookbook's hand-made server (examples/cookbook-server.c), greeting tclsh"
-"$ex/cookbook-server" 0 2>"$tmp/cb.err" &
-pids="$pids $!"
-cport=$(port_of "$tmp/cb.err")
-echo "set s [socket 127.0.0.1 $cport]; puts [gets \$s]; close \$s" | tclsh | sed 's/^/   tclsh: /'
 echo
 echo "-- unix_sockets(3tcl)'s echo server and client (examples/unix-echo-*.c)"
 echo "precious" >"$tmp/precious"
@@ -63,6 +59,38 @@ while ! grep -q '^listening' "$tmp/ue.err" && [ $i -lt 100 ]; do
 done
 "$ex/unix-echo-client" "$tmp/echo.sock" | sed 's/^/   client: /'
 echo
+echo "-- the Perl Cookbook's hand-made server (examples/cookbook-server.c), greeting tclsh"
+"$ex/cookbook-server" 0 2>"$tmp/cb.err" &
+pids="$pids $!"
+cport=$(port_of "$tmp/cb.err")
+echo "set s [socket 127.0.0.1 $cport]; puts [gets \$s]; close \$s" | tclsh | sed 's/^/   tclsh: /'
+echo
+echo "-- sockchan listen --exec: a program per connection, its answer after end of input"
+"$sc" listen --myaddr 127.0.0.1 --exec 'wc -w' 0 2>"$tmp/ex.err" &
+pids="$pids $!"
+eport=$(port_of "$tmp/ex.err")
+printf 'four words go here' | "$sc" connect 127.0.0.1 "$eport" | sed 's/^/   words counted by the server: /'
+echo
+echo "-- scan.tcl grown up: sockchan scan"
+echo "   the ports this tour opened, and port 1 (closed):"
+"$sc" scan 127.0.0.1 -p "$tport,$port,$cport,1" | sed 's/^/   /'
+if unshare -n true 2>/dev/null; then
+    echo "   every port, in a private network namespace with three listeners:"
+    unshare -n sh -c '
+	ip link set lo up
+	"$0" serve echo 7 2>/dev/null & a=$!
+	"$0" serve time 13 2>/dev/null & b=$!
+	"$0" serve echo 8080 2>/dev/null & c=$!
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+	    "$0" scan 127.0.0.1 -p 7,13,8080 2>/dev/null | grep -q "3 open" && break
+	    sleep 0.1
+	done
+	start=$(date +%s%N)
+	"$0" scan 127.0.0.1 -p- 
+	echo "(all 65,535 ports in $(( ($(date +%s%N) - start) / 1000000 )) ms)"
+	kill $a $b $c; wait' "$sc" 2>&1 | sed 's/^/   /'
+fi
+echo
 echo "-- the event loop: a file handler, a timer, an idle callback, a worker thread"
 "$ex/loop-tour" | sed 's/^/   /'
 echo
@@ -70,7 +98,8 @@ echo "-- channels on stdin and stdout: any line end in, crlf out (od shows it)"
 printf 'one\r\ntwo\rthree\nlast' | "$ex/number-lines" crlf | od -c | head -n 4 | sed 's/^/   /'
 echo
 echo "What to try next:"
-echo "  man ./docs/sockchan.3              the C API: loop, channels, TCP"
-echo "  make check                         every test (add SANITIZE=1 for ASan + UBSan)"
-echo "  $ex/time-server 9900 &   then   $ex/time-client localhost 9900"
-echo "  the sources of the examples, in examples/"
+echo "  $sc --help                     the command; man ./docs/sockchan.1"
+echo "  $sc serve time 9900 &          then: $sc connect localhost 9900"
+echo "  $sc scan -p- 127.0.0.1         every port of this machine's loopback"
+echo "  man ./docs/sockchan.3                the C API: loop, channels, TCP, Unix sockets"
+echo "  make check                           every test (SANITIZE=1 for ASan + UBSan)"
