@@ -1,0 +1,1667 @@
+/*
+ * sockchan.c --
+ *
+ *	package require sockchan: Tcl's socket command, grown up, and
+ *	Unix-domain sockets, as a Tcl_ChannelType driver over sockchan's
+ *	core (src/core: the connect state machine, listening, lookups off the
+ *	thread, safe Unix paths). Tcl's own generic I/O does the buffering,
+ *	gets, puts, fconfigure, fileevent and fcopy, as tclUnixSock.c does for
+ *	the built-in socket.
+ *
+ *	Past select's ceiling: Tcl 8.6's notifier uses select() and aborts
+ *	when a descriptor passes 1,023. No socket of ours ever reaches it:
+ *	each thread has one epoll descriptor, opened early (so it is low),
+ *	watched by Tcl with Tcl_CreateFileHandler; the sockets are in the
+ *	epoll set, and their events are dispatched from it.
+ */
+
+#include <tcl.h>
+
+#include "core/sock.h"
+#include "core/sys.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PACKAGE_VERSION "0.1.0"
+
+#ifndef TCL_SIZE_MAX
+typedef int Tcl_Size;		/* Tcl 8.6; Tcl 9 has its own. */
+#endif
+#define MAX_LISTEN 8
+#define MAX_EVENTS 64
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * Watches: descriptors in the thread's epoll set --
+ *
+ *	A watch is found from an epoll event by its slot in the thread's
+ *	table and checked by generation, so that an event for a watch that
+ *	a handler removed in the same batch is dropped.
+ *
+ *----------------------------------------------------------------------
+ */
+
+typedef struct Watch Watch;
+typedef void (WatchProc) (Watch *w, int mask);
+
+struct Watch {
+    int fd;
+    int mask;			/* TCL_READABLE | TCL_WRITABLE registered. */
+    int slot;			/* In the thread's table; -1: none. */
+    WatchProc *proc;
+    void *data;
+};
+
+typedef struct Slot {
+    Watch *watch;
+    unsigned gen;
+    int nextFree;
+} Slot;
+
+typedef struct ThreadData {
+    int epfd;
+    Slot *slots;
+    int nSlots, freeSlot;
+} ThreadData;
+
+static Tcl_ThreadDataKey dataKey;
+
+static void EpollReady(ClientData clientData, int mask);
+
+static void
+ThreadExit(ClientData clientData)
+{
+    ThreadData *td = clientData;
+
+    if (td->epfd >= 0) {
+	Tcl_DeleteFileHandler(td->epfd);
+	close(td->epfd);
+	td->epfd = -1;
+    }
+    ckfree(td->slots);
+    td->slots = NULL;
+}
+
+static ThreadData *
+GetThreadData(void)
+{
+    ThreadData *td = Tcl_GetThreadData(&dataKey, sizeof(ThreadData));
+
+    if (td->slots == NULL && td->nSlots == 0) {
+	td->epfd = epoll_create1(EPOLL_CLOEXEC);
+	td->freeSlot = -1;
+	td->nSlots = 0;
+	if (td->epfd >= 0) {
+	    Tcl_CreateFileHandler(td->epfd, TCL_READABLE, EpollReady, td);
+	    Tcl_CreateThreadExitHandler(ThreadExit, td);
+	}
+	td->nSlots = -1;	/* Initialised; no table yet. */
+    }
+    return td;
+}
+
+static int
+SlotFor(ThreadData *td, Watch *w)
+{
+    int i;
+
+    if (td->freeSlot < 0) {
+	int old = td->nSlots < 0 ? 0 : td->nSlots, n = old ? old * 2 : 64;
+
+	td->slots = ckrealloc(td->slots, (size_t) n * sizeof(Slot));
+	for (i = n - 1; i >= old; i--) {
+	    td->slots[i].watch = NULL;
+	    td->slots[i].gen = 1;
+	    td->slots[i].nextFree = td->freeSlot;
+	    td->freeSlot = i;
+	}
+	td->nSlots = n;
+    }
+    i = td->freeSlot;
+    td->freeSlot = td->slots[i].nextFree;
+    td->slots[i].watch = w;
+    return i;
+}
+
+static void
+SlotFree(ThreadData *td, int i)
+{
+    td->slots[i].watch = NULL;
+    td->slots[i].gen++;
+    td->slots[i].nextFree = td->freeSlot;
+    td->freeSlot = i;
+}
+
+/* Register w for mask in this thread's epoll set (0: remove). */
+static void
+WatchSet(Watch *w, int mask)
+{
+    ThreadData *td = GetThreadData();
+    struct epoll_event ev;
+
+    if (td->epfd < 0 || w->fd < 0) {
+	return;
+    }
+    if (mask == 0) {
+	if (w->slot >= 0) {
+	    epoll_ctl(td->epfd, EPOLL_CTL_DEL, w->fd, &ev);
+	    SlotFree(td, w->slot);
+	    w->slot = -1;
+	}
+	w->mask = 0;
+	return;
+    }
+    memset(&ev, 0, sizeof(ev));
+    ev.events = ((mask & TCL_READABLE) ? EPOLLIN : 0)
+	    | ((mask & TCL_WRITABLE) ? EPOLLOUT : 0);
+    if (w->slot < 0) {
+	w->slot = SlotFor(td, w);
+	ev.data.u64 = ((uint64_t) td->slots[w->slot].gen << 32)
+		| (uint32_t) w->slot;
+	if (epoll_ctl(td->epfd, EPOLL_CTL_ADD, w->fd, &ev) < 0
+		&& errno == EEXIST) {
+	    epoll_ctl(td->epfd, EPOLL_CTL_MOD, w->fd, &ev);
+	}
+    } else if (mask != w->mask) {
+	ev.data.u64 = ((uint64_t) td->slots[w->slot].gen << 32)
+		| (uint32_t) w->slot;
+	epoll_ctl(td->epfd, EPOLL_CTL_MOD, w->fd, &ev);
+    }
+    w->mask = mask;
+}
+
+/* The epoll descriptor is readable: dispatch what is ready. */
+static void
+EpollReady(ClientData clientData, int mask)
+{
+    ThreadData *td = clientData;
+    struct epoll_event evs[MAX_EVENTS];
+    int n, i;
+
+    (void) mask;
+    n = epoll_wait(td->epfd, evs, MAX_EVENTS, 0);
+    for (i = 0; i < n; i++) {
+	int slot = (int) (evs[i].data.u64 & 0xffffffffu);
+	unsigned gen = (unsigned) (evs[i].data.u64 >> 32);
+	Watch *w;
+	int ready = 0;
+
+	if (slot >= td->nSlots || td->slots[slot].gen != gen
+		|| (w = td->slots[slot].watch) == NULL) {
+	    continue;		/* Removed by an earlier handler. */
+	}
+	if (evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
+	    ready |= TCL_READABLE;
+	}
+	if (evs[i].events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) {
+	    ready |= TCL_WRITABLE;
+	}
+	ready &= w->mask;
+	if (ready) {
+	    w->proc(w, ready);
+	}
+    }
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * Socket state --
+ *
+ *----------------------------------------------------------------------
+ */
+
+enum {
+    TS_RESOLVING = 1 << 0,	/* The lookup runs on a worker thread. */
+    TS_CONNECTING = 1 << 1,	/* connect() in progress. */
+    TS_FAILED = 1 << 2,		/* The asynchronous connect failed. */
+    TS_REPORTED = 1 << 3,	/* -error has told of the failure. */
+    TS_NONBLOCKING = 1 << 4,	/* The channel's mode. */
+    TS_SERVER = 1 << 5,
+    TS_UNIX = 1 << 6,
+    TS_PAUSED = 1 << 7,		/* Server: accepting paused (EMFILE). */
+};
+
+typedef struct LookupEvent LookupEvent;
+
+typedef struct TcpState {
+    Tcl_Channel channel;
+    int fd;
+    int flags;
+    int interest;		/* What the channel asks to watch. */
+    Watch watch;
+    Tcl_ThreadId owner;
+    /* Connecting. */
+    struct sc__connect conn;
+    struct sc__err failure;
+    LookupEvent *lookup;
+    Tcl_TimerToken timeout, failTimer;
+    long timeoutMs;
+    /* Servers. */
+    int nListen;
+    Watch listen[MAX_LISTEN];
+    Tcl_Interp *interp;
+    Tcl_Obj *script;		/* The accept command (prefix). */
+    Tcl_TimerToken resume;
+    int backoff;
+    char *path;			/* Unix server: the file made. */
+    dev_t dev;
+    ino_t ino;
+} TcpState;
+
+static const Tcl_ChannelType tcpType;
+
+static void ChannelReady(Watch *w, int mask);
+static void ConnectReady(Watch *w, int mask);
+static void ConnectDone(TcpState *s, int r);
+
+static void
+SetNonblocking(int fd, int on)
+{
+    int fl = fcntl(fd, F_GETFL, 0);
+
+    if (fl >= 0) {
+	fcntl(fd, F_SETFL, on ? (fl | O_NONBLOCK) : (fl & ~O_NONBLOCK));
+    }
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * Asynchronous lookups: the result comes back through Tcl's event queue
+ * of the thread that owns the channel (Tcl_ThreadQueueEvent, then
+ * Tcl_ThreadAlert to wake it).
+ *
+ *----------------------------------------------------------------------
+ */
+
+struct LookupEvent {
+    Tcl_Event header;		/* First: Tcl frees the event. */
+    struct sc__lookup *lookup;
+    TcpState *owner;		/* Owner thread only; NULL: orphaned. */
+    Tcl_ThreadId thread;
+};
+
+typedef struct LookupJob {
+    struct sc__lookup l;	/* First: sc__lookup_free frees it all. */
+    LookupEvent *event;
+    Tcl_ThreadId thread;
+} LookupJob;
+
+static int
+LookupEventProc(Tcl_Event *evPtr, int flags)
+{
+    LookupEvent *ev = (LookupEvent *) evPtr;
+    TcpState *s = ev->owner;
+    struct sc__lookup *l = ev->lookup;
+
+    if (!(flags & TCL_FILE_EVENTS)) {
+	return 0;		/* Not now: leave it queued. */
+    }
+    if (s != NULL) {
+	s->lookup = NULL;
+	s->flags &= ~TS_RESOLVING;
+	if (l->failed) {
+	    s->failure = l->err;
+	    ConnectDone(s, SC_CONN_FAILED);
+	} else {
+	    int r = sc__connect_start(&s->conn, l->remote, l->local);
+
+	    l->remote = l->local = NULL;
+	    ConnectDone(s, r);
+	}
+    }
+    sc__lookup_free(l);
+    return 1;			/* Tcl frees the event. */
+}
+
+/* On a worker thread. */
+static void
+LookupFinished(void *clientData, struct sc__lookup *l)
+{
+    LookupJob *job = clientData;
+    LookupEvent *ev = job->event;
+
+    (void) l;
+    Tcl_ThreadQueueEvent(job->thread, &ev->header, TCL_QUEUE_TAIL);
+    Tcl_ThreadAlert(job->thread);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * Connecting --
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void FailTimer(ClientData clientData);
+
+/* The state machine said r: watch, finish, or fail. */
+static void
+ConnectDone(TcpState *s, int r)
+{
+    if (r == SC_CONN_INPROGRESS) {
+	s->flags |= TS_CONNECTING;
+	s->fd = s->conn.fd;
+	s->watch.fd = s->fd;
+	s->watch.proc = ConnectReady;
+	s->watch.data = s;
+	WatchSet(&s->watch, TCL_WRITABLE);
+	return;
+    }
+    s->flags &= ~(TS_CONNECTING | TS_RESOLVING);
+    if (s->timeout) {
+	Tcl_DeleteTimerHandler(s->timeout);
+	s->timeout = NULL;
+    }
+    if (r == SC_CONN_DONE) {
+	s->fd = s->conn.fd;
+	s->conn.fd = -1;
+	sc__connect_free(&s->conn);
+	SetNonblocking(s->fd, (s->flags & TS_NONBLOCKING) != 0);
+	s->watch.fd = s->fd;
+	s->watch.proc = ChannelReady;
+	WatchSet(&s->watch, s->interest);
+	return;
+    }
+    if (s->failure.text[0] == '\0') {
+	s->failure = s->conn.err;
+    }
+    s->flags |= TS_FAILED;
+    s->fd = -1;
+    s->watch.fd = -1;
+    sc__connect_free(&s->conn);
+    if (s->lookup != NULL) {
+	s->lookup->owner = NULL;
+	s->lookup = NULL;
+    }
+    /* As Tcl: a failed asynchronous socket is ready, for writing and
+     * reading, so that a writable handler learns of it. */
+    if (s->interest && s->failTimer == NULL) {
+	s->failTimer = Tcl_CreateTimerHandler(0, FailTimer, s);
+    }
+}
+
+static void
+FailTimer(ClientData clientData)
+{
+    TcpState *s = clientData;
+
+    s->failTimer = NULL;
+    if (s->interest) {
+	s->failTimer = Tcl_CreateTimerHandler(0, FailTimer, s);
+	Tcl_NotifyChannel(s->channel, s->interest);
+    }
+}
+
+static void
+ConnectReady(Watch *w, int mask)
+{
+    TcpState *s = w->data;
+
+    (void) mask;
+    /* Forget the attempt's registration before the step may close its
+     * socket and open the next one on the same number. */
+    WatchSet(&s->watch, 0);
+    ConnectDone(s, sc__connect_step(&s->conn));
+}
+
+static void
+TimedOut(ClientData clientData)
+{
+    TcpState *s = clientData;
+
+    s->timeout = NULL;
+    WatchSet(&s->watch, 0);
+    sc__err_set(&s->failure, ETIMEDOUT);
+    ConnectDone(s, SC_CONN_FAILED);
+}
+
+static int
+Resolve(struct sc__lookup *l, struct addrinfo **remote,
+	struct addrinfo **local, struct sc__err *err)
+{
+    *remote = *local = NULL;
+    if (sc__resolve(l->host, l->port, l->family, 0, remote, err) < 0) {
+	return -1;
+    }
+    if ((l->myaddr != NULL || l->myport != 0) && sc__resolve(l->myaddr,
+	    l->myport, l->family, 1, local, err) < 0) {
+	sc__freeaddrinfo(*remote);
+	*remote = NULL;
+	return -1;
+    }
+    return 0;
+}
+
+/*
+ * Finish a connect in progress without the event loop: for blocking I/O
+ * on a channel still connecting (which must not run event handlers) and
+ * for a synchronous socket command. A lookup still running is done here.
+ */
+static int
+WaitForConnect(TcpState *s)
+{
+    uint64_t deadline = 0;
+
+    if (s->timeoutMs > 0) {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	deadline = (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec
+		/ 1000000 + (uint64_t) s->timeoutMs;
+    }
+    if (s->flags & TS_RESOLVING) {
+	struct sc__lookup *l = s->lookup->lookup;
+	struct addrinfo *remote, *local;
+
+	s->lookup->owner = NULL;	/* Its result will be dropped. */
+	s->lookup = NULL;
+	s->flags &= ~TS_RESOLVING;
+	if (Resolve(l, &remote, &local, &s->failure) < 0) {
+	    ConnectDone(s, SC_CONN_FAILED);
+	    return -1;
+	}
+	ConnectDone(s, sc__connect_start(&s->conn, remote, local));
+    }
+    while (s->flags & TS_CONNECTING) {
+	struct pollfd pfd = {s->fd, POLLOUT, 0};
+	int ms = -1;
+
+	if (deadline) {
+	    struct timespec ts;
+	    uint64_t now;
+
+	    clock_gettime(CLOCK_MONOTONIC, &ts);
+	    now = (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec
+		    / 1000000;
+	    if (now >= deadline) {
+		if (s->timeout) {
+		    Tcl_DeleteTimerHandler(s->timeout);
+		    s->timeout = NULL;
+		}
+		WatchSet(&s->watch, 0);
+		sc__err_set(&s->failure, ETIMEDOUT);
+		ConnectDone(s, SC_CONN_FAILED);
+		break;
+	    }
+	    ms = (int) (deadline - now);
+	}
+	if (poll(&pfd, 1, ms) < 0) {
+	    if (errno == EINTR) {
+		continue;
+	    }
+	    WatchSet(&s->watch, 0);
+	    sc__err_set(&s->failure, errno);
+	    ConnectDone(s, SC_CONN_FAILED);
+	    break;
+	}
+	if (pfd.revents) {
+	    ConnectReady(&s->watch, TCL_WRITABLE);
+	}
+    }
+    return (s->flags & TS_FAILED) ? -1 : 0;
+}
+
+/* As Tcl: a query, or nonblocking I/O, takes one step without waiting. */
+static void
+Poke(TcpState *s)
+{
+    struct pollfd pfd;
+
+    if (!(s->flags & TS_CONNECTING)) {
+	return;
+    }
+    pfd.fd = s->fd;
+    pfd.events = POLLOUT;
+    pfd.revents = 0;
+    if (poll(&pfd, 1, 0) == 1) {
+	ConnectReady(&s->watch, TCL_WRITABLE);
+    }
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * The channel driver --
+ *
+ *----------------------------------------------------------------------
+ */
+
+static int
+Usable(TcpState *s, int *errorCodePtr)
+{
+    if (s->flags & (TS_RESOLVING | TS_CONNECTING)) {
+	if (s->flags & TS_NONBLOCKING) {
+	    Poke(s);
+	    if (s->flags & (TS_RESOLVING | TS_CONNECTING)) {
+		*errorCodePtr = EAGAIN;
+		return 0;
+	    }
+	} else {
+	    WaitForConnect(s);
+	}
+    }
+    if ((s->flags & TS_FAILED) || s->fd < 0) {
+	*errorCodePtr = ENOTCONN;
+	return 0;
+    }
+    return 1;
+}
+
+static int
+TcpInput(ClientData instanceData, char *buf, int toRead, int *errorCodePtr)
+{
+    TcpState *s = instanceData;
+    ssize_t n;
+
+    *errorCodePtr = 0;
+    if (!Usable(s, errorCodePtr)) {
+	return -1;
+    }
+    n = recv(s->fd, buf, (size_t) toRead, 0);
+    while (n < 0 && errno == EINTR) {
+	n = recv(s->fd, buf, (size_t) toRead, 0);
+    }
+    if (n < 0) {
+	if (errno == ECONNRESET) {
+	    return 0;		/* A reset is the end of the stream. */
+	}
+	*errorCodePtr = errno;
+	return -1;
+    }
+    return (int) n;
+}
+
+static int
+TcpOutput(ClientData instanceData, const char *buf, int toWrite,
+	int *errorCodePtr)
+{
+    TcpState *s = instanceData;
+    ssize_t n;
+
+    *errorCodePtr = 0;
+    if (!Usable(s, errorCodePtr)) {
+	return -1;
+    }
+    n = send(s->fd, buf, (size_t) toWrite, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR) {
+	n = send(s->fd, buf, (size_t) toWrite, MSG_NOSIGNAL);
+    }
+    if (n < 0) {
+	*errorCodePtr = errno;
+	return -1;
+    }
+    return (int) n;
+}
+
+static void
+StopServer(TcpState *s)
+{
+    int i;
+
+    if (s->resume) {
+	Tcl_DeleteTimerHandler(s->resume);
+	s->resume = NULL;
+    }
+    for (i = 0; i < s->nListen; i++) {
+	WatchSet(&s->listen[i], 0);
+	close(s->listen[i].fd);
+    }
+    s->nListen = 0;
+    if (s->path != NULL) {
+	sc__unix_unlink(s->path, s->dev, s->ino);
+	ckfree(s->path);
+	s->path = NULL;
+    }
+    if (s->script != NULL) {
+	Tcl_DecrRefCount(s->script);
+	s->script = NULL;
+    }
+}
+
+static int
+TcpClose2(ClientData instanceData, Tcl_Interp *interp, int flags)
+{
+    TcpState *s = instanceData;
+    int err = 0;
+
+    (void) interp;
+    if (flags & (TCL_CLOSE_READ | TCL_CLOSE_WRITE)) {
+	if (s->fd < 0) {
+	    return ENOTCONN;
+	}
+	if (shutdown(s->fd, (flags & TCL_CLOSE_READ) ? SHUT_RD : SHUT_WR)
+		< 0) {
+	    err = errno;
+	}
+	return err;
+    }
+    WatchSet(&s->watch, 0);
+    if (s->failTimer) {
+	Tcl_DeleteTimerHandler(s->failTimer);
+    }
+    if (s->timeout) {
+	Tcl_DeleteTimerHandler(s->timeout);
+    }
+    if (s->lookup != NULL) {
+	s->lookup->owner = NULL;	/* The worker's result is dropped. */
+    }
+    if (s->flags & TS_SERVER) {
+	StopServer(s);
+    }
+    if (s->conn.fd >= 0 && s->conn.fd == s->fd) {
+	s->conn.fd = -1;
+    }
+    sc__connect_free(&s->conn);
+    if (s->fd >= 0 && close(s->fd) < 0) {
+	err = errno;
+    }
+    ckfree(s);
+    return err;
+}
+
+static void
+ChannelReady(Watch *w, int mask)
+{
+    TcpState *s = w->data;
+
+    Tcl_NotifyChannel(s->channel, mask);
+}
+
+static void
+TcpWatch(ClientData instanceData, int mask)
+{
+    TcpState *s = instanceData;
+
+    s->interest = mask & (TCL_READABLE | TCL_WRITABLE);
+    if (s->flags & TS_SERVER) {
+	return;
+    }
+    if (s->flags & (TS_RESOLVING | TS_CONNECTING)) {
+	return;			/* Applied when connected. */
+    }
+    if (s->flags & TS_FAILED) {
+	if (s->interest && s->failTimer == NULL) {
+	    s->failTimer = Tcl_CreateTimerHandler(0, FailTimer, s);
+	} else if (!s->interest && s->failTimer != NULL) {
+	    Tcl_DeleteTimerHandler(s->failTimer);
+	    s->failTimer = NULL;
+	}
+	return;
+    }
+    s->watch.proc = ChannelReady;
+    WatchSet(&s->watch, s->interest);
+}
+
+static int
+TcpBlockMode(ClientData instanceData, int mode)
+{
+    TcpState *s = instanceData;
+
+    if (mode == TCL_MODE_NONBLOCKING) {
+	s->flags |= TS_NONBLOCKING;
+    } else {
+	s->flags &= ~TS_NONBLOCKING;
+    }
+    if (s->fd >= 0 && !(s->flags & (TS_RESOLVING | TS_CONNECTING))) {
+	SetNonblocking(s->fd, mode == TCL_MODE_NONBLOCKING);
+    }
+    return 0;
+}
+
+static int
+TcpGetHandle(ClientData instanceData, int direction, ClientData *handlePtr)
+{
+    TcpState *s = instanceData;
+    int fd = (s->flags & TS_SERVER) ? (s->nListen ? s->listen[0].fd : -1)
+	    : s->fd;
+
+    (void) direction;
+    if (fd < 0) {
+	return TCL_ERROR;
+    }
+    *handlePtr = (ClientData) (intptr_t) fd;
+    return TCL_OK;
+}
+
+/*
+ * The channel moves to another thread: its events must come from that
+ * thread's epoll set. REMOVE takes it out of this one; the new thread's
+ * watch puts it into its own.
+ */
+static void
+TcpThreadAction(ClientData instanceData, int action)
+{
+    TcpState *s = instanceData;
+    int i;
+
+    if (action == TCL_CHANNEL_THREAD_REMOVE) {
+	WatchSet(&s->watch, 0);
+	for (i = 0; i < s->nListen; i++) {
+	    WatchSet(&s->listen[i], 0);
+	}
+    } else {
+	s->owner = Tcl_GetCurrentThread();
+	if (s->flags & TS_CONNECTING) {
+	    WatchSet(&s->watch, TCL_WRITABLE);
+	}
+	for (i = 0; i < s->nListen; i++) {
+	    if (!(s->flags & TS_PAUSED)) {
+		WatchSet(&s->listen[i], TCL_READABLE);
+	    }
+	}
+    }
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * Options --
+ *
+ *----------------------------------------------------------------------
+ */
+
+static int
+NoReverseDNS(Tcl_Interp *interp)
+{
+    return interp == NULL || Tcl_GetVar2(interp,
+	    "::tcl::unsupported::noReverseDNS", NULL, TCL_GLOBAL_ONLY) != NULL;
+}
+
+/* Append {address host port} (or a Unix name) to dsPtr as elements. */
+static void
+AppendName(Tcl_Interp *interp, Tcl_DString *dsPtr, const struct sockaddr *sa,
+	socklen_t len)
+{
+    char host[NI_MAXHOST], name[NI_MAXHOST], port[16];
+    int p;
+
+    if (sa->sa_family == AF_UNIX) {
+	sc__unix_name((const struct sockaddr_un *) (const void *) sa, len,
+		name, sizeof(name));
+	Tcl_DStringAppendElement(dsPtr, name);
+	return;
+    }
+    sc__addr_numeric(sa, len, host, sizeof(host), &p);
+    snprintf(port, sizeof(port), "%d", p);
+    snprintf(name, sizeof(name), "%s", host);
+    /* As Tcl: a reverse lookup, but never for a wildcard address, and
+     * not when ::tcl::unsupported::noReverseDNS exists. */
+    if (!NoReverseDNS(interp) && strcmp(host, "0.0.0.0") != 0
+	    && strcmp(host, "::") != 0 && strcmp(host, "::ffff:0.0.0.0") != 0
+	    && getnameinfo(sa, len, name, sizeof(name), NULL, 0, 0) != 0) {
+	snprintf(name, sizeof(name), "%s", host);
+    }
+    Tcl_DStringAppendElement(dsPtr, host);
+    Tcl_DStringAppendElement(dsPtr, name);
+    Tcl_DStringAppendElement(dsPtr, port);
+}
+
+static int
+NameOption(TcpState *s, Tcl_Interp *interp, int peer, Tcl_DString *dsPtr)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    int i;
+
+    if (s->flags & TS_SERVER) {
+	for (i = 0; i < s->nListen; i++) {
+	    len = sizeof(ss);
+	    if (getsockname(s->listen[i].fd, (struct sockaddr *) &ss,
+		    &len) == 0) {
+		AppendName(interp, dsPtr, (struct sockaddr *) &ss, len);
+	    }
+	}
+	return TCL_OK;
+    }
+    if (s->fd < 0 || (s->flags & (TS_RESOLVING | TS_CONNECTING))) {
+	return TCL_OK;		/* "" while connecting, as Tcl. */
+    }
+    if ((peer ? getpeername(s->fd, (struct sockaddr *) &ss, &len)
+	    : getsockname(s->fd, (struct sockaddr *) &ss, &len)) < 0) {
+	if (interp) {
+	    Tcl_SetObjResult(interp, Tcl_ObjPrintf("can't get %s: %s",
+		    peer ? "peername" : "sockname", Tcl_PosixError(interp)));
+	}
+	return TCL_ERROR;
+    }
+    AppendName(interp, dsPtr, (struct sockaddr *) &ss, len);
+    return TCL_OK;
+}
+
+static void
+IntOption(TcpState *s, int level, int name, Tcl_DString *dsPtr)
+{
+    int v = 0;
+    socklen_t len = sizeof(v);
+
+    if (s->fd < 0 || getsockopt(s->fd, level, name, &v, &len) < 0) {
+	v = 0;
+    }
+    Tcl_DStringAppendElement(dsPtr, v ? "1" : "0");
+}
+
+static void
+ErrorOption(TcpState *s, Tcl_DString *dsPtr)
+{
+    Poke(s);
+    if (s->flags & TS_FAILED) {
+	if (!(s->flags & TS_REPORTED)) {
+	    s->flags |= TS_REPORTED;	/* Cleared once read, as Tcl. */
+	    Tcl_DStringAppend(dsPtr, s->failure.text, -1);
+	}
+	return;
+    }
+    if (s->fd >= 0 && !(s->flags & (TS_RESOLVING | TS_CONNECTING))) {
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0
+		&& err != 0) {
+	    Tcl_DStringAppend(dsPtr, Tcl_ErrnoMsg(err), -1);
+	}
+    }
+}
+
+static int
+PeerCred(TcpState *s, Tcl_DString *dsPtr)
+{
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+    char buf[64];
+
+    if (s->fd < 0 || getsockopt(s->fd, SOL_SOCKET, SO_PEERCRED, &cred,
+	    &len) < 0) {
+	return TCL_OK;
+    }
+    snprintf(buf, sizeof(buf), "pid %ld uid %ld gid %ld", (long) cred.pid,
+	    (long) cred.uid, (long) cred.gid);
+    Tcl_DStringAppend(dsPtr, buf, -1);
+    return TCL_OK;
+}
+
+static const char *
+OptionNames(TcpState *s)
+{
+    if (s->flags & TS_UNIX) {
+	return "connecting error peercred peername sockname";
+    }
+    return "connecting keepalive nodelay peername sockname";
+}
+
+static int
+TcpGetOption(ClientData instanceData, Tcl_Interp *interp,
+	const char *optionName, Tcl_DString *dsPtr)
+{
+    TcpState *s = instanceData;
+    int server = (s->flags & TS_SERVER) != 0;
+    int isUnix = (s->flags & TS_UNIX) != 0;
+
+    if (optionName == NULL) {
+	/* All: as Tcl 8.6, -error and -connecting are not listed, and a
+	 * server has -sockname only. */
+	if (!server && !isUnix) {
+	    Tcl_DStringAppendElement(dsPtr, "-keepalive");
+	    IntOption(s, SOL_SOCKET, SO_KEEPALIVE, dsPtr);
+	    Tcl_DStringAppendElement(dsPtr, "-nodelay");
+	    IntOption(s, IPPROTO_TCP, TCP_NODELAY, dsPtr);
+	}
+	if (!server && isUnix) {
+	    Tcl_DString cred;
+
+	    Tcl_DStringInit(&cred);
+	    PeerCred(s, &cred);
+	    Tcl_DStringAppendElement(dsPtr, "-peercred");
+	    Tcl_DStringAppendElement(dsPtr, Tcl_DStringValue(&cred));
+	    Tcl_DStringFree(&cred);
+	}
+	if (!server) {
+	    Tcl_DStringAppendElement(dsPtr, "-peername");
+	    Tcl_DStringStartSublist(dsPtr);
+	    NameOption(s, interp, 1, dsPtr);
+	    Tcl_DStringEndSublist(dsPtr);
+	}
+	Tcl_DStringAppendElement(dsPtr, "-sockname");
+	Tcl_DStringStartSublist(dsPtr);
+	NameOption(s, interp, 0, dsPtr);
+	Tcl_DStringEndSublist(dsPtr);
+	return TCL_OK;
+    }
+    if (strcmp(optionName, "-error") == 0) {
+	ErrorOption(s, dsPtr);
+	return TCL_OK;
+    }
+    if (strcmp(optionName, "-connecting") == 0) {
+	Poke(s);
+	Tcl_DStringAppend(dsPtr, (s->flags & (TS_RESOLVING | TS_CONNECTING))
+		? "1" : "0", -1);
+	return TCL_OK;
+    }
+    if (strcmp(optionName, "-sockname") == 0) {
+	return NameOption(s, interp, 0, dsPtr);
+    }
+    if (strcmp(optionName, "-peername") == 0) {
+	if (server) {
+	    if (interp) {
+		Tcl_SetObjResult(interp, Tcl_ObjPrintf("can't get peername: "
+			"%s", Tcl_ErrnoMsg(ENOTCONN)));
+		Tcl_SetErrorCode(interp, "POSIX", Tcl_ErrnoId(),
+			Tcl_ErrnoMsg(ENOTCONN), NULL);
+		errno = ENOTCONN;
+		Tcl_SetErrorCode(interp, "POSIX", "ENOTCONN",
+			Tcl_ErrnoMsg(ENOTCONN), NULL);
+	    }
+	    return TCL_ERROR;
+	}
+	return NameOption(s, interp, 1, dsPtr);
+    }
+    if (isUnix && !server && strcmp(optionName, "-peercred") == 0) {
+	return PeerCred(s, dsPtr);
+    }
+    if (!isUnix && !server && strcmp(optionName, "-keepalive") == 0) {
+	IntOption(s, SOL_SOCKET, SO_KEEPALIVE, dsPtr);
+	return TCL_OK;
+    }
+    if (!isUnix && !server && strcmp(optionName, "-nodelay") == 0) {
+	IntOption(s, IPPROTO_TCP, TCP_NODELAY, dsPtr);
+	return TCL_OK;
+    }
+    return Tcl_BadChannelOption(interp, optionName, OptionNames(s));
+}
+
+static int
+TcpSetOption(ClientData instanceData, Tcl_Interp *interp,
+	const char *optionName, const char *value)
+{
+    TcpState *s = instanceData;
+    int level, name, b;
+
+    if (!(s->flags & (TS_SERVER | TS_UNIX))
+	    && strcmp(optionName, "-keepalive") == 0) {
+	level = SOL_SOCKET;
+	name = SO_KEEPALIVE;
+    } else if (!(s->flags & (TS_SERVER | TS_UNIX))
+	    && strcmp(optionName, "-nodelay") == 0) {
+	level = IPPROTO_TCP;
+	name = TCP_NODELAY;
+    } else {
+	return Tcl_BadChannelOption(interp, optionName,
+		(s->flags & (TS_SERVER | TS_UNIX)) ? "" : "keepalive nodelay");
+    }
+    if (Tcl_GetBoolean(interp, value, &b) != TCL_OK) {
+	return TCL_ERROR;
+    }
+    if (s->fd < 0 || setsockopt(s->fd, level, name, &b, sizeof(b)) < 0) {
+	if (interp) {
+	    Tcl_SetObjResult(interp, Tcl_ObjPrintf("couldn't set %s: %s",
+		    optionName, Tcl_ErrnoMsg(s->fd < 0 ? ENOTCONN : errno)));
+	}
+	return TCL_ERROR;
+    }
+    return TCL_OK;
+}
+
+static const Tcl_ChannelType tcpType = {
+    "tcp",
+    TCL_CHANNEL_VERSION_5,
+    TCL_CLOSE2PROC,
+    TcpInput,
+    TcpOutput,
+    NULL,			/* seek */
+    TcpSetOption,
+    TcpGetOption,
+    TcpWatch,
+    TcpGetHandle,
+    TcpClose2,
+    TcpBlockMode,
+    NULL,			/* flush */
+    NULL,			/* handler */
+    NULL,			/* wideSeek */
+    TcpThreadAction,
+    NULL			/* truncate */
+};
+
+static TcpState *
+NewState(int flags)
+{
+    TcpState *s = ckalloc(sizeof(*s));
+
+    memset(s, 0, sizeof(*s));
+    s->fd = -1;
+    s->conn.fd = -1;
+    s->flags = flags;
+    s->watch.fd = -1;
+    s->watch.slot = -1;
+    s->watch.data = s;
+    s->owner = Tcl_GetCurrentThread();
+    return s;
+}
+
+static Tcl_Channel
+MakeChannel(TcpState *s, int mask, const char *prefix)
+{
+    char name[32];
+
+    snprintf(name, sizeof(name), "%s%lx", prefix,
+	    (unsigned long) (uintptr_t) s);
+    s->channel = Tcl_CreateChannel(&tcpType, name, s, mask);
+    return s->channel;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * Accepting --
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void AcceptReady(Watch *w, int mask);
+
+static void
+Resume(ClientData clientData)
+{
+    TcpState *s = clientData;
+    int i;
+
+    s->resume = NULL;
+    s->flags &= ~TS_PAUSED;
+    for (i = 0; i < s->nListen; i++) {
+	WatchSet(&s->listen[i], TCL_READABLE);
+    }
+}
+
+/* Out of descriptors: stop accepting for a while instead of spinning. */
+static void
+Pause(TcpState *s)
+{
+    int i;
+
+    s->backoff = s->backoff ? s->backoff * 2 : 10;
+    if (s->backoff > 1000) {
+	s->backoff = 1000;
+    }
+    s->flags |= TS_PAUSED;
+    for (i = 0; i < s->nListen; i++) {
+	WatchSet(&s->listen[i], 0);
+    }
+    s->resume = Tcl_CreateTimerHandler(s->backoff, Resume, s);
+}
+
+static void
+AcceptReady(Watch *w, int mask)
+{
+    TcpState *server = w->data;
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    char host[NI_MAXHOST], port[16];
+    Tcl_Interp *interp = server->interp;
+    Tcl_Obj *cmd;
+    TcpState *s;
+    int fd, p, code;
+
+    (void) mask;
+    fd = accept4(w->fd, (struct sockaddr *) &ss, &len, SOCK_CLOEXEC);
+    if (fd < 0) {
+	if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS
+		|| errno == ENOMEM) {
+	    Pause(server);
+	}
+	return;			/* EAGAIN, or a client that gave up. */
+    }
+    server->backoff = 0;
+    s = NewState((server->flags & TS_UNIX) | 0);
+    s->fd = fd;
+    s->watch.fd = fd;
+    MakeChannel(s, TCL_READABLE | TCL_WRITABLE,
+	    (server->flags & TS_UNIX) ? "unix" : "sock");
+    cmd = Tcl_DuplicateObj(server->script);
+    Tcl_IncrRefCount(cmd);
+    if (server->flags & TS_UNIX) {
+	/* unix_sockets(3tcl): the handler gets the channel only. */
+	Tcl_ListObjAppendElement(NULL, cmd,
+		Tcl_NewStringObj(Tcl_GetChannelName(s->channel), -1));
+    } else {
+	Tcl_SetChannelOption(NULL, s->channel, "-translation", "auto crlf");
+	sc__addr_numeric((struct sockaddr *) &ss, len, host, sizeof(host),
+		&p);
+	snprintf(port, sizeof(port), "%d", p);
+	Tcl_ListObjAppendElement(NULL, cmd,
+		Tcl_NewStringObj(Tcl_GetChannelName(s->channel), -1));
+	Tcl_ListObjAppendElement(NULL, cmd, Tcl_NewStringObj(host, -1));
+	Tcl_ListObjAppendElement(NULL, cmd, Tcl_NewStringObj(port, -1));
+    }
+    Tcl_RegisterChannel(interp, s->channel);
+    Tcl_Preserve(interp);
+    code = Tcl_EvalObjEx(interp, cmd, TCL_EVAL_GLOBAL);
+    if (code != TCL_OK) {
+	Tcl_BackgroundException(interp, code);
+    }
+    Tcl_Release(interp);
+    Tcl_DecrRefCount(cmd);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * sockchan::socket --
+ *
+ *	Tcl 9.0's socket command: socket ?-async? ?-myaddr addr? ?-myport
+ *	myport? ?-timeout ms? host port, or socket -server command ?-backlog
+ *	count? ?-myaddr addr? ?-reuseaddr boolean? ?-reuseport boolean? port.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static int
+SocketError(Tcl_Interp *interp, const struct sc__err *err)
+{
+    Tcl_SetObjResult(interp, Tcl_ObjPrintf("couldn't open socket: %s",
+	    err->text));
+    if (err->code != 0) {
+	errno = err->code;
+	Tcl_SetErrorCode(interp, "POSIX", Tcl_ErrnoId(),
+		Tcl_ErrnoMsg(err->code), NULL);
+    }
+    return TCL_ERROR;
+}
+
+static int
+Family(Tcl_Interp *interp)
+{
+    const char *af = Tcl_GetVar2(interp, "::tcl::unsupported::socketAF",
+	    NULL, TCL_GLOBAL_ONLY);
+
+    if (af == NULL) {
+	return SC__FAMILY_ANY;
+    }
+    if (strcmp(af, "inet") == 0) {
+	return SC__FAMILY_INET;
+    }
+    if (strcmp(af, "inet6") == 0) {
+	return SC__FAMILY_INET6;
+    }
+    return SC__FAMILY_ANY;
+}
+
+/* A port as Tcl takes it: an integer, or a service name. */
+static int
+GetPort(Tcl_Interp *interp, const char *text, int *port)
+{
+    struct sc__err err;
+
+    if (sc__parse_port(text, port, &err) < 0) {
+	if (strncmp(err.text, "expected", 8) == 0) {
+	    Tcl_SetObjResult(interp, Tcl_NewStringObj(err.text, -1));
+	    Tcl_SetErrorCode(interp, "TCL", "VALUE", "INTEGER", NULL);
+	    return TCL_ERROR;
+	}
+	return SocketError(interp, &err);
+    }
+    return TCL_OK;
+}
+
+static char *
+Dup(const char *s)
+{
+    char *d;
+
+    if (s == NULL) {
+	return NULL;
+    }
+    d = ckalloc(strlen(s) + 1);
+    strcpy(d, s);
+    return d;
+}
+
+static int
+OpenClient(Tcl_Interp *interp, const char *host, const char *portText,
+	const char *myaddr, const char *myportText, int async, long timeoutMs)
+{
+    int port, myport = 0, family = Family(interp);
+    struct addrinfo *remote, *local;
+    struct sc__lookup look;
+    TcpState *s;
+
+    if (GetPort(interp, portText, &port) != TCL_OK
+	    || (myportText && GetPort(interp, myportText, &myport) != TCL_OK)) {
+	return TCL_ERROR;
+    }
+    /* The channel starts blocking, as Tcl's; the attempt's socket is
+     * nonblocking until connected. */
+    s = NewState(0);
+    s->timeoutMs = timeoutMs;
+
+    if (async && (!sc__host_is_numeric(host)
+	    || !sc__host_is_numeric(myaddr))) {
+	/* A name: looked up off this thread, never blocking it. */
+	LookupJob *job = calloc(1, sizeof(*job));
+	LookupEvent *ev = (LookupEvent *) ckalloc(sizeof(*ev));
+
+	if (job == NULL) {
+	    ckfree(ev);
+	    ckfree(s);
+	    Tcl_SetObjResult(interp, Tcl_NewStringObj("couldn't open socket: "
+		    "not enough memory", -1));
+	    return TCL_ERROR;
+	}
+	memset(ev, 0, sizeof(*ev));
+	ev->header.proc = LookupEventProc;
+	ev->owner = s;
+	ev->lookup = &job->l;
+	job->event = ev;
+	job->thread = Tcl_GetCurrentThread();
+	job->l.host = strdup(host);
+	job->l.myaddr = myaddr ? strdup(myaddr) : NULL;
+	job->l.port = port;
+	job->l.myport = myport;
+	job->l.family = family;
+	job->l.done = LookupFinished;
+	job->l.clientData = job;
+	s->lookup = ev;
+	s->flags |= TS_RESOLVING;
+	if (sc__lookup_start(&job->l) < 0) {
+	    struct sc__err err;
+
+	    s->lookup = NULL;
+	    free(job->l.host);
+	    free(job->l.myaddr);
+	    free(job);
+	    ckfree(ev);
+	    ckfree(s);
+	    sc__err_set(&err, errno);
+	    return SocketError(interp, &err);
+	}
+    } else {
+	memset(&look, 0, sizeof(look));
+	look.host = (char *) (uintptr_t) host;
+	look.myaddr = (char *) (uintptr_t) myaddr;
+	look.port = port;
+	look.myport = myport;
+	look.family = family;
+	if (Resolve(&look, &remote, &local, &s->failure) < 0) {
+	    if (!async) {
+		struct sc__err err = s->failure;
+
+		ckfree(s);
+		return SocketError(interp, &err);
+	    }
+	    ConnectDone(s, SC_CONN_FAILED);
+	} else {
+	    ConnectDone(s, sc__connect_start(&s->conn, remote, local));
+	}
+    }
+    if (timeoutMs > 0 && (s->flags & (TS_RESOLVING | TS_CONNECTING))) {
+	s->timeout = Tcl_CreateTimerHandler((int) timeoutMs, TimedOut, s);
+    }
+    if (!async && WaitForConnect(s) < 0) {
+	struct sc__err err = s->failure;
+
+	TcpClose2(s, NULL, 0);
+	return SocketError(interp, &err);
+    }
+    MakeChannel(s, TCL_READABLE | TCL_WRITABLE, "sock");
+    Tcl_SetChannelOption(interp, s->channel, "-translation", "auto crlf");
+    Tcl_RegisterChannel(interp, s->channel);
+    Tcl_SetObjResult(interp, Tcl_NewStringObj(Tcl_GetChannelName(s->channel),
+	    -1));
+    return TCL_OK;
+}
+
+static int
+OpenServer(Tcl_Interp *interp, Tcl_Obj *script, const char *myaddr,
+	const char *portText, unsigned flags, int backlog)
+{
+    struct sc__err err;
+    TcpState *s;
+    int port, fds[MAX_LISTEN], n, i;
+
+    if (sc__parse_port(portText, &port, &err) < 0) {
+	Tcl_SetObjResult(interp, Tcl_NewStringObj("couldn't open socket: "
+		"invalid port number", -1));
+	return TCL_ERROR;
+    }
+    n = sc__tcp_listen(myaddr, port, Family(interp), flags, backlog, fds,
+	    MAX_LISTEN, &err);
+    if (n < 0) {
+	return SocketError(interp, &err);
+    }
+    s = NewState(TS_SERVER);
+    s->interp = interp;
+    s->script = script;
+    Tcl_IncrRefCount(script);
+    s->nListen = n;
+    for (i = 0; i < n; i++) {
+	s->listen[i].fd = fds[i];
+	s->listen[i].slot = -1;
+	s->listen[i].proc = AcceptReady;
+	s->listen[i].data = s;
+	WatchSet(&s->listen[i], TCL_READABLE);
+    }
+    MakeChannel(s, 0, "sock");
+    Tcl_RegisterChannel(interp, s->channel);
+    Tcl_SetObjResult(interp, Tcl_NewStringObj(Tcl_GetChannelName(s->channel),
+	    -1));
+    return TCL_OK;
+}
+
+static int
+SocketObjCmd(ClientData clientData, Tcl_Interp *interp, int objc,
+	Tcl_Obj *const objv[])
+{
+    static const char *const options[] = {
+	"-async", "-backlog", "-myaddr", "-myport", "-reuseaddr",
+	"-reuseport", "-server", "-timeout", NULL
+    };
+    enum { OPT_ASYNC, OPT_BACKLOG, OPT_MYADDR, OPT_MYPORT, OPT_REUSEADDR,
+	   OPT_REUSEPORT, OPT_SERVER, OPT_TIMEOUT };
+    const char *myaddr = NULL, *myport = NULL;
+    Tcl_Obj *script = NULL;
+    int async = 0, backlog = -1, reuseaddr = -1, reuseport = -1, a;
+    int sawServerOnly = 0;
+    long timeoutMs = 0;
+
+    (void) clientData;
+    for (a = 1; a < objc; a++) {
+	const char *arg = Tcl_GetString(objv[a]);
+	int index;
+
+	if (arg[0] != '-') {
+	    break;
+	}
+	if (Tcl_GetIndexFromObj(interp, objv[a], options, "option",
+		TCL_EXACT, &index) != TCL_OK) {
+	    return TCL_ERROR;
+	}
+	if (index == OPT_ASYNC) {
+	    if (script != NULL) {
+		Tcl_SetObjResult(interp, Tcl_NewStringObj("cannot set -async "
+			"option for server sockets", -1));
+		return TCL_ERROR;
+	    }
+	    async = 1;
+	    continue;
+	}
+	if (a + 1 >= objc) {
+	    Tcl_SetObjResult(interp, Tcl_ObjPrintf("no argument given for %s "
+		    "option", options[index]));
+	    return TCL_ERROR;
+	}
+	a++;
+	switch (index) {
+	case OPT_MYADDR:
+	    myaddr = Tcl_GetString(objv[a]);
+	    break;
+	case OPT_MYPORT:
+	    myport = Tcl_GetString(objv[a]);
+	    break;
+	case OPT_SERVER:
+	    if (async) {
+		Tcl_SetObjResult(interp, Tcl_NewStringObj("cannot set -async "
+			"option for server sockets", -1));
+		return TCL_ERROR;
+	    }
+	    script = objv[a];
+	    break;
+	case OPT_BACKLOG:
+	    if (Tcl_GetIntFromObj(interp, objv[a], &backlog) != TCL_OK) {
+		return TCL_ERROR;
+	    }
+	    sawServerOnly = 1;
+	    break;
+	case OPT_REUSEADDR:
+	    if (Tcl_GetBooleanFromObj(interp, objv[a], &reuseaddr) != TCL_OK) {
+		return TCL_ERROR;
+	    }
+	    sawServerOnly = 1;
+	    break;
+	case OPT_REUSEPORT:
+	    if (Tcl_GetBooleanFromObj(interp, objv[a], &reuseport) != TCL_OK) {
+		return TCL_ERROR;
+	    }
+	    sawServerOnly = 1;
+	    break;
+	case OPT_TIMEOUT:
+	    if (Tcl_GetLongFromObj(interp, objv[a], &timeoutMs) != TCL_OK) {
+		return TCL_ERROR;
+	    }
+	    if (timeoutMs < 0) {
+		Tcl_SetObjResult(interp, Tcl_ObjPrintf("bad timeout \"%s\": "
+			"must be a non-negative number of milliseconds",
+			Tcl_GetString(objv[a])));
+		return TCL_ERROR;
+	    }
+	    break;
+	}
+    }
+    if (script != NULL) {
+	unsigned flags = 0;
+
+	if (myport != NULL) {
+	    Tcl_SetObjResult(interp, Tcl_NewStringObj("option -myport is not "
+		    "valid for servers", -1));
+	    return TCL_ERROR;
+	}
+	if (timeoutMs != 0) {
+	    Tcl_SetObjResult(interp, Tcl_NewStringObj("option -timeout is not "
+		    "valid for servers", -1));
+	    return TCL_ERROR;
+	}
+	if (a != objc - 1) {
+	    goto wrongNumArgs;
+	}
+	flags |= (reuseaddr != 0) ? SC__LISTEN_REUSEADDR : 0;
+	flags |= (reuseport == 1) ? SC__LISTEN_REUSEPORT : 0;
+	return OpenServer(interp, script, myaddr, Tcl_GetString(objv[a]),
+		flags, backlog);
+    }
+    if (sawServerOnly) {
+	Tcl_SetObjResult(interp, Tcl_NewStringObj("options -backlog, "
+		"-reuseaddr, and -reuseport are only valid for servers", -1));
+	return TCL_ERROR;
+    }
+    if (a != objc - 2) {
+	goto wrongNumArgs;
+    }
+    return OpenClient(interp, Tcl_GetString(objv[a]),
+	    Tcl_GetString(objv[a + 1]), myaddr, myport, async, timeoutMs);
+
+  wrongNumArgs:
+    Tcl_WrongNumArgs(interp, 1, objv, "?-async? ?-myaddr addr? ?-myport "
+	    "myport? ?-timeout ms? host port\" or \"socket -server command "
+	    "?-backlog count? ?-myaddr addr? ?-reuseaddr boolean? "
+	    "?-reuseport boolean? port");
+    Tcl_SetErrorCode(interp, "TCL", "WRONGARGS", NULL);
+    return TCL_ERROR;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * sockchan::unix listen path handler / sockchan::unix connect ?-async?
+ * path (and unix_sockets::listen, unix_sockets::connect) --
+ *
+ *----------------------------------------------------------------------
+ */
+
+static int
+UnixListen(Tcl_Interp *interp, Tcl_Obj *pathObj, Tcl_Obj *handler)
+{
+    struct sc__err err;
+    TcpState *s;
+    Tcl_Size len;
+    const char *path = Tcl_GetStringFromObj(pathObj, &len);
+    int fd;
+    dev_t dev;
+    ino_t ino;
+
+    if (sc__unix_listen(path, (size_t) len, 0, -1, &fd, &dev, &ino, &err)
+	    < 0) {
+	return SocketError(interp, &err);
+    }
+    s = NewState(TS_SERVER | TS_UNIX);
+    s->interp = interp;
+    s->script = handler;
+    Tcl_IncrRefCount(handler);
+    s->nListen = 1;
+    s->listen[0].fd = fd;
+    s->listen[0].slot = -1;
+    s->listen[0].proc = AcceptReady;
+    s->listen[0].data = s;
+    if (ino != 0) {
+	s->path = Dup(path);
+	s->dev = dev;
+	s->ino = ino;
+    }
+    WatchSet(&s->listen[0], TCL_READABLE);
+    MakeChannel(s, 0, "unix");
+    Tcl_RegisterChannel(interp, s->channel);
+    Tcl_SetObjResult(interp, Tcl_NewStringObj(Tcl_GetChannelName(s->channel),
+	    -1));
+    return TCL_OK;
+}
+
+static int
+UnixConnect(Tcl_Interp *interp, Tcl_Obj *pathObj, int async)
+{
+    struct sockaddr_un sun;
+    socklen_t sunLen;
+    struct sc__err err;
+    struct addrinfo *ai;
+    TcpState *s;
+    Tcl_Size len;
+    const char *path = Tcl_GetStringFromObj(pathObj, &len);
+
+    if (sc__unix_address(path, (size_t) len, &sun, &sunLen, &err) < 0) {
+	return SocketError(interp, &err);
+    }
+    ai = sc__unix_addrinfo(&sun, sunLen);
+    if (ai == NULL) {
+	sc__err_set(&err, ENOMEM);
+	return SocketError(interp, &err);
+    }
+    s = NewState(TS_UNIX | (async ? TS_NONBLOCKING : 0));
+    s->conn.ownAlloc = 1;
+    ConnectDone(s, sc__connect_start(&s->conn, ai, NULL));
+    if (!async && WaitForConnect(s) < 0) {
+	err = s->failure;
+	TcpClose2(s, NULL, 0);
+	return SocketError(interp, &err);
+    }
+    MakeChannel(s, TCL_READABLE | TCL_WRITABLE, "unix");
+    Tcl_RegisterChannel(interp, s->channel);
+    Tcl_SetObjResult(interp, Tcl_NewStringObj(Tcl_GetChannelName(s->channel),
+	    -1));
+    return TCL_OK;
+}
+
+static int
+UnixObjCmd(ClientData clientData, Tcl_Interp *interp, int objc,
+	Tcl_Obj *const objv[])
+{
+    static const char *const subs[] = {"connect", "listen", NULL};
+    int index;
+
+    (void) clientData;
+    if (objc < 2) {
+	Tcl_WrongNumArgs(interp, 1, objv, "listen|connect ...");
+	return TCL_ERROR;
+    }
+    if (Tcl_GetIndexFromObj(interp, objv[1], subs, "subcommand", 0, &index)
+	    != TCL_OK) {
+	return TCL_ERROR;
+    }
+    if (index == 1) {
+	if (objc != 4) {
+	    Tcl_WrongNumArgs(interp, 2, objv, "path accept_handler");
+	    return TCL_ERROR;
+	}
+	return UnixListen(interp, objv[2], objv[3]);
+    }
+    if (objc == 4 && strcmp(Tcl_GetString(objv[2]), "-async") == 0) {
+	return UnixConnect(interp, objv[3], 1);
+    }
+    if (objc != 3) {
+	Tcl_WrongNumArgs(interp, 2, objv, "?-async? path");
+	return TCL_ERROR;
+    }
+    return UnixConnect(interp, objv[2], 0);
+}
+
+/* unix_sockets::listen path accept_handler (the seed's names). */
+static int
+CompatListenObjCmd(ClientData clientData, Tcl_Interp *interp, int objc,
+	Tcl_Obj *const objv[])
+{
+    (void) clientData;
+    if (objc != 3) {
+	Tcl_WrongNumArgs(interp, 1, objv, "path accept_handler");
+	Tcl_SetErrorCode(interp, "TCL", "WRONGARGS", NULL);
+	return TCL_ERROR;
+    }
+    return UnixListen(interp, objv[1], objv[2]);
+}
+
+static int
+CompatConnectObjCmd(ClientData clientData, Tcl_Interp *interp, int objc,
+	Tcl_Obj *const objv[])
+{
+    (void) clientData;
+    if (objc != 2) {
+	Tcl_WrongNumArgs(interp, 1, objv, "path");
+	Tcl_SetErrorCode(interp, "TCL", "WRONGARGS", NULL);
+	return TCL_ERROR;
+    }
+    return UnixConnect(interp, objv[1], 0);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * Sockchan_Init --
+ *
+ *----------------------------------------------------------------------
+ */
+
+#ifndef DLLEXPORT
+#define DLLEXPORT __attribute__((visibility("default")))
+#endif
+
+DLLEXPORT int Sockchan_Init(Tcl_Interp *interp);
+
+int
+Sockchan_Init(Tcl_Interp *interp)
+{
+    if (Tcl_InitStubs(interp, "8.6-", 0) == NULL) {
+	return TCL_ERROR;
+    }
+    GetThreadData();		/* The epoll descriptor, early and low. */
+    Tcl_CreateObjCommand(interp, "::sockchan::socket", SocketObjCmd, NULL,
+	    NULL);
+    Tcl_CreateObjCommand(interp, "::sockchan::unix", UnixObjCmd, NULL,
+	    NULL);
+    if (Tcl_FindCommand(interp, "::unix_sockets::listen", NULL, 0) == NULL) {
+	Tcl_CreateObjCommand(interp, "::unix_sockets::listen",
+		CompatListenObjCmd, NULL, NULL);
+    }
+    if (Tcl_FindCommand(interp, "::unix_sockets::connect", NULL, 0)
+	    == NULL) {
+	Tcl_CreateObjCommand(interp, "::unix_sockets::connect",
+		CompatConnectObjCmd, NULL, NULL);
+    }
+    return Tcl_PkgProvide(interp, "sockchan", PACKAGE_VERSION);
+}
