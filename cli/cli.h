@@ -37,7 +37,8 @@ int cli_port(const char *text);
 long cli_raise_nofile(void);
 
 /*
- * Signals for the loop: SIGINT, SIGTERM, SIGHUP and SIGCHLD are blocked
+ * Signals for the loop: SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGCHLD are
+ * blocked
  * and read from a signalfd that the loop watches; proc(clientData, signo)
  * is called on the loop's thread for each. Returns 0 or -1.
  */

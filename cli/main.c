@@ -7,6 +7,7 @@
 
 #include "cli.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -46,7 +47,15 @@ main(int argc, char **argv)
 	{"scan", cmd_scan},
     };
     size_t i;
+    int fd;
 
+    /* Descriptors 0-2 closed by the caller would be reused by our own
+     * (a socket as "stdout"): hold them with /dev/null. */
+    for (fd = 0; fd < 3; fd++) {
+	if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) < 0) {
+	    return EXIT_NET;
+	}
+    }
     if (argc < 2) {
 	fputs(usage, stderr);
 	return EXIT_USAGE;

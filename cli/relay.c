@@ -7,8 +7,12 @@
  *	End of input is defined, not left to chance: when stdin ends, the
  *	socket's write side is half-closed and the command keeps reading
  *	until the peer closes (so a server that answers after our FIN is
- *	heard); --no-shutdown keeps the write side open. When the peer
- *	closes, the command exits once its output is written.
+ *	heard); --no-shutdown keeps the write side open. When the peer's end
+ *	of file comes first, what stdin still has to send is sent (a peer that
+ *	half-closed and reads on gets all of it; one that is gone makes the
+ *	write fail) unless stdin is a terminal; then the command exits once
+ *	everything is written. Nothing queued is dropped at exit: the loop
+ *	runs until every close has finished sending.
  */
 
 #include "cli.h"
@@ -40,11 +44,11 @@ struct pump {
     size_t len, off;		/* buf[off..len) waits for out. */
     int done;			/* in ended and everything went out. */
     void (*onEnd)(struct pump *p, const char *error);
+    void (*onData)(void *owner);	/* Bytes moved (for idle timers). */
     void *owner;
 };
 
 static void Pump(struct pump *p);
-static void Activity(void);
 
 static void
 PumpEvent(void *clientData, int mask)
@@ -92,7 +96,9 @@ Pump(struct pump *p)
 	if (n > 0) {
 	    p->len = (size_t) n;
 	    p->off = 0;
-	    Activity();
+	    if (p->onData) {
+		p->onData(p->owner);
+	    }
 	    continue;
 	}
 	p->len = p->off = 0;
@@ -157,7 +163,7 @@ struct options {
 static sc_loop *loop;
 static int exitStatus = -1;	/* Set: the loop ends with it. */
 static int stdinFlags = -1;	/* To give stdin its mode back. */
-static sc_timer idleTimer;
+static sc_chan *stdIn, *stdOut;
 static long idleMs;
 
 static void
@@ -176,26 +182,7 @@ Finish(int status)
     }
 }
 
-static void
-Idle(void *clientData)
-{
-    (void) clientData;
-    idleTimer = 0;
-    fprintf(stderr, "sockchan: idle timeout: nothing for %ld ms\n", idleMs);
-    Finish(EXIT_NET);
-}
-
-static void
-Activity(void)
-{
-    if (idleMs > 0) {
-	if (idleTimer) {
-	    sc_delete_timer(loop, idleTimer);
-	}
-	idleTimer = sc_create_timer(loop, idleMs, Idle, NULL);
-    }
-}
-
+/* A signal ends the command: 130 for Ctrl-C, 128 + N for the others. */
 static void
 Signal(void *clientData, int signo)
 {
@@ -203,7 +190,7 @@ Signal(void *clientData, int signo)
     if (signo == SIGCHLD) {
 	return;			/* Reaped where it is waited for. */
     }
-    Finish(signo == SIGINT ? EXIT_INTERRUPTED : 0);
+    Finish(128 + signo);
 }
 
 static sc_chan *
@@ -231,14 +218,53 @@ SetUpSocket(sc_chan *sock, const struct options *o)
     }
 }
 
-/* Run the loop until Finish; the status. */
+static void
+DrainTimeout(void *clientData)
+{
+    *(int *) clientData = 1;
+}
+
+/*
+ * Run the loop until Finish; then let every close that is still sending
+ * finish (giving up after 5 s without progress), and give stdin its mode
+ * back. The status.
+ */
+static void StopListening(void);
+
 static int
 Run(void)
 {
+    int stalled = 0;
+    sc_timer t;
+
     while (exitStatus < 0) {
 	if (sc_do_one_event(loop, SC_ALL_EVENTS) < 0) {
 	    fprintf(stderr, "sockchan: %s\n", sc_errmsg(loop));
 	    Finish(EXIT_NET);
+	}
+    }
+    cli_unwatch_signals(loop);
+    StopListening();		/* A Unix server removes its file. */
+    if (stdIn != NULL) {
+	sc_chan_event(stdIn, SC_READABLE, NULL, NULL);
+	sc_close(stdIn);
+	stdIn = NULL;
+    }
+    if (stdOut != NULL) {
+	sc_chan_event(stdOut, SC_WRITABLE, NULL, NULL);
+	sc_close(stdOut);	/* Flushed, in the background if need be. */
+	stdOut = NULL;
+    }
+    t = sc_create_timer(loop, 5000, DrainTimeout, &stalled);
+    while (!stalled && sc_loop_handlers(loop, SC_FILE_EVENTS) > 0) {
+	int r = sc_do_one_event(loop, SC_ALL_EVENTS);
+
+	if (r < 0) {
+	    break;
+	}
+	if (r > 0 && !stalled) {
+	    sc_delete_timer(loop, t);	/* Progress: another 5 s. */
+	    t = sc_create_timer(loop, 5000, DrainTimeout, &stalled);
 	}
     }
     RestoreStdin();
@@ -258,26 +284,108 @@ struct session {
     struct pump *up, *down;	/* stdin -> sock, sock -> stdout */
     const struct options *o;
     int failed;			/* The connection ended in an error. */
+    sc_timer idle;
+    sc_timer grace;		/* After the peer's end: stdin's last bytes. */
     void (*onClose)(struct session *s);
 };
 
+#define GRACE_MS 200
+
 static struct session *current;
 
+static void
+EndSession(struct session *s)
+{
+    if (!s->up->done) {
+	sc_chan_event(s->in, SC_READABLE, NULL, NULL);
+    }
+    if (s->idle) {
+	sc_delete_timer(loop, s->idle);
+    }
+    if (s->grace) {
+	sc_delete_timer(loop, s->grace);
+    }
+    sc_flush(s->out);
+    /* A reset shows as end of file; -error tells them apart. */
+    {
+	char *e = sc_chan_cget(s->sock, "-error");
+
+	if (e != NULL && e[0] != '\0') {
+	    fprintf(stderr, "sockchan: %s\n", e);
+	    s->failed = 1;
+	}
+	free(e);
+    }
+    sc_close(s->sock);		/* Queued output goes in the background. */
+    PumpFree(s->up);
+    PumpFree(s->down);
+    current = NULL;
+    if (s->onClose) {
+	s->onClose(s);
+    }
+    free(s);
+}
+
+static void
+SessionIdle(void *clientData)
+{
+    struct session *s = clientData;
+
+    s->idle = 0;
+    fprintf(stderr, "sockchan: idle timeout: nothing sent or received for "
+	    "%ld ms\n", idleMs);
+    s->failed = 1;
+    EndSession(s);
+}
+
+static void
+Grace(void *clientData)
+{
+    struct session *s = clientData;
+
+    s->grace = 0;
+    EndSession(s);
+}
+
+static void
+SessionData(void *owner)
+{
+    struct session *s = owner;
+
+    if (s->grace) {
+	/* stdin is still sending after the peer's end: a while more. */
+	sc_delete_timer(loop, s->grace);
+	s->grace = sc_create_timer(loop, GRACE_MS, Grace, s);
+    }
+    if (idleMs > 0) {
+	if (s->idle) {
+	    sc_delete_timer(loop, s->idle);
+	}
+	s->idle = sc_create_timer(loop, idleMs, SessionIdle, s);
+    }
+}
+
+/* stdin ended (or failed): the peer hears end of file, unless asked not. */
 static void
 UpEnd(struct pump *p, const char *error)
 {
     struct session *s = p->owner;
 
     if (error != NULL) {
-	/* Most likely the peer reset: the other direction tells. */
+	fprintf(stderr, "sockchan: %s\n", error);
+	s->failed = 1;
+    }
+    SessionData(s);
+    if (s->down->done) {
+	EndSession(s);		/* The peer ended first; all is sent. */
 	return;
     }
-    Activity();
     if (!s->o->noShutdown) {
 	sc_close_half(s->sock, SC_WRITABLE);
     }
 }
 
+/* The peer's end of file (or an error reading it). */
 static void
 DownEnd(struct pump *p, const char *error)
 {
@@ -288,50 +396,58 @@ DownEnd(struct pump *p, const char *error)
 	s->failed = 1;
     }
     sc_flush(s->out);
-    if (!s->up->done) {
-	sc_chan_event(s->in, SC_READABLE, NULL, NULL);
+    if (error == NULL && !s->up->done && !isatty(0)) {
+	char *e = sc_chan_cget(s->sock, "-error");
+	int reset = e != NULL && e[0] != '\0';
+
+	if (reset) {
+	    fprintf(stderr, "sockchan: %s\n", e);
+	    s->failed = 1;
+	}
+	free(e);
+	if (!reset) {
+	    /* What stdin is still sending goes out (a peer that half-closed
+	     * reads on; one that is gone makes the write fail): until stdin
+	     * ends or pauses for GRACE_MS. */
+	    s->grace = sc_create_timer(loop, GRACE_MS, Grace, s);
+	    if (s->grace != 0) {
+		return;
+	    }
+	}
     }
-    sc_close(s->sock);
-    PumpFree(s->up);
-    PumpFree(s->down);
-    current = NULL;
-    if (s->onClose) {
-	s->onClose(s);
-    }
-    free(s);
+    EndSession(s);
 }
 
-/* Wrap the pumps so that any byte counts as activity. */
 static void
 Relay(sc_chan *sock, const struct options *o,
 	void (*onClose)(struct session *))
 {
     struct session *s = calloc(1, sizeof(*s));
-    static sc_chan *in, *out;
 
     if (s == NULL) {
 	cli_die(EXIT_NET, "out of memory");
     }
-    if (in == NULL) {
+    if (stdIn == NULL) {
 	stdinFlags = fcntl(0, F_GETFL);
-	in = StdChan(0, SC_READABLE);
-	if (sc_chan_configure(in, "-blocking", "0") < 0) {
+	stdIn = StdChan(0, SC_READABLE);
+	if (sc_chan_configure(stdIn, "-blocking", "0") < 0) {
 	    cli_die(EXIT_USAGE, "%s", sc_errmsg(loop));
 	}
-	out = StdChan(1, SC_WRITABLE);
+	stdOut = StdChan(1, SC_WRITABLE);
     }
     SetUpSocket(sock, o);
     s->sock = sock;
-    s->in = in;
-    s->out = out;
+    s->in = stdIn;
+    s->out = stdOut;
     s->o = o;
     s->onClose = onClose;
-    s->up = PumpNew(in, sock, UpEnd, s);
-    s->down = PumpNew(sock, out, DownEnd, s);
+    s->up = PumpNew(stdIn, sock, UpEnd, s);
+    s->down = PumpNew(sock, stdOut, DownEnd, s);
+    s->up->onData = s->down->onData = SessionData;
     current = s;
-    Activity();
+    SessionData(s);
     Pump(s->up);
-    if (current == s) {
+    if (current == s && !s->down->done) {
 	Pump(s->down);
     }
 }
@@ -369,8 +485,11 @@ static const char connectHelp[] =
 "  --no-shutdown          keep the write side open when stdin ends\n"
 "  -h, --help             this text\n"
 "\n"
-"Exit status: 0 done, 1 refused, timed out, host not found or an I/O error,\n"
-"2 bad usage.\n";
+"When the peer's end of file comes first, what stdin still has is sent\n"
+"(unless stdin is a terminal), then the command exits.\n"
+"\n"
+"Exit status: 0 done, 1 refused, timed out, host not found, reset or an\n"
+"I/O error, 2 bad usage, 130 interrupted (128+N for signal N).\n";
 
 static const char listenHelp[] =
 "usage: sockchan listen [options] PORT\n"
@@ -395,7 +514,8 @@ static const char listenHelp[] =
 "  -h, --help             this text\n"
 "\n"
 "Without --echo or --exec, a connection is relayed to stdin and stdout;\n"
-"with -k the next connection is served when one ends. With --echo or\n"
+"with -k the next connection is served when one ends (up to 64 wait;\n"
+"more are closed). With --echo or\n"
 "--exec, connections are served at once, side by side. The client's end of\n"
 "file reaches an --exec program as end of input, and the program's output\n"
 "keeps flowing until it exits.\n";
@@ -444,7 +564,7 @@ ParseOptions(int argc, char **argv, struct options *o, const char *help,
     o->backlog = -1;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+46kh", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":46kh", longs, NULL)) != -1) {
 	switch (c) {
 	case '4':
 	    o->family = SC_TCP_IPV4;
@@ -523,11 +643,22 @@ ParseOptions(int argc, char **argv, struct options *o, const char *help,
 		o->mode = (int) m;
 	    }
 	    break;
+	case ':':
+	    cli_usage(o->command, "option \"%s\" needs a value",
+		    argv[optind - 1]);
 	default:
-	    if (optopt != 0 && optopt < 256) {
-		cli_usage(o->command, "unknown option \"-%c\"", optopt);
+	    {
+		const char *bad = argv[optind - 1];
+
+		if (bad[0] == '-' && bad[1] >= '0' && bad[1] <= '9') {
+		    cli_usage(o->command, "bad port \"%s\": should be a "
+			    "number from 0 to 65535 or a service name", bad);
+		}
+		if (optopt != 0 && optopt < 256) {
+		    cli_usage(o->command, "unknown option \"-%c\"", optopt);
+		}
+		cli_usage(o->command, "unknown option \"%s\"", bad);
 	    }
-	    cli_usage(o->command, "unknown option \"%s\"", argv[optind - 1]);
 	}
     }
     if (o->echo && o->exec) {
@@ -542,9 +673,9 @@ ParseOptions(int argc, char **argv, struct options *o, const char *help,
 	cli_usage(o->command, "--myport and --timeout are for connecting");
     }
     if (o->unix && (o->family || o->myaddr || o->myport || o->reuseport
-	    || !o->reuseaddr)) {
-	cli_usage(o->command, "-4, -6, --myaddr, --myport and --reuse* are "
-		"for TCP");
+	    || !o->reuseaddr || o->timeout)) {
+	cli_usage(o->command, "-4, -6, --myaddr, --myport, --timeout and "
+		"--reuse* are for TCP");
     }
     if (!o->unix && o->mode) {
 	cli_usage(o->command, "--mode is for Unix sockets");
@@ -578,7 +709,14 @@ StartLoop(void)
 		sc_errno_msg(errno));
     }
     signal(SIGPIPE, SIG_IGN);
-    if (cli_watch_signals(loop, Signal, NULL) < 0) {
+}
+
+/* Signals through the loop: only once connected or listening, so that
+ * Ctrl-C still interrupts a connect that takes its time. */
+static void
+WatchSignals(cli_signal_proc *proc)
+{
+    if (cli_watch_signals(loop, proc, NULL) < 0) {
 	cli_die(EXIT_NET, "can't watch signals: %s", sc_errno_msg(errno));
     }
 }
@@ -614,6 +752,7 @@ Connect(const struct options *o, const char *host, const char *port)
 	cli_die(errno == ENAMETOOLONG ? EXIT_USAGE : EXIT_NET, "%s",
 		sc_errmsg(loop));
     }
+    WatchSignals(Signal);
     Relay(sock, o, ConnectClosed);
     return Run();
 }
@@ -684,7 +823,9 @@ NextWaiting(void)
 static void
 SessionClosed(struct session *s)
 {
-    (void) s;
+    if (s->failed && !listenOptions->keepOpen) {
+	Finish(EXIT_NET);
+    }
     NextWaiting();
     MaybeDone();
 }
@@ -815,10 +956,6 @@ Listen(const struct options *o, const char *where)
 {
     listenOptions = o;
     StartLoop();
-    cli_unwatch_signals(loop);
-    if (cli_watch_signals(loop, ListenSignal, NULL) < 0) {
-	cli_die(EXIT_NET, "can't watch signals: %s", sc_errno_msg(errno));
-    }
     if (o->unix) {
 	sc_unix_options uo = {0, o->mode, (int) o->backlog, 0};
 
@@ -837,12 +974,8 @@ Listen(const struct options *o, const char *where)
 		: EXIT_NET, "%s", sc_errmsg(loop));
     }
     Announce(server, o, where);
-    {
-	int status = Run();
-
-	StopListening();	/* A Unix server removes its file. */
-	return status;
-    }
+    WatchSignals(ListenSignal);
+    return Run();
 }
 
 int

@@ -129,11 +129,17 @@ AcceptTime(void *clientData, sc_chan *chan, const char *address, int port)
 }
 
 static void
+Late(void *clientData)
+{
+    *(int *) clientData = 1;
+}
+
+static void
 Signal(void *clientData, int signo)
 {
     (void) clientData;
     if (signo != SIGCHLD) {
-	stop = signo == SIGINT ? EXIT_INTERRUPTED : 0;
+	stop = 128 + signo;	/* 130 for Ctrl-C, 143 for SIGTERM. */
     }
 }
 
@@ -153,7 +159,7 @@ cmd_serve(int argc, char **argv)
 
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
 	switch (c) {
 	case 'h':
 	    fputs(serveHelp, stdout);
@@ -164,6 +170,9 @@ cmd_serve(int argc, char **argv)
 	case 'm':
 	    myaddr = optarg;
 	    break;
+	case ':':
+	    cli_usage("serve", "option \"%s\" needs a value",
+		    argv[optind - 1]);
 	default:
 	    cli_usage("serve", "unknown option \"%s\"", argv[optind - 1]);
 	}
@@ -214,7 +223,9 @@ cmd_serve(int argc, char **argv)
 	server = sc_open_tcp_server(loop, port, myaddr, proc, NULL);
     }
     if (server == NULL) {
-	cli_die(EXIT_NET, "%s", sc_errmsg(loop));
+	/* A path taken by a file, or too long, is the user's input. */
+	cli_die(errno == EEXIST || errno == ENAMETOOLONG ? EXIT_USAGE
+		: EXIT_NET, "%s", sc_errmsg(loop));
     }
     if (unixPath != NULL) {
 	fprintf(stderr, "listening on %s\n", unixPath);
@@ -238,5 +249,18 @@ cmd_serve(int argc, char **argv)
 	}
     }
     sc_close(server);		/* A Unix server removes its file. */
-    return stop;
+    cli_unwatch_signals(loop);
+    /* Let closes that are still sending finish (at most 5 s). */
+    {
+	int late = 0;
+	sc_timer t = sc_create_timer(loop, 5000, Late, &late);
+
+	while (!late && sc_loop_handlers(loop, SC_FILE_EVENTS) > 0) {
+	    if (sc_do_one_event(loop, SC_ALL_EVENTS) < 0) {
+		break;
+	    }
+	}
+	sc_delete_timer(loop, t);
+    }
+    return stop == 128 + SIGINT ? EXIT_INTERRUPTED : stop;
 }

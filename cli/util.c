@@ -128,6 +128,7 @@ cli_watch_signals(sc_loop *loop, cli_signal_proc *proc, void *clientData)
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGQUIT);
     sigaddset(&set, SIGCHLD);
     if (sigprocmask(SIG_BLOCK, &set, NULL) < 0) {
 	return -1;
@@ -146,8 +147,17 @@ void
 cli_unwatch_signals(sc_loop *loop)
 {
     if (signalFd >= 0) {
+	sigset_t set;
+
 	sc_delete_file_handler(loop, signalFd);
 	close(signalFd);
 	signalFd = -1;
+	/* Back to the default actions: a second Ctrl-C ends the command. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
     }
 }

@@ -213,6 +213,98 @@ bad connect --timeout -5 127.0.0.1 80
 "$sc" connect 127.0.0.1 1 </dev/null 2>"$tmp/ref"
 [ $? -eq 1 ] && grep -q 'connection refused' "$tmp/ref" && ok "refused: exit 1" || fail "refused: $(cat "$tmp/ref")"
 
+# 12. The peer half-closes first and reads on: all of stdin still reaches it.
+pyserver '
+c.sendall(b"hi\n")
+c.shutdown(socket.SHUT_WR)
+n = 0
+while True:
+    chunk = c.recv(65536)
+    if not chunk: break
+    n += len(chunk)
+open(sys.argv[0] if False else "/dev/null", "w")
+print(n, file=sys.stderr, flush=True)' upload 2>"$tmp/upload.count"
+out=$(head -c 5000000 /dev/zero | timeout 20 "$sc" connect 127.0.0.1 "$port")
+status=$?
+i=0; while [ ! -s "$tmp/upload.count" ] && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.05; done
+[ $status -eq 0 ] && [ "$out" = "hi" ] && [ "$(cat "$tmp/upload.count")" = 5000000 ] && ok "connect: all of stdin after the peer's half-close" || fail "upload: status $status, '$out', server got $(cat "$tmp/upload.count")"
+
+# 13. A reset is not a success: a message and exit 1.
+pyserver '
+import struct
+c.sendall(b"partial\n")
+c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))' reset
+mkfifo "$tmp/fifo2"
+exec 3<>"$tmp/fifo2"
+out=$(timeout 5 "$sc" connect 127.0.0.1 "$port" <"$tmp/fifo2" 2>"$tmp/reset.err")
+status=$?
+exec 3>&-
+[ $status -eq 1 ] && grep -q 'connection reset by peer' "$tmp/reset.err" && ok "connect: a reset exits 1" || fail "reset: status $status '$out' $(cat "$tmp/reset.err")"
+
+# 14. listen: the client half-closes, and still gets what stdin sends later.
+mkfifo "$tmp/late"
+exec 4<>"$tmp/late"
+"$sc" listen --myaddr 127.0.0.1 0 <"$tmp/late" >"$tmp/lq.out" 2>"$tmp/lq.err" &
+lqpid=$!
+pids="$pids $lqpid"
+lqport=$(await "$tmp/lq.err" '^listening on' 4)
+out=$(timeout 10 python3 - "$lqport" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"question\n")
+s.shutdown(socket.SHUT_WR)
+print(s.makefile().read().strip())
+PY
+) &
+clientpid=$!
+i=0; while ! grep -q question "$tmp/lq.out" 2>/dev/null && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.05; done
+echo "late answer" >&4
+exec 4>&-
+wait $clientpid
+wait $lqpid
+[ "$(grep -c question "$tmp/lq.out")" = 1 ] && ok "listen: half-closed client seen" || fail "listen half-close: $(cat "$tmp/lq.out")"
+
+# 15. listen --echo without -k: 8 MB back, all of it, before the exit.
+"$sc" listen --echo --myaddr 127.0.0.1 0 2>"$tmp/e8.err" &
+e8pid=$!
+pids="$pids $e8pid"
+e8port=$(await "$tmp/e8.err" '^listening on' 4)
+got=$(timeout 30 python3 - "$e8port" <<'PY'
+import socket, sys, threading
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+def send():
+    s.sendall(b"x" * 8000000)
+    s.shutdown(socket.SHUT_WR)
+threading.Thread(target=send).start()
+n = 0
+while True:
+    chunk = s.recv(1 << 20)
+    if not chunk: break
+    n += len(chunk)
+print(n)
+PY
+)
+wait $e8pid
+[ "$got" = 8000000 ] && ok "listen --echo: 8 MB back before exiting" || fail "echo 8MB: got $got"
+
+# 16. stdin that cannot be read: a message, exit 1; SIGTERM: 143.
+pyserver '
+c.settimeout(5)
+try:
+    c.recv(10)
+except Exception:
+    pass' stdinerr
+timeout 10 "$sc" connect 127.0.0.1 "$port" </ 2>"$tmp/stdin.err"
+status=$?
+[ $status -eq 1 ] && grep -q 'error reading "stdin"' "$tmp/stdin.err" && ok "connect: stdin read error, exit 1" || fail "stdin error: $status $(cat "$tmp/stdin.err")"
+"$sc" serve echo --myaddr 127.0.0.1 0 2>"$tmp/term.err" &
+tpid=$!
+await "$tmp/term.err" '^listening on' >/dev/null
+kill -TERM $tpid
+wait $tpid
+status=$?
+[ $status -eq 143 ] && ok "serve: SIGTERM exits 143" || fail "SIGTERM: $status"
+
 echo
 echo "$failures failed"
 [ $failures -eq 0 ]

@@ -77,6 +77,9 @@ struct sc__chan_type {
     const char *optionNames;
     /* Write the channel's name into buf (like snprintf). */
     void (*name)(void *inst, char *buf, size_t size);
+    /* What output "auto" means: SC_TRANS_LF, or SC_TRANS_CRLF for
+     * sockets (Tcl: "for sockets on all platforms Tcl chooses crlf"). */
+    int autoOut;
 };
 
 /*

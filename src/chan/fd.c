@@ -167,7 +167,7 @@ FdName(void *inst, char *buf, size_t size)
 
 static const struct sc__chan_type fdType = {
     "file", FdInput, FdOutput, FdClose, FdWatch, FdBlockMode, FdHandle,
-    NULL, NULL, "", FdName
+    NULL, NULL, "", FdName, SC_TRANS_LF
 };
 
 /*

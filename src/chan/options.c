@@ -285,7 +285,8 @@ sc_chan_set_translation(sc_chan *chan, int in, int out)
 	    binary = 1;
 	    out = SC_TRANS_LF;
 	} else if (out == SC_TRANS_AUTO) {
-	    out = SC_TRANS_LF;	/* The platform's: Unix. */
+	    /* The platform's (lf), or crlf for sockets, as Tcl does. */
+	    out = chan->type->autoOut;
 	}
 	chan->transOut = (uint8_t) out;
     }

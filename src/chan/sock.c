@@ -35,6 +35,8 @@ enum {
     SF_UNIX = 1 << 6,		/* A Unix-domain socket. */
     SF_SHUTRD = 1 << 7,		/* Half-closes asked for while connecting, */
     SF_SHUTWR = 1 << 8,		/* applied once connected. */
+    SF_RESET = 1 << 9,		/* A read met a reset (end of file to the
+				 * channel); -error tells, once. */
 };
 
 #define MAX_LISTEN 8
@@ -487,7 +489,10 @@ SockInput(void *inst, char *buf, size_t n, int *errPtr)
     r = sc__recv(s->fd, buf, n, 0);
     if (r < 0) {
 	if (errno == ECONNRESET) {
-	    return 0;		/* A reset is the end of the stream. */
+	    /* A reset is the end of the stream, as in Tcl; -error can
+	     * still tell it from an orderly close. */
+	    s->flags |= SF_RESET;
+	    return 0;
 	}
 	*errPtr = errno;
 	return -1;
@@ -716,6 +721,12 @@ ErrorOption(struct sockState *s, struct sc__str *out)
 {
     struct connectExt *ce = s->ext;
 
+    if (s->flags & SF_RESET) {
+	const char *text = sc_errno_msg(ECONNRESET);
+
+	s->flags &= (uint16_t) ~SF_RESET;
+	return sc__str_append(out, text, strlen(text));
+    }
     if (s->flags & SF_FAILED) {
 	if (s->flags & SF_REPORTED) {
 	    return sc__str_append(out, "", 0);
@@ -906,14 +917,14 @@ static const struct sc__chan_type sockType = {
     "tcp", SockInput, SockOutput, SockClose, SockWatch, SockBlockMode,
     SockHandle, SockGetOption, SockSetOption,
     "-connecting -error -keepalive -nodelay -peername -reversedns -sockname",
-    SockName
+    SockName, SC_TRANS_CRLF
 };
 
 static const struct sc__chan_type unixType = {
     "unix", SockInput, SockOutput, SockClose, SockWatch, SockBlockMode,
     SockHandle, SockGetOption, SockSetOption,
     "-connecting -error -peercred -peername -sockname",
-    UnixName
+    UnixName, SC_TRANS_LF
 };
 
 static sc_chan *
