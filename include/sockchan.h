@@ -284,7 +284,9 @@ typedef struct sc_tcp_options {
  * SC_TCP_ASYNC: returns a channel at once, whatever the network does
  * (the name lookup too runs off the loop); the outcome comes as a
  * writable event, after which the -error option gives the reason ("" on
- * success). A bad port or option is still an error at the call. */
+ * success). A bad port or option, or a local address (myaddr) this host
+ * does not have, is still an error at the call: no connect() could be
+ * made, as Tcl says at once too. */
 SC_API sc_chan *sc_open_tcp_client(sc_loop *loop, const char *host,
 	const char *port, const sc_tcp_options *options);
 

@@ -60,6 +60,7 @@ struct Watch {
     int fd;
     int mask;			/* TCL_READABLE | TCL_WRITABLE registered. */
     int slot;			/* In the thread's table; -1: none. */
+    int pending;		/* Ready events queued, not yet served. */
     WatchProc *proc;
     void *data;
 };
@@ -157,10 +158,11 @@ WatchSet(Watch *w, int mask)
     if (mask == 0) {
 	if (w->slot >= 0) {
 	    epoll_ctl(td->epfd, EPOLL_CTL_DEL, w->fd, &ev);
-	    SlotFree(td, w->slot);
+	    SlotFree(td, w->slot);	/* A queued event finds it gone. */
 	    w->slot = -1;
 	}
 	w->mask = 0;
+	w->pending = 0;
 	return;
     }
     memset(&ev, 0, sizeof(ev));
@@ -182,7 +184,41 @@ WatchSet(Watch *w, int mask)
     w->mask = mask;
 }
 
-/* The epoll descriptor is readable: dispatch what is ready. */
+/*
+ * One ready descriptor, as a Tcl event: each is served by its own
+ * Tcl_DoOneEvent, as Tcl's own notifier does it, so that a vwait sees
+ * every handler's effect (two sockets ready at once are two events).
+ */
+typedef struct WatchEvent {
+    Tcl_Event header;
+    int slot;
+    unsigned gen;
+} WatchEvent;
+
+static int
+WatchEventProc(Tcl_Event *evPtr, int flags)
+{
+    WatchEvent *ev = (WatchEvent *) evPtr;
+    ThreadData *td = GetThreadData();
+    Watch *w;
+    int ready;
+
+    if (!(flags & TCL_FILE_EVENTS)) {
+	return 0;
+    }
+    if (ev->slot >= td->nSlots || td->slots[ev->slot].gen != ev->gen
+	    || (w = td->slots[ev->slot].watch) == NULL) {
+	return 1;		/* Removed since it was queued. */
+    }
+    ready = w->pending & w->mask;
+    w->pending = 0;
+    if (ready) {
+	w->proc(w, ready);
+    }
+    return 1;
+}
+
+/* The epoll descriptor is readable: queue an event for each ready one. */
 static void
 EpollReady(ClientData clientData, int mask)
 {
@@ -195,12 +231,13 @@ EpollReady(ClientData clientData, int mask)
     for (i = 0; i < n; i++) {
 	int slot = (int) (evs[i].data.u64 & 0xffffffffu);
 	unsigned gen = (unsigned) (evs[i].data.u64 >> 32);
+	WatchEvent *ev;
 	Watch *w;
 	int ready = 0;
 
 	if (slot >= td->nSlots || td->slots[slot].gen != gen
 		|| (w = td->slots[slot].watch) == NULL) {
-	    continue;		/* Removed by an earlier handler. */
+	    continue;
 	}
 	if (evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
 	    ready |= TCL_READABLE;
@@ -209,9 +246,19 @@ EpollReady(ClientData clientData, int mask)
 	    ready |= TCL_WRITABLE;
 	}
 	ready &= w->mask;
-	if (ready) {
-	    w->proc(w, ready);
+	if (ready == 0) {
+	    continue;
 	}
+	if (w->pending != 0) {
+	    w->pending |= ready;	/* Its event is queued already. */
+	    continue;
+	}
+	w->pending = ready;
+	ev = (WatchEvent *) ckalloc(sizeof(*ev));
+	ev->header.proc = WatchEventProc;
+	ev->slot = slot;
+	ev->gen = gen;
+	Tcl_QueueEvent(&ev->header, TCL_QUEUE_TAIL);
     }
 }
 
@@ -298,6 +345,7 @@ typedef struct LookupJob {
     struct sc__lookup l;	/* First: sc__lookup_free frees it all. */
     LookupEvent *event;
     Tcl_ThreadId thread;
+    int finished;		/* The worker is done with l (atomic). */
 } LookupJob;
 
 static int
@@ -333,10 +381,47 @@ LookupFinished(void *clientData, struct sc__lookup *l)
 {
     LookupJob *job = clientData;
     LookupEvent *ev = job->event;
+    Tcl_ThreadId thread = job->thread;	/* job may be gone once queued. */
 
     (void) l;
-    Tcl_ThreadQueueEvent(job->thread, &ev->header, TCL_QUEUE_TAIL);
-    Tcl_ThreadAlert(job->thread);
+    __atomic_store_n(&job->finished, 1, __ATOMIC_RELEASE);
+    Tcl_ThreadQueueEvent(thread, &ev->header, TCL_QUEUE_TAIL);
+    Tcl_ThreadAlert(thread);
+}
+
+/*
+ * The lookup's result is in but its event not yet served (the program
+ * polls -error, or reads, without entering the event loop, as Tcl's
+ * tests do): take it now. The event, when it comes, only frees.
+ */
+static int
+TakeLookup(TcpState *s)
+{
+    LookupEvent *ev = s->lookup;
+    LookupJob *job;
+    struct sc__lookup *l;
+
+    if (ev == NULL) {
+	return 0;
+    }
+    job = (LookupJob *) ev->lookup;
+    if (!__atomic_load_n(&job->finished, __ATOMIC_ACQUIRE)) {
+	return 0;
+    }
+    l = ev->lookup;
+    ev->owner = NULL;
+    s->lookup = NULL;
+    s->flags &= ~TS_RESOLVING;
+    if (l->failed) {
+	s->failure = l->err;
+	ConnectDone(s, SC_CONN_FAILED);
+    } else {
+	int r = sc__connect_start(&s->conn, l->remote, l->local);
+
+	l->remote = l->local = NULL;
+	ConnectDone(s, r);
+    }
+    return 1;
 }
 
 /*
@@ -522,6 +607,9 @@ Poke(TcpState *s)
 {
     struct pollfd pfd;
 
+    if (s->flags & TS_RESOLVING) {
+	TakeLookup(s);
+    }
     if (!(s->flags & TS_CONNECTING)) {
 	return;
     }
@@ -1302,7 +1390,20 @@ OpenClient(Tcl_Interp *interp, const char *host, const char *portText,
 	    }
 	    ConnectDone(s, SC_CONN_FAILED);
 	} else {
-	    ConnectDone(s, sc__connect_start(&s->conn, remote, local));
+	    int r = sc__connect_start(&s->conn, remote, local);
+
+	    if (async && r == SC_CONN_FAILED
+		    && s->conn.stage < SC_STAGE_CONNECT) {
+		/* No connect() could even be made (a local address this host
+		 * lacks, no socket): the caller's, at the call, as in Tcl; a
+		 * network's answer never is. */
+		struct sc__err err = s->conn.err;
+
+		sc__connect_free(&s->conn);
+		ckfree(s);
+		return SocketError(interp, &err);
+	    }
+	    ConnectDone(s, r);
 	}
     }
     if (timeoutMs > 0 && (s->flags & (TS_RESOLVING | TS_CONNECTING))) {
@@ -1396,6 +1497,12 @@ SocketObjCmd(ClientData clientData, Tcl_Interp *interp, int objc,
 	    async = 1;
 	    continue;
 	}
+	if (index == OPT_SERVER && async) {
+	    /* Tcl checks this before the argument. */
+	    Tcl_SetObjResult(interp, Tcl_NewStringObj("cannot set -async "
+		    "option for server sockets", -1));
+	    return TCL_ERROR;
+	}
 	if (a + 1 >= objc) {
 	    Tcl_SetObjResult(interp, Tcl_ObjPrintf("no argument given for %s "
 		    "option", options[index]));
@@ -1406,9 +1513,16 @@ SocketObjCmd(ClientData clientData, Tcl_Interp *interp, int objc,
 	case OPT_MYADDR:
 	    myaddr = Tcl_GetString(objv[a]);
 	    break;
-	case OPT_MYPORT:
+	case OPT_MYPORT: {
+	    int p;
+
+	    /* As Tcl: the value is checked where it is parsed. */
 	    myport = Tcl_GetString(objv[a]);
+	    if (GetPort(interp, myport, &p) != TCL_OK) {
+		return TCL_ERROR;
+	    }
 	    break;
+	}
 	case OPT_SERVER:
 	    if (async) {
 		Tcl_SetObjResult(interp, Tcl_NewStringObj("cannot set -async "

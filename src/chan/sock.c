@@ -1121,7 +1121,26 @@ sc_open_tcp_client(sc_loop *loop, const char *host, const char *port,
 	    ce->failure = err;
 	    ConnectFailed(s);
 	} else {
-	    StartConnect(s, remote, local);
+	    int r = sc__connect_start(&ce->c, remote, local);
+
+	    if (async && r == SC_CONN_FAILED
+		    && ce->c.stage < SC_STAGE_CONNECT) {
+		/* No connect() could even be made (a local address this
+		 * host lacks, no socket): the caller's error, at the call,
+		 * as in Tcl. The network's answers never come this way. */
+		sc__loop_error(loop, 0, "couldn't open socket: %s",
+			ce->c.err.text);
+		errno = ce->c.err.code ? ce->c.err.code : EINVAL;
+		{
+		    int code = errno;
+
+		    sc_close(chan);
+		    errno = code;
+		}
+		return NULL;
+	    }
+	    s->flags &= (uint16_t) ~SF_RESOLVING;
+	    Advance(s, r);
 	}
     }
     if (ce->deadline && (s->flags & (SF_RESOLVING | SF_CONNECTING))) {
