@@ -90,6 +90,27 @@ if unshare -n true 2>/dev/null; then
 	echo "(all 65,535 ports in $(( ($(date +%s%N) - start) / 1000000 )) ms)"
 	kill $a $b $c; wait' "$sc" 2>&1 | sed 's/^/   /'
 fi
+if [ -f "$build/tcl/pkgIndex.tcl" ]; then
+    echo
+    echo "-- the same from tclsh 8.6: package require sockchan"
+    cat >"$tmp/demo.tcl" <<'TCL'
+package require sockchan
+lassign $argv tport dir
+set c [sockchan::socket -timeout 2000 127.0.0.1 $tport]
+puts "sockchan::socket to the time server: [gets $c] / [gets $c]"
+close $c
+set c [unix_sockets::connect $dir/echo.sock]
+puts $c "hello, world"; flush $c
+puts "unix_sockets::connect to the C echo server: got response: ([gets $c])"
+close $c
+if {[catch {sockchan::unix listen $dir/precious list} msg]} {
+    puts "sockchan::unix listen on a regular file: $msg"
+}
+catch {sockchan::socket 127.0.0.1 1} msg
+puts "a refused port: $msg"
+TCL
+    TCLLIBPATH=$build/tcl tclsh "$tmp/demo.tcl" "$tport" "$tmp" 2>&1 | sed 's/^/   /'
+fi
 echo
 echo "-- the event loop: a file handler, a timer, an idle callback, a worker thread"
 "$ex/loop-tour" | sed 's/^/   /'

@@ -32,4 +32,14 @@ CFLAGS="$cflags" cmake -S "$consumer" -B "$tmp/cm" -DCMAKE_PREFIX_PATH="$prefix"
 cmake --build "$tmp/cm" >"$tmp/build.log" || { cat "$tmp/build.log"; exit 1; }
 LD_LIBRARY_PATH=$libdir "$tmp/cm/consumer_shared"
 "$tmp/cm/consumer_static"
-echo "install: pkg-config and find_package both work"
+# The Tcl package, where Debian's tclsh looks (PREFIX/lib/tcltk), when the
+# extension was built.
+if [ -f "$build/tcl/pkgIndex.tcl" ]; then
+    tcldir=$(dirname "$(find "$prefix" -name pkgIndex.tcl | head -n 1)")
+    test -f "$tcldir/libsockchantcl.so" || { echo "no Tcl package installed"; exit 1; }
+    if [ -z "$cflags" ]; then
+	v=$(echo 'puts [package require sockchan]' | TCLLIBPATH="$tcldir/.." tclsh)
+	test "$v" = "0.1.0" || { echo "tclsh can't load the installed package: $v"; exit 1; }
+    fi
+fi
+echo "install: pkg-config, find_package and the Tcl package all work"
