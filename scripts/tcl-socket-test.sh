@@ -52,6 +52,9 @@ case $mode in
 esac
 mkdir -p "$build" && build=$(cd "$build" && pwd) || exit 2
 work=$build/tcl-conformance
+# Tcl's files, and the private apt state that fetched them, are kept
+# outside the build directory, once per machine for every build.
+cache=${SC_CONFORMANCE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sockchan-tcl-conformance}
 helpers=$here/tests/tcl
 allowed_file=$helpers/conformance-allowed.txt
 tclsh=${SC_TCLSH:-tclsh8.6}
@@ -87,17 +90,17 @@ case $(echo 'puts [info patchlevel]' | "$tclsh_path") in
     8.6.*) ;;
     *) skip "$tclsh is not Tcl 8.6" ;;
 esac
-mkdir -p "$work"
+mkdir -p "$cache" "$work"
 
 # ---------------------------------------------------------------- sources
 
-# apt_private NAME: write the private apt configuration $work/NAME/apt.conf.
-# The caller writes the sources into $work/NAME/parts (NAME.list, one-line
+# apt_private NAME: write the private apt configuration $cache/NAME/apt.conf.
+# The caller writes the sources into $cache/NAME/parts (NAME.list, one-line
 # entries, or NAME.sources, deb822). The
 # machine's apt.conf.d is still read (proxies, Check-Valid-Until), but its
 # update hooks are cleared: they would act on the machine's caches.
 apt_private() {
-    d=$work/$1
+    d=$cache/$1
     mkdir -p "$d/lists/partial" "$d/cache/archives/partial" "$d/parts" "$d/prefs" "$d/src"
     cat >"$d/apt.conf" <<EOF
 #clear APT::Update::Pre-Invoke;
@@ -152,39 +155,41 @@ debian_deb_src() {
 fetch_tests() {
     name=$1 pkg=$2 dest=$3 want=${4:-}
     [ -f "$dest/tests/socket.test" ] && return 0
-    command -v apt-get >/dev/null 2>&1 || { echo "no apt-get" >"$work/$name/why"; return 1; }
-    conf=$work/$name/apt.conf
-    log=$work/$name/apt.log
+    command -v apt-get >/dev/null 2>&1 || { echo "no apt-get" >"$cache/$name/why"; return 1; }
+    conf=$cache/$name/apt.conf
+    log=$cache/$name/apt.log
     : >"$log"
-    # A failure here shows up as "no version": the log says why.
-    apt-get -c "$conf" -q update >>"$log" 2>&1
+    # A failure here shows up as "no version": the log says why. apt's
+    # signature check has been seen to hang here: bounded, tried twice.
+    timeout 180 apt-get -c "$conf" -q update >>"$log" 2>&1 ||
+	timeout 180 apt-get -c "$conf" -q update >>"$log" 2>&1
     versions=$(apt-cache -c "$conf" showsrc "$pkg" 2>>"$log" |
 	awk -v p="$pkg" '/^Package: / { cur = $2 } /^Version: / && cur == p { print $2 }' |
 	sort -rV | uniq)
     got=""
     for v in $want $versions; do
-	if (cd "$work/$name/src" && apt-get -c "$conf" -q source --download-only "$pkg=$v") >>"$log" 2>&1; then
+	if (cd "$cache/$name/src" && timeout 300 apt-get -c "$conf" -q source --download-only "$pkg=$v") >>"$log" 2>&1; then
 	    got=$v
 	    break
 	fi
     done
     if [ -z "$got" ]; then
 	if [ -z "$versions" ]; then
-	    echo "no $pkg source package in the private index (see $log)" >"$work/$name/why"
+	    echo "no $pkg source package in the private index (see $log)" >"$cache/$name/why"
 	else
 	    tried=$(printf '%s\n' "$want" "$versions" | tr -s '\n' ' ')
-	    echo "no $pkg source version could be downloaded (tried: $tried; see $log)" >"$work/$name/why"
+	    echo "no $pkg source version could be downloaded (tried: $tried; see $log)" >"$cache/$name/why"
 	fi
 	return 1
     fi
     upstream=${got#*:}
     upstream=${upstream%-*}
     orig=""
-    for f in "$work/$name/src/${pkg}_$upstream".orig.tar.*; do
+    for f in "$cache/$name/src/${pkg}_$upstream".orig.tar.*; do
 	case $f in *.asc) ;; *) [ -f "$f" ] && orig=$f ;; esac
     done
-    [ -n "$orig" ] || { echo "no upstream tarball for $pkg $got" >"$work/$name/why"; return 1; }
-    for f in "$work/$name/src/${pkg}_${got#*:}".debian.tar.*; do
+    [ -n "$orig" ] || { echo "no upstream tarball for $pkg $got" >"$cache/$name/why"; return 1; }
+    for f in "$cache/$name/src/${pkg}_${got#*:}".debian.tar.*; do
 	[ -f "$f" ] || continue
 	if tar -xOf "$f" --wildcards 'debian/patches/*' 2>/dev/null | grep -q '^+++ [^ ]*/tests/'; then
 	    echo "tcl-conformance: warning: Debian's patches to $pkg $got change tests/; using upstream's" >&2
@@ -194,7 +199,7 @@ fetch_tests() {
     mkdir -p "$dest.new"
     if ! tar -xf "$orig" -C "$dest.new" --wildcards '*/tests/*' >>"$log" 2>&1; then
 	rm -rf "$dest.new"
-	echo "could not extract tests/ from $orig" >"$work/$name/why"
+	echo "could not extract tests/ from $orig" >"$cache/$name/why"
 	return 1
     fi
     rm -rf "$dest"
@@ -204,35 +209,35 @@ fetch_tests() {
     [ -f "$dest/tests/socket.test" ]
 }
 
-if [ ! -f "$work/tcl8.6/tests/socket.test" ]; then
+if [ ! -f "$cache/tcl8.6/tests/socket.test" ]; then
     apt_private apt
-    debian_deb_src "$work/apt/parts"
-    [ -s "$work/apt/parts/debian.list" ] || [ -s "$work/apt/parts/debian.sources" ] || skip "no Debian entry in /etc/apt/sources.list{,.d} to take deb-src from"
+    debian_deb_src "$cache/apt/parts"
+    [ -s "$cache/apt/parts/debian.list" ] || [ -s "$cache/apt/parts/debian.sources" ] || skip "no Debian entry in /etc/apt/sources.list{,.d} to take deb-src from"
     installed=$(dpkg-query -W -f='${source:Version}' tcl8.6 2>/dev/null || true)
-    echo "tcl-conformance: fetching Debian's tcl8.6 source package (private apt state in $work/apt)"
-    fetch_tests apt tcl8.6 "$work/tcl8.6" "$installed" ||
-	skip "Tcl 8.6's tests could not be obtained: $(cat "$work/apt/why" 2>/dev/null)"
+    echo "tcl-conformance: fetching Debian's tcl8.6 source package (private apt state in $cache/apt)"
+    fetch_tests apt tcl8.6 "$cache/tcl8.6" "$installed" ||
+	skip "Tcl 8.6's tests could not be obtained: $(cat "$cache/apt/why" 2>/dev/null)"
 fi
 
 tcl9_why=""
-if [ ! -f "$work/tcl9.0/tests/socket.test" ]; then
+if [ ! -f "$cache/tcl9.0/tests/socket.test" ]; then
     apt_private apt-tcl9
     # The same Debian archive as the machine's release, other suites.
-    debian_deb_src "$work/apt-tcl9"
-    uri=$(cat "$work/apt-tcl9/debian.sources" "$work/apt-tcl9/debian.list" | awk '/security/ { next }
+    debian_deb_src "$cache/apt-tcl9"
+    uri=$(cat "$cache/apt-tcl9/debian.sources" "$cache/apt-tcl9/debian.list" | awk '/security/ { next }
 	/^URIs:/ { print $2; exit }
 	$1 == "deb-src" { for (i = 2; i <= NF; i++) if ($i ~ /:\/\//) { print $i; exit } }')
     [ -n "$uri" ] || uri=http://deb.debian.org/debian
     keyring=/usr/share/keyrings/debian-archive-keyring.gpg
     opt=""
     [ -f $keyring ] && opt="[signed-by=$keyring] "
-    cat >"$work/apt-tcl9/parts/tcl9.list" <<EOF
+    cat >"$cache/apt-tcl9/parts/tcl9.list" <<EOF
 deb-src $opt$uri trixie main
 deb-src $opt$uri sid main
 EOF
-    echo "tcl-conformance: fetching Debian's tcl9.0 source package (trixie, sid; private apt state in $work/apt-tcl9)"
-    fetch_tests apt-tcl9 tcl9.0 "$work/tcl9.0" ||
-	tcl9_why=$(cat "$work/apt-tcl9/why" 2>/dev/null)
+    echo "tcl-conformance: fetching Debian's tcl9.0 source package (trixie, sid; private apt state in $cache/apt-tcl9)"
+    fetch_tests apt-tcl9 tcl9.0 "$cache/tcl9.0" ||
+	tcl9_why=$(cat "$cache/apt-tcl9/why" 2>/dev/null)
 fi
 
 # ---------------------------------------------------------------- runs
@@ -324,8 +329,8 @@ check_failures() {
 passed=0 failed=0 skipped=0 broken=0
 
 # 1. Tcl 8.6's socket.test, whole.
-echo "tcl-conformance: $(cat "$work/tcl8.6/VERSION"), tests/socket.test, socket = $mode"
-if run_suite tcl86 "$work/tcl8.6/tests"; then
+echo "tcl-conformance: $(cat "$cache/tcl8.6/VERSION"), tests/socket.test, socket = $mode"
+if run_suite tcl86 "$cache/tcl8.6/tests"; then
     log86=$work/run-$mode-tcl86/log
     # "socket.test: Total T Passed P Skipped S Failed F"
     # shellcheck disable=SC2086
@@ -353,9 +358,9 @@ fi
 # 2. Tcl 9.0's socket.test, the TIP 456 tests only. Tests that -match
 # leaves out are counted as skipped in tcltest's summary, so the counts
 # come from the log's lines.
-if [ -f "$work/tcl9.0/tests/socket.test" ]; then
-    echo "tcl-conformance: $(cat "$work/tcl9.0/VERSION"), tests/socket.test, TIP 456 tests only, socket = $mode"
-    if run_suite tip456 "$work/tcl9.0/tests" -match 'socket_*-1.1[5-9] socket_*-1.20 socket-14.19'; then
+if [ -f "$cache/tcl9.0/tests/socket.test" ]; then
+    echo "tcl-conformance: $(cat "$cache/tcl9.0/VERSION"), tests/socket.test, TIP 456 tests only, socket = $mode"
+    if run_suite tip456 "$cache/tcl9.0/tests" -match 'socket_*-1.1[5-9] socket_*-1.20 socket-14.19'; then
 	log9=$work/run-$mode-tip456/log
 	p9=$(grep -cE '^\+\+\+\+ [^ ]+ PASSED' "$log9")
 	s9=$(grep -cE '^\+\+\+\+ [^ ]+ SKIPPED' "$log9")
