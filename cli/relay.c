@@ -925,32 +925,6 @@ Accepted(void *clientData, sc_chan *chan, const char *address, int port)
     }
 }
 
-/* "listening on ADDR PORT" for each {addr host port} of -sockname. */
-static void
-Announce(sc_chan *srv, const struct options *o, const char *path)
-{
-    char *names, *word[3], *p, *save = NULL;
-    int n = 0;
-
-    if (o->unix) {
-	fprintf(stderr, "listening on %s\n", path);
-	return;
-    }
-    names = sc_chan_cget(srv, "-sockname");
-    if (names == NULL) {
-	return;
-    }
-    for (p = strtok_r(names, " ", &save); p != NULL;
-	    p = strtok_r(NULL, " ", &save)) {
-	word[n++] = p;
-	if (n == 3) {
-	    fprintf(stderr, "listening on %s %s\n", word[0], word[2]);
-	    n = 0;
-	}
-    }
-    free(names);
-}
-
 static int
 Listen(const struct options *o, const char *where)
 {
@@ -973,7 +947,7 @@ Listen(const struct options *o, const char *where)
 	cli_die(errno == ENAMETOOLONG || errno == EEXIST ? EXIT_USAGE
 		: EXIT_NET, "%s", sc_errmsg(loop));
     }
-    Announce(server, o, where);
+    cli_announce(server, o->unix ? where : NULL);
     WatchSignals(ListenSignal);
     return Run();
 }

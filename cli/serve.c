@@ -227,22 +227,7 @@ cmd_serve(int argc, char **argv)
 	cli_die(errno == EEXIST || errno == ENAMETOOLONG ? EXIT_USAGE
 		: EXIT_NET, "%s", sc_errmsg(loop));
     }
-    if (unixPath != NULL) {
-	fprintf(stderr, "listening on %s\n", unixPath);
-    } else {
-	char *names = sc_chan_cget(server, "-sockname"), *w[3], *p, *save;
-	int n = 0;
-
-	for (p = strtok_r(names, " ", &save); p != NULL;
-		p = strtok_r(NULL, " ", &save)) {
-	    w[n++] = p;
-	    if (n == 3) {
-		fprintf(stderr, "listening on %s %s\n", w[0], w[2]);
-		n = 0;
-	    }
-	}
-	free(names);
-    }
+    cli_announce(server, unixPath);
     while (stop < 0) {
 	if (sc_do_one_event(loop, SC_ALL_EVENTS) < 0) {
 	    cli_die(EXIT_NET, "%s", sc_errmsg(loop));

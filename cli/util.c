@@ -18,15 +18,22 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+/* "sockchan: " and the message on stderr, after what stdout holds. */
+static void
+Complain(const char *fmt, va_list ap)
+{
+    fflush(stdout);
+    fputs("sockchan: ", stderr);
+    vfprintf(stderr, fmt, ap);
+}
+
 void
 cli_die(int status, const char *fmt, ...)
 {
     va_list ap;
 
-    fflush(stdout);
-    fputs("sockchan: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    Complain(fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
     exit(status);
@@ -37,14 +44,38 @@ cli_usage(const char *command, const char *fmt, ...)
 {
     va_list ap;
 
-    fflush(stdout);
-    fputs("sockchan: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    Complain(fmt, ap);
     va_end(ap);
     fprintf(stderr, " (see sockchan %s%s--help)\n", command ? command : "",
 	    command ? " " : "");
     exit(EXIT_USAGE);
+}
+
+void
+cli_announce(sc_chan *server, const char *path)
+{
+    char *names, *word[3], *p, *save = NULL;
+    int n = 0;
+
+    if (path != NULL) {
+	fprintf(stderr, "listening on %s\n", path);
+	return;
+    }
+    names = sc_chan_cget(server, "-sockname");
+    if (names == NULL) {
+	return;
+    }
+    /* -sockname is a list of {address host port} triples. */
+    for (p = strtok_r(names, " ", &save); p != NULL;
+	    p = strtok_r(NULL, " ", &save)) {
+	word[n++] = p;
+	if (n == 3) {
+	    fprintf(stderr, "listening on %s %s\n", word[0], word[2]);
+	    n = 0;
+	}
+    }
+    free(names);
 }
 
 long

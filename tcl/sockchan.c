@@ -348,6 +348,23 @@ typedef struct LookupJob {
     int finished;		/* The worker is done with l (atomic). */
 } LookupJob;
 
+/* The lookup for s is done: connect to what it found, or fail. */
+static void
+ApplyLookup(TcpState *s, struct sc__lookup *l)
+{
+    s->lookup = NULL;
+    s->flags &= ~TS_RESOLVING;
+    if (l->failed) {
+	s->failure = l->err;
+	ConnectDone(s, SC_CONN_FAILED);
+    } else {
+	int r = sc__connect_start(&s->conn, l->remote, l->local);
+
+	l->remote = l->local = NULL;
+	ConnectDone(s, r);
+    }
+}
+
 static int
 LookupEventProc(Tcl_Event *evPtr, int flags)
 {
@@ -359,17 +376,7 @@ LookupEventProc(Tcl_Event *evPtr, int flags)
 	return 0;		/* Not now: leave it queued. */
     }
     if (s != NULL) {
-	s->lookup = NULL;
-	s->flags &= ~TS_RESOLVING;
-	if (l->failed) {
-	    s->failure = l->err;
-	    ConnectDone(s, SC_CONN_FAILED);
-	} else {
-	    int r = sc__connect_start(&s->conn, l->remote, l->local);
-
-	    l->remote = l->local = NULL;
-	    ConnectDone(s, r);
-	}
+	ApplyLookup(s, l);
     }
     sc__lookup_free(l);
     return 1;			/* Tcl frees the event. */
@@ -399,7 +406,6 @@ TakeLookup(TcpState *s)
 {
     LookupEvent *ev = s->lookup;
     LookupJob *job;
-    struct sc__lookup *l;
 
     if (ev == NULL) {
 	return 0;
@@ -408,19 +414,8 @@ TakeLookup(TcpState *s)
     if (!__atomic_load_n(&job->finished, __ATOMIC_ACQUIRE)) {
 	return 0;
     }
-    l = ev->lookup;
     ev->owner = NULL;
-    s->lookup = NULL;
-    s->flags &= ~TS_RESOLVING;
-    if (l->failed) {
-	s->failure = l->err;
-	ConnectDone(s, SC_CONN_FAILED);
-    } else {
-	int r = sc__connect_start(&s->conn, l->remote, l->local);
-
-	l->remote = l->local = NULL;
-	ConnectDone(s, r);
-    }
+    ApplyLookup(s, ev->lookup);
     return 1;
 }
 

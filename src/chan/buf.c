@@ -147,6 +147,21 @@ sc__str_free(struct sc__str *str)
 }
 
 int
+sc__str_put_value(struct sc__str *out, struct sc__str *value, int asElement,
+	int r)
+{
+    if (r == 0 && value->s == NULL) {
+	r = sc__str_append(value, "", 0);
+    }
+    if (r == 0) {
+	r = asElement ? sc__str_element(out, value->s)
+		: sc__str_append(out, value->s, value->len);
+    }
+    sc__str_free(value);
+    return r;
+}
+
+int
 sc__list_split(const char *list, char elems[][64], int max)
 {
     const char *p = list;

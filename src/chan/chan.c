@@ -1435,7 +1435,7 @@ sc__chan_new(sc_loop *loop, const struct sc__chan_type *type, void *inst,
     chan->flags = (uint32_t) (mode & (CF_READ | CF_WRITE));
     chan->bufSize = SC__DEFAULT_BUFSIZE;
     chan->transIn = SC_TRANS_AUTO;
-    chan->transOut = SC_TRANS_LF;
+    chan->transOut = type->autoOut;
     chan->encIn = chan->encOut = SC_ENC_UTF8;
     chan->buffering = SC_BUFFER_FULL;
     return chan;

@@ -31,6 +31,12 @@ int sc__str_appendf(struct sc__str *str, const char *fmt, ...)
 /* Append one Tcl list element, braced when it needs to be. */
 int sc__str_element(struct sc__str *str, const char *element);
 void sc__str_free(struct sc__str *str);
+/*
+ * Finish an option value: if r is 0, append value to out, as a list
+ * element or as it is; free value either way. Returns r, or -1.
+ */
+int sc__str_put_value(struct sc__str *out, struct sc__str *value,
+	int asElement, int r);
 
 /* Tcl_GetBoolean's words: 0, 1, and prefixes of true/false/yes/no/on/off.
  * Returns 0 and *value, or -1. */

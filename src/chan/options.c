@@ -643,15 +643,7 @@ GetGeneric(sc_chan *chan, int opt, struct sc__str *out, int asElement)
     default:
 	return -1;
     }
-    if (r == 0 && v.s == NULL) {
-	r = sc__str_append(&v, "", 0);
-    }
-    if (r == 0) {
-	r = asElement ? sc__str_element(out, v.s)
-		: sc__str_append(out, v.s, v.len);
-    }
-    sc__str_free(&v);
-    return r;
+    return sc__str_put_value(out, &v, asElement, r);
 }
 
 char *

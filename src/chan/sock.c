@@ -693,15 +693,7 @@ NameOption(struct sockState *s, int peer, struct sc__str *out, int asElement)
 	r = AppendName(&v, (struct sockaddr *) &ss, len,
 		s->flags & SF_REVERSE);
     }
-    if (r == 0 && v.s == NULL) {
-	r = sc__str_append(&v, "", 0);
-    }
-    if (r == 0) {
-	r = asElement ? sc__str_element(out, v.s)
-		: sc__str_append(out, v.s, v.len);
-    }
-    sc__str_free(&v);
-    return r;
+    return sc__str_put_value(out, &v, asElement, r);
 }
 
 static int
@@ -927,8 +919,14 @@ static const struct sc__chan_type unixType = {
     UnixName, SC_TRANS_LF
 };
 
+/*
+ * A socket channel over fd (-1: none yet). TCP and Unix sockets share the
+ * driver; the type gives the name, the options and what "auto" means on
+ * output ({auto crlf} like Tcl's sockets, {auto lf} like unix_sockets).
+ */
 static sc_chan *
-NewSockChan(sc_loop *loop, int kind, int fd, int mode)
+NewSockChan(sc_loop *loop, const struct sc__chan_type *type, int kind,
+	int fd, int mode)
 {
     struct sockState *s = sc__calloc(1, sizeof(*s));
     sc_chan *chan;
@@ -938,31 +936,8 @@ NewSockChan(sc_loop *loop, int kind, int fd, int mode)
     }
     s->fd = fd;
     s->kind = (uint8_t) kind;
-    chan = sc__chan_new(loop, &sockType, s, mode);
-    if (chan == NULL) {
-	sc__free(s);
-	return NULL;
-    }
-    s->chan = chan;
-    /* Tcl's sockets: {auto crlf}. */
-    chan->transOut = SC_TRANS_CRLF;
-    return chan;
-}
-
-/* A Unix socket channel: the same driver, {auto lf} as unix_sockets. */
-static sc_chan *
-NewUnixChan(sc_loop *loop, int kind, int fd, int mode)
-{
-    struct sockState *s = sc__calloc(1, sizeof(*s));
-    sc_chan *chan;
-
-    if (s == NULL) {
-	return NULL;
-    }
-    s->fd = fd;
-    s->kind = (uint8_t) kind;
-    s->flags = SF_UNIX;
-    chan = sc__chan_new(loop, &unixType, s, mode);
+    s->flags = type == &unixType ? SF_UNIX : 0;
+    chan = sc__chan_new(loop, type, s, mode);
     if (chan == NULL) {
 	sc__free(s);
 	return NULL;
@@ -1049,7 +1024,8 @@ sc_open_tcp_client(sc_loop *loop, const char *host, const char *port,
     family = Family(o->flags);
     async = (o->flags & SC_TCP_ASYNC) != 0;
 
-    chan = NewSockChan(loop, KIND_CLIENT, -1, SC_READABLE | SC_WRITABLE);
+    chan = NewSockChan(loop, &sockType, KIND_CLIENT, -1,
+	    SC_READABLE | SC_WRITABLE);
     ce = chan ? sc__calloc(1, sizeof(*ce)) : NULL;
     if (ce == NULL) {
 	if (chan) {
@@ -1262,14 +1238,12 @@ AcceptReady(void *clientData, int mask)
 		sc__unix_name((struct sockaddr_un *) &ss, len, host,
 			sizeof(host));
 		port = 0;
-		chan = NewUnixChan(server->loop, KIND_ACCEPTED, fd,
-			SC_READABLE | SC_WRITABLE);
 	    } else {
 		sc__addr_numeric((struct sockaddr *) &ss, len, host,
 			sizeof(host), &port);
-		chan = NewSockChan(server->loop, KIND_ACCEPTED, fd,
-			SC_READABLE | SC_WRITABLE);
 	    }
+	    chan = NewSockChan(server->loop, server->type, KIND_ACCEPTED, fd,
+		    SC_READABLE | SC_WRITABLE);
 	    if (chan == NULL) {
 		sc__close(fd);
 		Pause(s);
@@ -1365,7 +1339,7 @@ sc_open_tcp_server_ex(sc_loop *loop, const char *service, const char *host,
     }
     se->proc = acceptProc;
     se->clientData = clientData;
-    chan = NewSockChan(loop, KIND_SERVER, -1, 0);
+    chan = NewSockChan(loop, &sockType, KIND_SERVER, -1, 0);
     if (chan == NULL) {
 	int i;
 
@@ -1442,7 +1416,8 @@ sc_open_unix_client(sc_loop *loop, const char *path,
 	errno = path ? err.code : EINVAL;
 	return NULL;
     }
-    chan = NewUnixChan(loop, KIND_CLIENT, -1, SC_READABLE | SC_WRITABLE);
+    chan = NewSockChan(loop, &unixType, KIND_CLIENT, -1,
+	    SC_READABLE | SC_WRITABLE);
     ce = chan ? sc__calloc(1, sizeof(*ce)) : NULL;
     ai = ce ? sc__unix_addrinfo(&sun, sunLen) : NULL;
     if (ai == NULL) {
@@ -1522,7 +1497,7 @@ sc_open_unix_server(sc_loop *loop, const char *path,
 	    se->path[len] = '\0';
 	}
     }
-    chan = NewUnixChan(loop, KIND_SERVER, -1, 0);
+    chan = NewSockChan(loop, &unixType, KIND_SERVER, -1, 0);
     if (chan == NULL || (se->ino != 0 && se->path == NULL)) {
 	if (se->ino != 0) {
 	    char copy[sizeof(((struct sockaddr_un *) 0)->sun_path)];
