@@ -1,0 +1,55 @@
+# echo.tcl --
+#
+#	The Tcl side of the benchmark: an echo server (or a one-line,
+#	time-server-like server) written as a Tcl programmer writes one:
+#	binary translation, nonblocking, fileevent. The same script runs on
+#	Tcl's built-in socket or on the extension's sockchan::socket.
+#	Backpressure as in the C servers: while more than LIMIT bytes are
+#	queued for a client, stop reading it; a writable event resumes.
+#
+#	Usage: tclsh8.6 echo.tcl echo|line PORT tcl|sockchan
+
+lassign $argv mode port impl
+set LIMIT 65536
+if {$impl eq "sockchan"} {
+    package require sockchan
+    set socketCmd ::sockchan::socket
+} else {
+    set socketCmd ::socket
+}
+
+proc Echo {chan} {
+    if {[catch {read $chan} data] || ([eof $chan] && $data eq "")} {
+	catch {close $chan}
+	return
+    }
+    if {[catch {puts -nonewline $chan $data; flush $chan}]} {
+	catch {close $chan}
+	return
+    }
+    if {[chan pending output $chan] > $::LIMIT} {
+	fileevent $chan readable {}
+	fileevent $chan writable [list Drained $chan]
+    }
+}
+
+proc Drained {chan} {
+    if {[chan pending output $chan] <= $::LIMIT} {
+	fileevent $chan writable {}
+	fileevent $chan readable [list Echo $chan]
+    }
+}
+
+proc AcceptEcho {chan addr port} {
+    fconfigure $chan -translation binary -blocking 0 -buffering full
+    fileevent $chan readable [list Echo $chan]
+}
+
+proc AcceptLine {chan addr port} {
+    puts $chan "Thu Nov 21 12:00:00 UTC 2024"
+    close $chan
+}
+
+set proc [expr {$mode eq "line" ? "AcceptLine" : "AcceptEcho"}]
+$socketCmd -server $proc -myaddr 127.0.0.1 $port
+vwait forever

@@ -1,0 +1,422 @@
+#!/bin/bash
+# run.sh -- the benchmark suite of sockchan against its peers (issue 8).
+#
+#   bench/run.sh            the full run (about 10-15 minutes): installs the
+#                           missing peer packages with apt-get, builds,
+#                           measures, writes bench/results/
+#   bench/run.sh --smoke    every workload for about a second, sockchan and
+#                           the raw epoll floor only (no peers, no apt, no
+#                           nmap); exits non-zero if anything fails
+#
+# Environment: ROUNDS (default 3), SECS (seconds per ping-pong or accept
+# measurement, default 2), BULK (bytes, default 1 GiB), IDLE (connection
+# counts, default "10000 100000").
+#
+# Measurements run inside a private network namespace (unshare -n) when
+# one can be made, so that nothing but loopback is involved, and port
+# sweeps never leave the machine. Servers are started on fresh ports, waited
+# for by polling a connect with a deadline (loadgen wait), and killed by
+# PID (and by a trap on exit).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+out=$here/build
+smoke=0
+inner=0
+for a in "$@"; do
+    case $a in
+    --smoke) smoke=1 ;;
+    --inner) inner=1 ;;
+    *) echo "usage: run.sh [--smoke]" >&2; exit 2 ;;
+    esac
+done
+if [ $smoke = 1 ]; then
+    res=$out/smoke-results
+else
+    res=$here/results
+fi
+
+log() { echo "bench: $*" >&2; }
+die() { echo "bench: FAILED: $*" >&2; exit 1; }
+
+# --- Outside the namespace: packages and build -----------------------------
+if [ $inner = 0 ]; then
+    if [ $smoke = 0 ]; then
+	need=
+	[ -f /usr/include/uv.h ] || need="$need libuv1-dev"
+	[ -f /usr/include/event2/event.h ] || need="$need libevent-dev"
+	command -v nmap >/dev/null || need="$need nmap"
+	command -v strace >/dev/null || need="$need strace"
+	command -v gnuplot >/dev/null || need="$need gnuplot-nox"
+	command -v tclsh8.6 >/dev/null || need="$need tcl8.6"
+	command -v python3 >/dev/null || need="$need python3"
+	if [ -n "$need" ]; then
+	    log "installing$need"
+	    sudo=; [ "$(id -u)" = 0 ] || sudo=sudo
+	    timeout 300 $sudo apt-get update -q >/dev/null
+	    timeout 600 $sudo env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -q $need >/dev/null || die "apt-get install$need"
+	fi
+    fi
+    if [ ! -f "$top/build/libsockchan.a" ]; then
+	timeout 900 make -C "$top" build >/dev/null || die "make build"
+    fi
+    if [ $smoke = 1 ]; then
+	timeout 300 make -s -C "$here" core || die "make -C bench core"
+    else
+	timeout 300 make -s -C "$here" core peers || die "make -C bench"
+    fi
+    mkdir -p "$res"
+    rm -f "$res/raw.tsv"
+    if [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
+	exec unshare -n "$0" "$@" --inner
+    fi
+    log "no private network namespace here: measuring on the host's loopback"
+fi
+
+# --- The measurements ----------------------------------------------------------
+[ $inner = 1 ] && { ip link set lo up || die "ip link set lo up"; }
+ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+if [ "$(id -u)" = 0 ]; then
+    # Room for 100,000 connections: ports and the accept queue (the
+    # namespace's own settings; on the host these are left alone).
+    if [ $inner = 1 ]; then
+	sysctl -q -w net.ipv4.ip_local_port_range="1024 65535" 2>/dev/null
+	sysctl -q -w net.core.somaxconn=65535 2>/dev/null
+    fi
+fi
+
+if [ $smoke = 1 ]; then
+    ROUNDS=1 SECS=0.5 BULK=$((64 << 20)) IDLE=1000
+fi
+ROUNDS=${ROUNDS:-3}
+SECS=${SECS:-2}
+BULK=${BULK:-$((1 << 30))}
+IDLE=${IDLE:-"10000 100000"}
+LG=$out/loadgen
+RAW=$res/raw.tsv
+fails=0
+port=$((20000 + $$ % 20000))
+SPID=
+PIDS=()
+
+cleanup() {
+    local p
+    for p in "${PIDS[@]}"; do
+	kill "$p" 2>/dev/null
+    done
+    for p in "${PIDS[@]}"; do
+	wait "$p" 2>/dev/null
+    done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+record() { printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RAW"; }
+fail() { log "FAILED: $*"; fails=$((fails + 1)); record fail "$*" - - - -; }
+field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p; s/^$1=\([^ ]*\).*/\1/p" | head -n 1; }
+
+have_impl() {
+    case $1 in
+    uv) [ -x "$out/echo-uv" ] ;;
+    event) [ -x "$out/echo-event" ] ;;
+    tcl) command -v tclsh8.6 >/dev/null ;;
+    tclext) command -v tclsh8.6 >/dev/null && [ -f "$top/build/tcl/pkgIndex.tcl" ] ;;
+    *) true ;;
+    esac
+}
+
+# start IMPL MODE: a fresh server on a fresh port; sets SPID and PORT.
+start() {
+    local impl=$1 mode=$2
+    port=$((port + 1))
+    PORT=$port
+    case $impl in
+    sockchan) "$out/echo-sockchan" "$mode" "$PORT" & ;;
+    splice) "$out/echo-sockchan" splice "$PORT" & ;;
+    epoll | uv | event) "$out/echo-$impl" "$mode" "$PORT" & ;;
+    tcl) tclsh8.6 "$here/echo.tcl" "$mode" "$PORT" tcl & ;;
+    tclext) TCLLIBPATH="$top/build/tcl" tclsh8.6 "$here/echo.tcl" "$mode" "$PORT" sockchan & ;;
+    esac
+    SPID=$!
+    PIDS+=("$SPID")
+    if ! "$LG" wait -p "$PORT" -t 10; then
+	fail "$impl $mode server did not listen"
+	stop
+	return 1
+    fi
+}
+
+stop() {
+    kill "$SPID" 2>/dev/null
+    wait "$SPID" 2>/dev/null
+    SPID=
+}
+
+rss() { sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/status" 2>/dev/null; }
+
+# The implementations of each workload, in the order of round 1; later
+# rounds rotate the order, so that A and B alternate.
+if [ $smoke = 1 ]; then
+    ECHO="sockchan epoll"; BULKS="sockchan splice epoll"
+    TCLS=; have_impl tclext && TCLS=tclext
+    CONNS="1 10"; TCLCONNS="1 10"
+else
+    ECHO="sockchan uv event epoll"; BULKS="sockchan splice uv event epoll"
+    TCLS="tcl tclext"
+    CONNS="1 10 100 1000"; TCLCONNS="1 10 100"
+fi
+rotate() {		# rotate N WORDS...: the words, rotated N times
+    local n=$1; shift
+    local a=("$@") i
+    for ((i = 0; i < ${#a[@]}; i++)); do
+	printf '%s ' "${a[$(((i + n) % ${#a[@]}))]}"
+    done
+}
+
+pingpong() {	# pingpong IMPLS CONNS
+    local r c impl line
+    for ((r = 1; r <= ROUNDS; r++)); do
+	for c in $2; do
+	    for impl in $(rotate $r $1); do
+		have_impl "$impl" || continue
+		start "$impl" echo || continue
+		line=$(timeout $((${SECS%.*} + 90)) "$LG" pingpong -p "$PORT" -c "$c" -t "$SECS")
+		if [ -n "$line" ]; then
+		    record pingpong "$c" "$impl" "$r" "$(echo "$line" | field rate)" -
+		else
+		    fail "pingpong $impl $c"
+		fi
+		stop
+	    done
+	done
+    done
+}
+
+bulk() {	# bulk IMPLS
+    local r impl line hwm
+    for ((r = 1; r <= ROUNDS; r++)); do
+	for impl in $(rotate $r $1); do
+	    have_impl "$impl" || continue
+	    start "$impl" echo || continue
+	    line=$(timeout 300 "$LG" bulk -p "$PORT" -b "$BULK")
+	    hwm=$(rss "$SPID" VmHWM)
+	    if [ -n "$line" ]; then
+		record bulk "$BULK" "$impl" "$r" "$(echo "$line" | field rate)" "$hwm"
+	    else
+		fail "bulk $impl"
+	    fi
+	    stop
+	done
+    done
+}
+
+accept_rate() {	# accept_rate IMPLS
+    local r impl line
+    for ((r = 1; r <= ROUNDS; r++)); do
+	for impl in $(rotate $r $1); do
+	    have_impl "$impl" || continue
+	    start "$impl" line || continue
+	    line=$(timeout $((${SECS%.*} + 60)) "$LG" accept -p "$PORT" -c 8 -t "$SECS")
+	    if [ -n "$line" ]; then
+		record accept 8 "$impl" "$r" "$(echo "$line" | field rate)" -
+	    else
+		fail "accept $impl"
+	    fi
+	    stop
+	done
+    done
+}
+
+# idle IMPL N ROUND: memory per idle connection, (RSS at N - RSS at 0) / N.
+idle() {
+    local impl=$1 n=$2 r=$3 base fifo lgpid ready fds deadline now
+    start "$impl" echo || return
+    base=$(rss "$SPID" VmRSS)
+    fifo=$(mktemp -u "$res/.idle.XXXXXX")
+    mkfifo "$fifo"
+    # The load generator holds the connections until its stdin ends.
+    (sleep 600 | "$LG" idle -p "$PORT" -c "$n" -t 600 >"$fifo") &
+    lgpid=$!
+    PIDS+=("$lgpid")
+    ready=$(timeout 180 head -n 1 "$fifo")
+    rm -f "$fifo"
+    # The client side is connected; wait until the server holds them all.
+    deadline=$(($(date +%s) + 120))
+    while :; do
+	fds=$(ls "/proc/$SPID/fd" 2>/dev/null | wc -l)
+	[ "$fds" -ge "$n" ] && break
+	if ! kill -0 "$SPID" 2>/dev/null || [ "$(date +%s)" -gt $deadline ]; then
+	    break
+	fi
+	sleep 0.2	# polling the server's descriptor count, with a deadline
+    done
+    if [ "${ready%% *}" = ready ] && [ "$fds" -ge "$n" ] && kill -0 "$SPID" 2>/dev/null; then
+	sleep 0.5	# settle: the last accepted connections' first events
+	now=$(rss "$SPID" VmRSS)
+	record idle "$n" "$impl" "$r" "$(((now - base) * 1024 / n))" "$base $now"
+    else
+	record idle "$n" "$impl" "$r" dead "held $fds"
+	log "idle: $impl held $fds of $n connections (server alive: $(kill -0 "$SPID" 2>/dev/null && echo yes || echo no))"
+	[ "$impl" = tcl ] || fail "idle $impl $n"
+    fi
+    pkill_tree "$lgpid"
+    stop
+}
+# Stops the idle pipeline started above: its subshell's children by PID.
+pkill_tree() {
+    local p
+    for p in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+	kill "$p" 2>/dev/null
+    done
+    kill "$1" 2>/dev/null
+    wait "$1" 2>/dev/null
+}
+
+scanner() {
+    local r i p ports lpids=() t0 t1 a b want
+    ports=
+    for ((i = 1; i <= 20; i++)); do
+	p=$(((i * 3271 + 17) % 64000 + 1024))
+	ports="$ports $p"
+	"$out/echo-epoll" echo "$p" &
+	lpids+=($!)
+	PIDS+=($!)
+    done
+    for p in $ports; do
+	"$LG" wait -p "$p" -t 10 || fail "scanner listener $p"
+    done
+    want=$(printf '%s\n' $ports | sort -n | tr '\n' ,)
+    for ((r = 1; r <= ROUNDS; r++)); do
+	for tool in $(rotate $r sockchan nmap); do
+	    [ $smoke = 1 ] && [ $tool = nmap ] && continue
+	    command -v nmap >/dev/null || [ $tool = sockchan ] || continue
+	    t0=$(date +%s.%N)
+	    if [ $tool = sockchan ]; then
+		a=$(timeout 120 "$top/build/sockchan" scan -p- -oG - 127.0.0.1)
+	    else
+		a=$(timeout 300 nmap -sT -n -Pn -T5 -p- -oG - 127.0.0.1)
+	    fi
+	    t1=$(date +%s.%N)
+	    b=$(echo "$a" | grep -o '[0-9]*/open/' | cut -d/ -f1 | sort -n | tr '\n' ,)
+	    record scan 65535 "$tool" "$r" "$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')" "$b"
+	    [ "$b" = "$want" ] || fail "scan $tool found {$b}, want {$want}"
+	done
+    done
+    for p in "${lpids[@]}"; do
+	kill "$p" 2>/dev/null
+	wait "$p" 2>/dev/null
+    done
+}
+
+# System calls per echo: strace -c on the server over N ping-pong messages.
+syscalls() {	# syscalls IMPLS
+    local impl n=20000 spid tf line total
+    [ $smoke = 1 ] && n=2000
+    for impl in $1; do
+	have_impl "$impl" || continue
+	start "$impl" echo || continue
+	tf=$(mktemp "$res/.strace.XXXXXX")
+	strace -c -f -p "$SPID" -o "$tf" 2>"$tf.err" &
+	spid=$!
+	PIDS+=("$spid")
+	# Wait until strace has attached (it says so on stderr).
+	for ((i = 0; i < 100; i++)); do
+	    grep -q attached "$tf.err" 2>/dev/null && break
+	    sleep 0.05	# polling strace's message, with a deadline
+	done
+	line=$(timeout 120 "$LG" pingpong -p "$PORT" -c 1 -n "$n")
+	kill -INT "$spid" 2>/dev/null
+	wait "$spid" 2>/dev/null
+	# strace -c: "% time, seconds, usecs/call, calls, errors, syscall".
+	total=$(awk '$NF == "total" {print $4}' "$tf" | head -n1)
+	if [ -n "$line" ] && [ -n "$total" ]; then
+	    record strace "$n" "$impl" 1 "$(awk -v a="$total" -v b="$n" 'BEGIN {printf "%.2f", a / b}')" "$(awk 'NR > 2 && $NF != "total" && $1 !~ /^-/ && $4 + 0 >= '"$n"' / 10 {printf "%s:%s ", $NF, $4}' "$tf")"
+	else
+	    fail "strace $impl: $(head -c 300 "$tf.err")"
+	fi
+	rm -f "$tf" "$tf.err"
+	stop
+    done
+}
+
+t_start=$(date +%s)
+log "ping-pong ($CONNS connections, $SECS s each, $ROUNDS rounds)"
+pingpong "$ECHO" "$CONNS"
+log "bulk ($BULK bytes)"
+bulk "$BULKS"
+log "accept rate"
+accept_rate "$ECHO"
+log "idle connections ($IDLE)"
+for n in $IDLE; do
+    rounds=$ROUNDS
+    [ "$n" -gt 20000 ] && rounds=1
+    for ((r = 1; r <= rounds; r++)); do
+	for impl in $(rotate $r $ECHO $TCLS); do
+	    have_impl "$impl" || continue
+	    # Tcl's built-in socket dies past 1,023 descriptors (select):
+	    # show it once, at the smallest count.
+	    if [ "$impl" = tcl ] && [ "$n" -gt 20000 ]; then continue; fi
+	    idle "$impl" "$n" "$r"
+	done
+    done
+done
+if [ $inner = 1 ] || [ $smoke = 0 ]; then
+    log "scanner"
+    if [ $inner = 1 ]; then
+	scanner
+    else
+	log "scanner skipped: no private network namespace for the sweep"
+	record skip scan - - - "no network namespace"
+    fi
+fi
+if [ -n "$TCLS" ]; then
+    log "Tcl: ping-pong and bulk"
+    pingpong "$TCLS" "$TCLCONNS"
+    BULK=$((BULK / 4)) bulk "$TCLS"
+fi
+if command -v strace >/dev/null; then
+    log "system calls per echo (strace -c)"
+    syscalls "$ECHO $TCLS"
+else
+    record skip strace - - - "strace missing"
+fi
+t_end=$(date +%s)
+log "measured in $((t_end - t_start)) s; $fails failures"
+
+if [ $smoke = 1 ]; then
+    cut -f1-5 "$RAW" >&2
+    [ $fails = 0 ] || exit 1
+    # Every workload must have produced a figure.
+    for w in pingpong bulk accept idle strace; do
+	grep -q "^$w	" "$RAW" || { command -v strace >/dev/null || [ $w != strace ]; } \
+	    || die "no $w result"
+    done
+    log "smoke: ok"
+    exit 0
+fi
+
+# --- The report ------------------------------------------------------------------
+{
+    echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "uname: $(uname -a)"
+    echo "cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1) x $(nproc)"
+    echo "memory: $(sed -n 's/^MemTotal:[[:space:]]*//p' /proc/meminfo)"
+    echo "kernel messages: $(dmesg 2>/dev/null | head -n1 | cut -c1-100)"
+    echo "gcc: $(gcc --version | head -n1)"
+    echo "sockchan: $(cd "$top" && git describe --always --dirty 2>/dev/null)"
+    echo "libuv: $(dpkg-query -W -f '${Version}' libuv1-dev 2>/dev/null)"
+    echo "libevent: $(dpkg-query -W -f '${Version}' libevent-dev 2>/dev/null)"
+    echo "tcl: $(echo 'puts [info patchlevel]' | tclsh8.6 2>/dev/null)"
+    echo "nmap: $(nmap --version 2>/dev/null | head -n1)"
+    echo "strace: $(strace -V 2>/dev/null | head -n1)"
+    echo "network namespace: $([ $inner = 1 ] && echo 'yes (unshare -n)' || echo no)"
+    echo "perf: $(command -v perf >/dev/null && echo present || echo 'absent (not used)')"
+    echo "rounds: $ROUNDS, ping-pong/accept seconds: $SECS, bulk bytes: $BULK, measured in $((t_end - t_start)) s"
+} >"$res/machine.txt"
+python3 "$here/report.py" "$RAW" "$res" || die "report.py"
+if command -v gnuplot >/dev/null && [ -f "$res/pingpong.dat" ]; then
+    gnuplot "$res/pingpong.gp" || log "gnuplot failed"
+fi
+log "wrote $res/results.md"
+[ $fails = 0 ]
