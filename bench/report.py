@@ -1,0 +1,230 @@
+#!/usr/bin/env python3
+"""report.py RAW.tsv RESULTS_DIR -- turns run.sh's raw figures into
+results.md (medians, min-max, ratios, the goals of issue 8) and the data
+and script for gnuplot's pingpong.png."""
+
+import statistics
+import sys
+from collections import defaultdict
+
+raw, res = sys.argv[1], sys.argv[2]
+data = defaultdict(list)      # (workload, param, impl) -> [values]
+extra = defaultdict(list)
+fails = []
+for line in open(raw):
+    f = line.rstrip("\n").split("\t")
+    if f[0] == "fail":
+        fails.append(f[1])
+        continue
+    if f[0] == "skip":
+        continue
+    w, p, impl, rnd, val, ex = f
+    data[(w, p, impl)].append(val)
+    extra[(w, p, impl)].append(ex)
+
+NAMES = {"sockchan": "sockchan", "splice": "sockchan (sc_chan_copy, splice)",
+         "uv": "libuv", "event": "libevent", "epoll": "raw epoll",
+         "tcl": "Tcl 8.6 socket", "tclext": "sockchan::socket (Tcl)",
+         "nmap": "nmap -sT -T5"}
+
+
+def nums(key):
+    return [float(v) for v in data.get(key, []) if v not in ("dead", "")]
+
+
+def med(key):
+    v = nums(key)
+    return statistics.median(v) if v else None
+
+
+def cell(key, fmt="{:,.0f}"):
+    v = nums(key)
+    if not v:
+        return "dead" if data.get(key) else "-"
+    m = statistics.median(v)
+    if len(v) == 1:
+        return fmt.format(m)
+    return f"{fmt.format(m)} ({fmt.format(min(v))}–{fmt.format(max(v))})"
+
+
+def ratio(a, b):
+    if a is None or b is None or b == 0:
+        return None
+    return a / b
+
+
+def rfmt(r):
+    return "-" if r is None else f"{r:.2f}×"
+
+
+goals = []
+out = ["# sockchan against its peers", "",
+       "Written by `bench/run.sh` (issue 8). Every figure is the median of "
+       "the rounds, with min–max in brackets; A and B alternate within "
+       "each round (the order rotates), on one machine, with one load "
+       "generator (`bench/loadgen.c`, epoll, a separate process). The "
+       "machine is in `machine.txt`. Higher is better unless said.", ""]
+
+# 1. Ping-pong.
+conns = sorted({int(k[1]) for k in data if k[0] == "pingpong"})
+impls = [i for i in ("sockchan", "uv", "event", "epoll")
+         if any(k[0] == "pingpong" and k[2] == i for k in data)]
+out += ["## 1. Ping-pong echo (64-byte messages, one in flight per "
+        "connection): messages/s", "",
+        "| connections | " + " | ".join(NAMES[i] for i in impls)
+        + " | sockchan ÷ libuv | sockchan ÷ libevent | sockchan ÷ epoll |",
+        "|---" * (len(impls) + 4) + "|"]
+dat = []
+pp_ok = True
+for c in conns:
+    row = [str(c)] + [cell(("pingpong", str(c), i)) for i in impls]
+    s = med(("pingpong", str(c), "sockchan"))
+    ru = ratio(s, med(("pingpong", str(c), "uv")))
+    row += [rfmt(ru), rfmt(ratio(s, med(("pingpong", str(c), "event")))),
+            rfmt(ratio(s, med(("pingpong", str(c), "epoll"))))]
+    if ru is None or ru < 1.0:
+        pp_ok = False
+    out.append("| " + " | ".join(row) + " |")
+    dat.append([str(c)] + [str(med(("pingpong", str(c), i)) or "NaN")
+                           for i in impls])
+goals.append(("Ping-pong ≥ 1.0× libuv at every connection count",
+              "met" if pp_ok else "missed"))
+out.append("")
+
+# 2. Bulk.
+bimpls = [i for i in ("sockchan", "splice", "uv", "event", "epoll")
+          if any(k[0] == "bulk" and k[2] == i for k in data)]
+bsize = max((int(k[1]) for k in data if k[0] == "bulk" and k[2] in bimpls),
+            default=0)
+out += [f"## 2. Bulk: {bsize:,} bytes echoed through one connection", "",
+        "| server | MB/s | ÷ libuv | peak RSS (VmHWM, kB) |",
+        "|---|---|---|---|"]
+uvb = med(("bulk", str(bsize), "uv"))
+for i in bimpls:
+    k = ("bulk", str(bsize), i)
+    hwm = [float(x) for x in extra[k] if x not in ("", "-")]
+    out.append(f"| {NAMES[i]} | {cell(k, '{:,.1f}')} | "
+               f"{rfmt(ratio(med(k), uvb))} | "
+               f"{max(hwm):,.0f} |" if hwm else "| - |")
+rb = ratio(med(("bulk", str(bsize), "sockchan")), uvb)
+rs = ratio(med(("bulk", str(bsize), "splice")), uvb)
+hw = [float(x) for i in ("sockchan", "splice")
+      for x in extra[("bulk", str(bsize), i)] if x not in ("", "-")]
+goals.append(("Bulk ≥ 1.0× libuv", f"{'met' if rb and rb >= 1 else 'missed'} ({rfmt(rb)})"))
+goals.append(("Bulk through splice ≥ 1.5× libuv",
+              f"{'met' if rs and rs >= 1.5 else 'missed'} ({rfmt(rs)})"))
+goals.append(("Server RSS under 16 MB in bulk",
+              f"{'met' if hw and max(hw) < 16384 else 'missed'} "
+              f"({max(hw):,.0f} kB)" if hw else "-"))
+out.append("")
+
+# 3. Accept.
+out += ["## 3. Accept rate: short connections (connect, read one line, "
+        "close), 8 at a time: connections/s", "",
+        "| server | connections/s | ÷ libuv |", "|---|---|---|"]
+for i in impls:
+    k = ("accept", "8", i)
+    out.append(f"| {NAMES[i]} | {cell(k)} | "
+               f"{rfmt(ratio(med(k), med(('accept', '8', 'uv'))))} |")
+out.append("")
+
+# 4. Idle.
+ns = sorted({int(k[1]) for k in data if k[0] == "idle"})
+iimpls = [i for i in ("sockchan", "uv", "event", "epoll", "tcl", "tclext")
+          if any(k[0] == "idle" and k[2] == i for k in data)]
+out += ["## 4. Idle connections: server memory per connection, bytes "
+        "((VmRSS at N − VmRSS at 0) ÷ N; lower is better)", "",
+        "| connections | " + " | ".join(NAMES[i] for i in iimpls) + " |",
+        "|---" * (len(iimpls) + 1) + "|"]
+for n in ns:
+    out.append(f"| {n:,} | " + " | ".join(cell(("idle", str(n), i))
+                                          for i in iimpls) + " |")
+im = [med(("idle", str(n), "sockchan")) for n in ns]
+im = [x for x in im if x is not None]
+goals.append(("≤ 256 bytes of user-space memory per idle connection",
+              f"{'met' if im and max(im) <= 256 else 'missed'} "
+              f"({', '.join(f'{x:.0f}' for x in im)} bytes)"))
+held = [n for n in ns if med(("idle", str(n), "sockchan")) is not None]
+goals.append(("100,000 idle connections held",
+              "met" if 100000 in held else "missed"))
+out += ["", "\"dead\": the server did not hold the connections (Tcl 8.6's "
+        "select() notifier cannot watch a descriptor past 1,023).", ""]
+
+# 5. Scanner.
+sk = [k for k in data if k[0] == "scan"]
+if sk:
+    s, n = med(("scan", "65535", "sockchan")), med(("scan", "65535", "nmap"))
+    sets = {tuple(extra[k]) for k in sk}
+    same = all(len(set(extra[k])) == 1 for k in sk) and \
+        len({extra[k][0] for k in sk}) == 1
+    out += ["## 5. Scanner: all 65,535 ports of 127.0.0.1, 20 listeners, "
+            "in `unshare -n`: seconds (lower is better)", "",
+            "| scanner | seconds | open ports, every round identical |",
+            "|---|---|---|",
+            f"| `sockchan scan -p-` | {cell(('scan', '65535', 'sockchan'), '{:.2f}')} | {'yes' if same else 'NO'} |",
+            f"| `nmap -sT -n -Pn -T5 -p-` | {cell(('scan', '65535', 'nmap'), '{:.2f}')} | |",
+            "", f"nmap ÷ sockchan: {rfmt(ratio(n, s))}", ""]
+    goals.append(("Scanner ≥ 2× faster than nmap, identical results",
+                  f"{'met' if ratio(n, s) and ratio(n, s) >= 2 and same else 'missed'} ({rfmt(ratio(n, s))}, sets {'identical' if same else 'DIFFER'})"))
+
+# 6. Tcl.
+tc = sorted({int(k[1]) for k in data if k[0] == "pingpong" and k[2] == "tclext"})
+if tc:
+    out += ["## 6. Tcl: sockchan::socket against the built-in socket "
+            "(the same script, bench/echo.tcl)", "",
+            "| workload | Tcl 8.6 socket | sockchan::socket | ratio |",
+            "|---|---|---|---|"]
+    tok = True
+    for c in tc:
+        a, b = ("pingpong", str(c), "tcl"), ("pingpong", str(c), "tclext")
+        r = ratio(med(b), med(a))
+        tok = tok and r is not None and r >= 1
+        out.append(f"| ping-pong, {c} conn., msgs/s | {cell(a)} | {cell(b)} | {rfmt(r)} |")
+    tb = [k for k in data if k[0] == "bulk" and k[2] == "tclext"]
+    if tb:
+        p = tb[0][1]
+        a, b = ("bulk", p, "tcl"), ("bulk", p, "tclext")
+        r = ratio(med(b), med(a))
+        tok = tok and r is not None and r >= 1
+        out.append(f"| bulk {int(p):,} bytes, MB/s | {cell(a, '{:.1f}')} | {cell(b, '{:.1f}')} | {rfmt(r)} |")
+    goals.append(("Tcl extension ≥ 1.0× the built-in", "met" if tok else "missed"))
+    out.append("")
+
+# 7. strace.
+st = [k for k in data if k[0] == "strace"]
+if st:
+    out += ["## 7. System calls per echo at one connection "
+            "(`strace -c -f -p` on the server; lower is better)", "",
+            "| server | calls per echo | the calls (count over the run) |",
+            "|---|---|---|"]
+    for k in sorted(st, key=lambda k: k[2]):
+        out.append(f"| {NAMES[k[2]]} | {data[k][0]} | {extra[k][0]} |")
+    v = med(("strace", st[0][1], "sockchan"))
+    goals.append(("≤ 3 system calls per echo",
+                  f"{'met' if v is not None and v <= 3 else 'missed'} ({v})"))
+    out.append("")
+
+out += ["## The goals of issue 8", "", "| goal | this run |", "|---|---|"]
+out += [f"| {g} | {r} |" for g, r in goals]
+out.append("")
+if fails:
+    out += ["## Failures in this run", ""] + [f"- {f}" for f in fails] + [""]
+open(f"{res}/results.md", "w").write("\n".join(out))
+
+with open(f"{res}/pingpong.dat", "w") as f:
+    f.write("# connections " + " ".join(impls) + "\n")
+    for row in dat:
+        f.write(" ".join(row) + "\n")
+with open(f"{res}/pingpong.gp", "w") as f:
+    f.write(f"""set terminal png size 800,500
+set output '{res}/pingpong.png'
+set title 'Ping-pong echo, 64-byte messages (median of rounds)'
+set xlabel 'connections'
+set ylabel 'messages per second'
+set logscale x
+set key left top
+set grid
+""")
+    f.write("plot " + ", ".join(
+        f"'{res}/pingpong.dat' using 1:{j + 2} with linespoints "
+        f"title '{NAMES[i]}'" for j, i in enumerate(impls)) + "\n")
