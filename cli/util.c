@@ -19,6 +19,9 @@
 #include <unistd.h>
 
 /* "sockchan: " and the message on stderr, after what stdout holds. */
+static void Complain(const char *fmt, va_list ap)
+	__attribute__((format(printf, 1, 0)));
+
 static void
 Complain(const char *fmt, va_list ap)
 {

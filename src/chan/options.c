@@ -664,10 +664,15 @@ sc_chan_cget(sc_chan *chan, const char *option)
 		goto noMemory;
 	    }
 	}
-	if (chan->type->getOption != NULL && chan->inst != NULL
-		&& chan->type->getOption(chan->inst, NULL, &out) < 0) {
-	    sc__str_free(&out);
-	    return NULL;
+	if (chan->type->getOption != NULL && chan->inst != NULL) {
+	    sc__loop_clear_error(chan->loop);
+	    if (chan->type->getOption(chan->inst, NULL, &out) < 0) {
+		if (sc_errmsg(chan->loop)[0] == '\0') {
+		    goto noMemory;
+		}
+		sc__str_free(&out);
+		return NULL;
+	    }
 	}
 	return out.s;
     }
@@ -680,7 +685,10 @@ sc_chan_cget(sc_chan *chan, const char *option)
 	return out.s;
     }
     if (chan->type->getOption != NULL && chan->inst != NULL) {
-	int r = chan->type->getOption(chan->inst, option, &out);
+	int r;
+
+	sc__loop_clear_error(chan->loop);
+	r = chan->type->getOption(chan->inst, option, &out);
 
 	if (r == 0) {
 	    if (out.s == NULL && sc__str_append(&out, "", 0) < 0) {
@@ -690,6 +698,10 @@ sc_chan_cget(sc_chan *chan, const char *option)
 	}
 	sc__str_free(&out);
 	if (r < 0) {
+	    if (sc_errmsg(chan->loop)[0] == '\0') {
+		/* The driver ran out of memory building the value. */
+		goto noMemory;
+	    }
 	    return NULL;
 	}
     }

@@ -84,6 +84,7 @@ struct sockState {
     uint16_t flags;
     uint8_t want;		/* The channel's watch mask while connecting. */
     uint8_t watched;		/* The mask registered for fd. */
+    uint8_t watchErr;		/* The loop could not watch fd: errno. */
     void *ext;			/* struct connectExt or serverExt, or NULL. */
 };
 
@@ -102,17 +103,58 @@ static void ConnectReady(void *clientData, int mask);
 static void Connected(struct sockState *s);
 static void ConnectFailed(struct sockState *s);
 
+/* The channel's handlers hear of a watch failure from an idle call. */
+static void
+WatchFailedIdle(void *clientData)
+{
+    struct sockState *s = clientData;
+
+    if (s->want) {
+	sc__chan_notify(s->chan, s->want);
+    }
+}
+
+/*
+ * The loop could not watch the socket (epoll_ctl: ENOMEM, ENOSPC): no
+ * event would ever come. The channel fails instead of hanging: its
+ * handlers run, and reads and writes give the error.
+ */
+static void
+WatchFailed(struct sockState *s, int err)
+{
+    sc_loop *loop = s->chan->loop;
+
+    if (s->watchErr == 0) {
+	s->watchErr = (uint8_t) (err > 0 && err < 256 ? err : EIO);
+    }
+    sc_cancel_idle_call(loop, WatchFailedIdle, s);
+    if (s->want) {
+	(void) sc_do_when_idle(loop, WatchFailedIdle, s);
+    }
+}
+
 static void
 Register(struct sockState *s, int mask, sc_file_proc *proc)
 {
     sc_loop *loop = s->chan->loop;
 
+    if (s->watchErr) {
+	WatchFailed(s, s->watchErr);
+	return;
+    }
     if (mask == 0) {
 	if (s->watched) {
 	    sc_delete_file_handler(loop, s->fd);
 	}
-    } else {
-	(void) sc_create_file_handler(loop, s->fd, mask, proc, s);
+    } else if (sc_create_file_handler(loop, s->fd, mask, proc, s) < 0) {
+	int err = errno;
+
+	if (s->watched) {
+	    sc_delete_file_handler(loop, s->fd);
+	}
+	s->watched = 0;
+	WatchFailed(s, err);
+	return;
     }
     s->watched = (uint8_t) mask;
 }
@@ -474,6 +516,10 @@ Ready(struct sockState *s, int *errPtr)
 	*errPtr = ENOTCONN;
 	return -1;
     }
+    if (s->watchErr) {
+	*errPtr = s->watchErr;
+	return -1;
+    }
     return 0;
 }
 
@@ -539,6 +585,9 @@ SockClose(void *inst, int direction)
 	    err = errno;
 	}
 	return err;
+    }
+    if (s->watchErr) {
+	sc_cancel_idle_call(s->chan->loop, WatchFailedIdle, s);
     }
     if (s->kind == KIND_SERVER) {
 	CloseServer(s);
@@ -669,6 +718,9 @@ NameOption(struct sockState *s, int peer, struct sc__str *out, int asElement)
 	    sc__loop_error(s->chan->loop, ENOTCONN, "can't get peername");
 	    return -1;
 	}
+	int found = 0, err = 0;
+
+	/* As Tcl: the listeners that answer; an error if none does. */
 	for (i = 0; i < se->n && r == 0; i++) {
 	    struct sockaddr_storage ss;
 	    socklen_t len = sizeof(ss);
@@ -677,7 +729,15 @@ NameOption(struct sockState *s, int peer, struct sc__str *out, int asElement)
 		    &len) == 0) {
 		r = AppendName(&v, (struct sockaddr *) &ss, len,
 			s->flags & SF_REVERSE);
+		found++;
+	    } else {
+		err = errno;
 	    }
+	}
+	if (r == 0 && found == 0 && se->n > 0) {
+	    sc__str_free(&v);
+	    sc__loop_error(s->chan->loop, err, "can't get sockname");
+	    return -1;
 	}
     } else if (s->fd >= 0 && !(s->flags & (SF_RESOLVING | SF_CONNECTING))) {
 	struct sockaddr_storage ss;
@@ -1143,21 +1203,31 @@ sc_open_tcp_client(sc_loop *loop, const char *host, const char *port,
  */
 
 static void AcceptReady(void *clientData, int mask);
+static void Pause(struct sockState *s);
 
-static void
+/* Watch the listeners, or stop. Starting is all or nothing: 0, or -1
+ * with the loop's error and none watched. */
+static int
 WatchListeners(struct sockState *s, int on)
 {
     struct serverExt *se = s->ext;
     int i;
 
     for (i = 0; i < se->n; i++) {
-	if (on) {
-	    (void) sc_create_file_handler(s->chan->loop, se->fds[i],
-		    SC_READABLE, AcceptReady, s);
-	} else {
+	if (!on) {
 	    sc_delete_file_handler(s->chan->loop, se->fds[i]);
+	} else if (sc_create_file_handler(s->chan->loop, se->fds[i],
+		SC_READABLE, AcceptReady, s) < 0) {
+	    int err = errno;
+
+	    while (--i >= 0) {
+		sc_delete_file_handler(s->chan->loop, se->fds[i]);
+	    }
+	    errno = err;
+	    return -1;
 	}
     }
+    return 0;
 }
 
 /* Out of descriptors: accepting again after a pause. */
@@ -1169,7 +1239,9 @@ Resume(void *clientData)
 
     se->resume = 0;
     s->flags &= (uint16_t) ~SF_PAUSED;
-    WatchListeners(s, 1);
+    if (WatchListeners(s, 1) < 0) {
+	Pause(s);		/* The loop is short of memory: later. */
+    }
 }
 
 /*
@@ -1188,10 +1260,12 @@ Pause(struct sockState *s)
 	se->backoff = 1000;
     }
     s->flags |= SF_PAUSED;
-    WatchListeners(s, 0);
+    (void) WatchListeners(s, 0);
     se->resume = sc_create_timer(s->chan->loop, se->backoff, Resume, s);
     if (se->resume == 0) {
-	Resume(s);		/* No timer: keep accepting, at worst a spin. */
+	/* No timer: keep accepting, at worst a spin. */
+	s->flags &= (uint16_t) ~SF_PAUSED;
+	(void) WatchListeners(s, 1);
     }
 }
 
@@ -1270,7 +1344,7 @@ CloseServer(struct sockState *s)
 	return;
     }
     if (!(s->flags & SF_PAUSED)) {
-	WatchListeners(s, 0);
+	(void) WatchListeners(s, 0);
     }
     if (se->resume) {
 	sc_delete_timer(s->chan->loop, se->resume);
@@ -1352,7 +1426,13 @@ sc_open_tcp_server_ex(sc_loop *loop, const char *service, const char *host,
     }
     s = chan->inst;
     s->ext = se;
-    WatchListeners(s, 1);
+    if (WatchListeners(s, 1) < 0) {
+	int watchErr = errno;
+
+	sc_close(chan);
+	sc__loop_error(loop, watchErr, "couldn't open socket");
+	return NULL;
+    }
     return chan;
 }
 
@@ -1517,6 +1597,12 @@ sc_open_unix_server(sc_loop *loop, const char *path,
     }
     s = chan->inst;
     s->ext = se;
-    WatchListeners(s, 1);
+    if (WatchListeners(s, 1) < 0) {
+	int watchErr = errno;
+
+	sc_close(chan);
+	sc__loop_error(loop, watchErr, "couldn't open socket");
+	return NULL;
+    }
     return chan;
 }

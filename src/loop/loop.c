@@ -43,6 +43,12 @@ sc__now_ns(void)
     return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
 }
 
+void
+sc__loop_clear_error(sc_loop *loop)
+{
+    loop->errmsg[0] = '\0';
+}
+
 int
 sc__loop_error(sc_loop *loop, int err, const char *fmt, ...)
 {

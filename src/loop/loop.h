@@ -138,6 +138,9 @@ struct sc_loop {
  */
 int sc__loop_error(sc_loop *loop, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Forget the last error message (so that a caller can tell whether a
+ * callee left one). */
+void sc__loop_clear_error(sc_loop *loop);
 int sc__loop_verror(sc_loop *loop, int err, const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
 
