@@ -65,6 +65,73 @@ Drain(int fd, char *buf, size_t size)
     return got;
 }
 
+/*
+ * Found by fuzz_chan_input. A -buffersize under 4 once asked the driver
+ * for 0 bytes when the last buffer was full, and took the 0 for end of
+ * file: the rest of the input was lost mid-character.
+ */
+static void
+tiny_buffersize_loses_nothing(void **state)
+{
+    sc_loop *loop = sct_loop();
+    int peer, size;
+    char *line = NULL;
+    size_t cap = 0;
+
+    (void) state;
+    for (size = 1; size <= 4; size++) {
+	sc_chan *chan = PairChan(loop, &peer, 0);
+
+	assert_int_equal(sc_chan_set_buffersize(chan, (size_t) size), 0);
+	Send(peer, "caf\xc3\xa9\r\ndef\n");
+	shutdown(peer, SHUT_WR);
+	assert_int_equal(sc_gets(chan, &line, &cap), 4 + 1);
+	assert_string_equal(line, "caf\xc3\xa9");
+	assert_int_equal(sc_gets(chan, &line, &cap), 3);
+	assert_string_equal(line, "def");
+	assert_int_equal(sc_gets(chan, &line, &cap), SC_EOF);
+	assert_int_equal(sc_close(chan), 0);
+	close(peer);
+    }
+    free(line);
+    sct_loop_free(loop);
+}
+
+/*
+ * Found by fuzz_chan_input. With -translation auto and -eofchar "\n",
+ * the \n of a \r\n is the end of input whether or not it has arrived
+ * with its \r (Tcl finds the eofchar before translating).
+ */
+static void
+auto_crlf_with_newline_eofchar(void **state)
+{
+    sc_loop *loop = sct_loop();
+    int peer, split;
+    char *line = NULL;
+    size_t cap = 0;
+
+    (void) state;
+    for (split = 0; split < 2; split++) {
+	sc_chan *chan = PairChan(loop, &peer, 0);
+
+	assert_int_equal(sc_chan_set_eofchar(chan, '\n', 0), 0);
+	if (split) {
+	    Send(peer, "a\r");
+	    assert_int_equal(sc_gets(chan, &line, &cap), 1);
+	    Send(peer, "\nb\n");
+	} else {
+	    Send(peer, "a\r\nb\n");
+	    assert_int_equal(sc_gets(chan, &line, &cap), 1);
+	}
+	assert_string_equal(line, "a");
+	assert_int_equal(sc_gets(chan, &line, &cap), SC_EOF);
+	assert_int_equal(sc_close(chan), 0);
+	close(peer);
+    }
+    free(line);
+    sct_loop_free(loop);
+}
+
 static void
 gets_tells_line_blocked_and_eof(void **state)
 {
@@ -1042,6 +1109,8 @@ channel_is_small(void **state)
 static const struct CMUnitTest tests[] = {
     SCT(channel_is_small),
     SCT(gets_tells_line_blocked_and_eof),
+    SCT(tiny_buffersize_loses_nothing),
+    SCT(auto_crlf_with_newline_eofchar),
     SCT(crlf_split_in_every_mode),
     SCT(crlf_trailing_cr_at_eof),
     SCT(utf8_split_and_invalid),

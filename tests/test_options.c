@@ -63,6 +63,35 @@ all_options_as_fconfigure(void **state)
     sct_loop_free(loop);
 }
 
+/*
+ * Found by fuzz_options. A value with an unbalanced brace is a list
+ * element backslashed, as Tcl writes it, so that what cget gives can be
+ * configured back.
+ */
+static void
+brace_eofchar_round_trips(void **state)
+{
+    sc_loop *loop = sct_loop();
+    int peer;
+    sc_chan *chan = Both(loop, &peer);
+    char *v;
+
+    (void) state;
+    assert_int_equal(sc_chan_configure(chan, "-eofchar", "\\}"), 0);
+    Expect(chan, "-eofchar", "\\} \\}");
+    v = sc_chan_cget(chan, "-eofchar");
+    assert_non_null(v);
+    assert_int_equal(sc_chan_configure(chan, "-eofchar", v), 0);
+    free(v);
+    assert_int_equal(sc_chan_configure(chan, "-eofchar", "\\{ \"\\}\""), 0);
+    Expect(chan, "-eofchar", "\\{ \\}");
+    assert_int_equal(sc_chan_configure(chan, "-eofchar", "{} x"), 0);
+    Expect(chan, "-eofchar", "{} x");
+    sc_close(chan);
+    close(peer);
+    sct_loop_free(loop);
+}
+
 static void
 set_and_get_each(void **state)
 {
@@ -252,6 +281,7 @@ typed_setters(void **state)
 static const struct CMUnitTest tests[] = {
     SCT(all_options_as_fconfigure),
     SCT(set_and_get_each),
+    SCT(brace_eofchar_round_trips),
     SCT(abbreviations),
     SCT(bad_values_in_tcl_words),
     SCT(typed_setters),

@@ -108,34 +108,82 @@ sc__str_appendf(struct sc__str *str, const char *fmt, ...)
 }
 
 /*
- * Tcl list elements: braces around an element that is empty or holds
- * white space, braces, quotes or backslashes (the values here never hold
- * unbalanced braces).
+ * Whether braces can quote an element, as Tcl decides: the braces in it
+ * balance (a backslashed one does not count) and it does not end in a
+ * backslash.
+ */
+static int
+CanBrace(const char *element, size_t n)
+{
+    size_t i;
+    int depth = 0;
+
+    for (i = 0; i < n; i++) {
+	if (element[i] == '\\') {
+	    if (++i == n) {
+		return 0;
+	    }
+	} else if (element[i] == '{') {
+	    depth++;
+	} else if (element[i] == '}' && --depth < 0) {
+	    return 0;
+	}
+    }
+    return depth == 0;
+}
+
+/*
+ * Tcl list elements: as they are when nothing in them is special; else
+ * in braces; else (unbalanced braces, a trailing backslash) with each
+ * special character backslashed.
  */
 int
 sc__str_element(struct sc__str *str, const char *element)
 {
     size_t n = strlen(element), i;
-    int brace = (n == 0);
+    int special = (n == 0);
 
-    for (i = 0; i < n && !brace; i++) {
+    for (i = 0; i < n && !special; i++) {
 	unsigned char c = (unsigned char) element[i];
 
-	brace = isspace(c) || c == '{' || c == '}' || c == '"' || c == '\\'
-		|| c == '[' || c == '$' || c == ';';
+	special = isspace(c) || c == '{' || c == '}' || c == '"' || c == '\\'
+		|| c == '[' || c == ']' || c == '$' || c == ';';
     }
     if (str->len > 0 && str->s[str->len - 1] != ' ') {
 	if (sc__str_append(str, " ", 1) < 0) {
 	    return -1;
 	}
     }
-    if (!brace) {
+    if (!special) {
 	return sc__str_append(str, element, n);
     }
-    if (sc__str_append(str, "{", 1) < 0 || sc__str_append(str, element, n) < 0) {
-	return -1;
+    if (CanBrace(element, n)) {
+	if (sc__str_append(str, "{", 1) < 0
+		|| sc__str_append(str, element, n) < 0) {
+	    return -1;
+	}
+	return sc__str_append(str, "}", 1);
     }
-    return sc__str_append(str, "}", 1);
+    for (i = 0; i < n; i++) {
+	unsigned char c = (unsigned char) element[i];
+	const char *esc = c == '\n' ? "\\n" : c == '\t' ? "\\t"
+		: c == '\r' ? "\\r" : NULL;
+
+	if (esc != NULL) {
+	    if (sc__str_append(str, esc, 2) < 0) {
+		return -1;
+	    }
+	    continue;
+	}
+	if ((isspace(c) || strchr("{}\"\\[]$;", c) != NULL)
+		&& sc__str_append(str, "\\", 1) < 0) {
+	    return -1;
+	}
+	if (sc__str_append(str, (const char *) &element[i], 1) < 0) {
+	    return -1;
+	}
+    }
+    return 0;
 }
 
 void
@@ -161,6 +209,19 @@ sc__str_put_value(struct sc__str *out, struct sc__str *value, int asElement,
     return r;
 }
 
+/* One backslash sequence at p (after the backslash): the character. */
+static char
+Unescape(const char **p)
+{
+    char c = **p;
+
+    if (c == '\0') {
+	return '\\';
+    }
+    (*p)++;
+    return c == 'n' ? '\n' : c == 't' ? '\t' : c == 'r' ? '\r' : c;
+}
+
 int
 sc__list_split(const char *list, char elems[][64], int max)
 {
@@ -168,8 +229,7 @@ sc__list_split(const char *list, char elems[][64], int max)
     int n = 0;
 
     for (;;) {
-	const char *start;
-	size_t len;
+	size_t len = 0;
 
 	while (isspace((unsigned char) *p)) {
 	    p++;
@@ -181,31 +241,61 @@ sc__list_split(const char *list, char elems[][64], int max)
 	    return -1;
 	}
 	if (*p == '{') {
+	    /* Braces: everything as it is; a backslashed brace does not
+	     * count. */
 	    int depth = 1;
+	    const char *start = ++p;
 
-	    start = ++p;
-	    while (*p != '\0' && depth > 0) {
+	    while (*p != '\0') {
+		if (*p == '\\' && p[1] != '\0') {
+		    p += 2;
+		    continue;
+		}
 		depth += (*p == '{') - (*p == '}');
+		if (depth == 0) {
+		    break;
+		}
 		p++;
 	    }
 	    if (depth != 0) {
 		return -1;
 	    }
-	    len = (size_t) (p - start - 1);
+	    len = (size_t) (p - start);
+	    if (len >= 64) {
+		return -1;
+	    }
+	    memcpy(elems[n], start, len);
+	    p++;
 	    if (*p != '\0' && !isspace((unsigned char) *p)) {
 		return -1;	/* Tcl: extra characters after close-brace. */
 	    }
 	} else {
-	    start = p;
-	    while (*p != '\0' && !isspace((unsigned char) *p)) {
-		p++;
+	    /* A bare word or a quoted one, with backslash sequences. */
+	    int quoted = (*p == '"');
+
+	    p += quoted;
+	    while (*p != '\0' && (quoted ? *p != '"'
+		    : !isspace((unsigned char) *p))) {
+		char c = *p++;
+
+		if (c == '\\') {
+		    c = Unescape(&p);
+		}
+		if (len == 63) {
+		    return -1;
+		}
+		elems[n][len++] = c;
 	    }
-	    len = (size_t) (p - start);
+	    if (quoted) {
+		if (*p != '"') {
+		    return -1;	/* Tcl: unmatched open quote. */
+		}
+		p++;
+		if (*p != '\0' && !isspace((unsigned char) *p)) {
+		    return -1;
+		}
+	    }
 	}
-	if (len >= 64) {
-	    return -1;
-	}
-	memcpy(elems[n], start, len);
 	elems[n][len] = '\0';
 	n++;
     }

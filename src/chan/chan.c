@@ -310,7 +310,9 @@ GetInput(sc_chan *chan)
     if (chan->flags & (CF_INEOF | CF_EOFCHAR)) {
 	return 0;
     }
-    if (b == NULL || b->cap - b->end < b->cap / 4) {
+    /* A fresh buffer when the tail has under a quarter of its room left,
+     * and always when it is full (a tiny -buffersize): never read 0. */
+    if (b == NULL || b->end == b->cap || b->cap - b->end < b->cap / 4) {
 	b = sc__buf_get(chan->loop, chan->bufSize);
 	if (b == NULL) {
 	    return -1;
@@ -443,8 +445,11 @@ Translate(sc_chan *chan, const unsigned char *ch, size_t chLen)
 	 * A \n already here is eaten now, so that nothing is left over
 	 * for a change of mode to misread; one still to come is eaten
 	 * when it comes. (A byte check: iconv's encodings keep the flag.)
+	 * A \n that is the -eofchar is the end of input, as Tcl finds it
+	 * before translating: left for the caller to see.
 	 */
 	if (chan->in.head != NULL && chan->encIn != SC_ENC_ICONV
+		&& EofIn(chan) != '\n'
 		&& chan->in.head->data[chan->in.head->start] == '\n') {
 	    QueueConsume(chan->loop, &chan->in, 1);
 	} else {
