@@ -52,7 +52,7 @@ SOURCES="src/chan/buf.c src/chan/chan.c src/chan/copy.c src/chan/encoding.c
 src/chan/fd.c src/chan/options.c src/chan/sock.c src/core/addr.c
 src/core/errmsg.c src/core/resolve.c src/core/sys.c src/core/tcp.c
 src/core/unix.c src/loop/epoll.c src/loop/loop.c src/loop/pool.c
-src/loop/poll.c cli/targets.c"
+src/loop/poll.c cli/targets.c cli/util.c"
 
 CFLAGS="-g -O1 -std=c11 -fno-omit-frame-pointer -Wall -Wextra -Werror
 -Wshadow -Wno-unused-parameter -D_GNU_SOURCE -DSC_BUILDING_LIBRARY
