@@ -29,7 +29,7 @@ NAMES = {"sockchan": "sockchan", "splice": "sockchan (sc_chan_copy, splice)",
 
 
 def nums(key):
-    return [float(v) for v in data.get(key, []) if v not in ("dead", "")]
+    return [float(v) for v in data.get(key, []) if v not in ("dead", "limit", "")]
 
 
 def med(key):
@@ -40,7 +40,9 @@ def med(key):
 def cell(key, fmt="{:,.0f}"):
     v = nums(key)
     if not v:
-        return "dead" if data.get(key) else "-"
+        if not data.get(key):
+            return "-"
+        return "over the fd limit" if "limit" in data[key] else "dead"
     m = statistics.median(v)
     if len(v) == 1:
         return fmt.format(m)
