@@ -302,7 +302,7 @@ Contend(const char *path, int go, int result)
 static void
 two_processes_race_for_a_path(void **state)
 {
-    enum { ROUNDS = 100 };
+    enum { ROUNDS = 1000 };
     int round;
 
     (void) state;
@@ -363,6 +363,7 @@ two_processes_race_for_a_path(void **state)
 	    fail_msg("round %d: %c and %c", round, got[0], got[1]);
 	}
     }
+    printf("races: %d rounds, one winner each\n", ROUNDS);
 }
 
 static void
