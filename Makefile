@@ -3,6 +3,9 @@
 #   make check   builds and runs every test, ending with "N passed, N failed"
 # Also: make build, make install [PREFIX=/usr/local], make clean,
 #       make check SANITIZE=1 (ASan + UBSan), make check CC=clang.
+# Reliability and speed (issues 8 and 9): make fuzz [FUZZ_SECONDS=60],
+#       make soak, make valgrind, make reliability (all three, figures
+#       into docs/RELIABILITY.md), make bench, make bench-smoke.
 
 SANITIZE ?=
 PREFIX ?= /usr/local
@@ -21,7 +24,8 @@ ifneq ($(origin CC),default)
 CCFLAGS := -DCMAKE_C_COMPILER=$(CC)
 endif
 
-.PHONY: all deps configure build check demo install clean tcl-conformance
+.PHONY: all deps configure build check demo install clean tcl-conformance \
+	fuzz soak valgrind reliability bench bench-smoke
 
 all: build
 
@@ -48,6 +52,32 @@ demo: build
 tcl-conformance: build
 	@scripts/tcl-socket-test.sh --build $(BUILD) sockchan; rc=$$?; \
 	    if [ $$rc -eq 77 ]; then rc=0; fi; exit $$rc
+
+# libFuzzer targets (fuzz/), each for FUZZ_SECONDS, under ASan and UBSan.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@FUZZ_RESULTS=$(CURDIR)/$(BUILD)/fuzz-results.txt fuzz/run.sh $(FUZZ_SECONDS)
+
+# 10,000 connections exchanging checked data with an echo server for 60 s.
+SOAK_ARGS ?= -c 10000 -t 60
+soak: build
+	@$(BUILD)/tests/soak $(SOAK_ARGS) | tee $(BUILD)/soak-results.txt
+
+# Every C test case under valgrind --leak-check=full.
+valgrind: build
+	@scripts/valgrind.sh $(BUILD) $(JOBS)
+
+# Fuzzing, soak, the fault sweep and valgrind, their figures written to
+# docs/RELIABILITY.md.
+reliability: build
+	@scripts/reliability.sh $(BUILD)
+
+# The benchmarks against libuv, libevent, raw epoll, Tcl and nmap
+# (bench/results/), and the quick run CI makes so that they never rot.
+bench: build
+	@bench/run.sh
+bench-smoke: build
+	@bench/run.sh --smoke
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
