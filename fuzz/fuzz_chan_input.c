@@ -28,7 +28,8 @@
  *	-maxline. Only for crashes, leaks and undefined behaviour: the
  *	iconv encodings (their tables are iconv's) and option changes in
  *	mid-stream (bit 4), whose result depends on what was consumed when.
- *	Known bugs left out of the check: see FUZZ_KNOWN_BUGS below.
+ *	Found so far: fuzz/crashes/small_buffersize_eof.c and
+ *	auto_eofchar_newline.c (both fixed in 614d750).
  */
 
 #include "sockchan.h"
@@ -304,17 +305,8 @@ static const char *const encodings[] = {
 static const char *const translations[] = {
     "auto", "lf", "cr", "crlf", "binary"
 };
-/*
- * -buffersize 1, 2 and 3 lose input (fuzz/crashes/small_buffersize_eof.c:
- * GetInput asks the driver for 0 bytes, the end of file for read(2));
- * until that is fixed they are left out unless FUZZ_KNOWN_BUGS is
- * defined (EXTRA_CFLAGS=-DFUZZ_KNOWN_BUGS fuzz/build.sh).
- */
-#ifdef FUZZ_KNOWN_BUGS
+/* 1..3 once lost input (fuzz/crashes/small_buffersize_eof.c). */
 static const unsigned bufSizes[] = {1, 2, 3, 4, 5, 7, 8, 16, 64, 4096};
-#else
-static const unsigned bufSizes[] = {4, 5, 6, 7, 8, 11, 16, 64, 300, 4096};
-#endif
 
 static sc_loop *loop;
 
@@ -481,17 +473,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     FUZZ_CHECK(sc_eof(chan), "the end came without eof");
 
-    /*
-     * auto with -eofchar \n: the \n of a buffered \r\n is eaten before
-     * it is compared with the eofchar (fuzz/crashes/auto_eofchar_newline.c),
-     * so the result depends on the chunks. Not checked until that is
-     * fixed, unless FUZZ_KNOWN_BUGS is defined.
-     */
-#ifndef FUZZ_KNOWN_BUGS
-    if (transIx == SC_TRANS_AUTO && eofChar == '\n') {
-	chaos = 1;
-    }
-#endif
     if (!chaos && encIx < ENC_NATIVE) {
 	Model(data, size, (int) encIx, (int) transIx == SC_TRANS_BINARY
 		? SC_TRANS_LF : (int) transIx, (int) eofChar, &want);

@@ -1,6 +1,7 @@
 /*
  * auto_eofchar_newline.c --
  *
+ *	Fixed in 614d750; kept as a regression check.
  *	Reproducer (found by fuzz_chan_input): with -translation auto and
  *	-eofchar "\n", the \n of a \r\n is not seen as the eofchar when it
  *	is already buffered, and reading goes on past it. Translate

@@ -1,6 +1,7 @@
 /*
  * eofchar_brace_list.c --
  *
+ *	Fixed in 614d750; kept as a regression check.
  *	Reproducer (found by fuzz_options): cget -eofchar gives a malformed
  *	Tcl list when the eofchar is a brace (or a backslash), so the value
  *	cget gives cannot be configured back. The eofchar may be any

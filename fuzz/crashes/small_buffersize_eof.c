@@ -1,6 +1,7 @@
 /*
  * small_buffersize_eof.c --
  *
+ *	Fixed in 614d750; kept as a regression check.
  *	Reproducer (found by fuzz_chan_input): with -buffersize 1, 2 or 3,
  *	input is cut short as if the end of file had come, whenever the
  *	tail input buffer is full and not yet consumed (a UTF-8 character
