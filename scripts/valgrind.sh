@@ -9,7 +9,8 @@ if [ "${1:-}" = --one ]; then
     file=${name%%.*} rest=${name#*.}
     case_=${rest%%.*} backend=epoll
     [ "$rest" != "$case_" ] && backend=${rest#*.}
-    if SOCKCHAN_BACKEND=$backend timeout 900 valgrind --quiet \
+    if SOCKCHAN_BACKEND=$backend SOCKCHAN_VALGRIND=1 SCT_DEADLINE=600 \
+            SOCKCHAN_RACE_ROUNDS=50 timeout 900 valgrind --quiet \
             --leak-check=full --show-leak-kinds=definite,indirect \
             --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
             --suppressions="$(dirname "$0")/valgrind.supp" \

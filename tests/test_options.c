@@ -89,6 +89,25 @@ brace_eofchar_round_trips(void **state)
     Expect(chan, "-eofchar", "{} x");
     sc_close(chan);
     close(peer);
+    {
+	/* A one-way channel's one value is an element too, as Tcl's. */
+	int fds[2];
+	sc_chan *r;
+
+	assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
+	r = sc_chan_open_fd(loop, fds[0], SC_READABLE, 0);
+	Expect(r, "-eofchar", "{}");
+	assert_int_equal(sc_chan_configure(r, "-eofchar", "\\{"), 0);
+	Expect(r, "-eofchar", "\\{");
+	assert_int_equal(sc_chan_configure(r, "-eofchar", "{ }"), 0);
+	Expect(r, "-eofchar", "{ }");
+	v = sc_chan_cget(r, "-eofchar");
+	assert_int_equal(sc_chan_configure(r, "-eofchar", v), 0);
+	free(v);
+	Expect(r, "-eofchar", "{ }");
+	sc_close(r);
+	close(fds[1]);
+    }
     sct_loop_free(loop);
 }
 

@@ -725,6 +725,13 @@ emfile_on_accept_never_spins(void **state)
     uint64_t start;
 
     (void) state;
+    if (getenv("SOCKCHAN_VALGRIND") != NULL) {
+	/* valgrind keeps descriptors of its own below the limit and does
+	 * not let a program lower it: EMFILE never comes. */
+	sc_close(server);
+	sct_loop_free(loop);
+	skip();
+    }
     for (i = 0; i < 4; i++) {
 	struct sockaddr_in sin;
 

@@ -57,7 +57,7 @@ static void
 second_address_connects(void **state)
 {
     int fds[2], lfd, port;
-    struct sc__connect c;
+    struct sc__connect c = {0};
     struct sc__err err;
 
     (void) state;
@@ -84,7 +84,7 @@ second_address_connects(void **state)
 static void
 farthest_error_wins(void **state)
 {
-    struct sc__connect c;
+    struct sc__connect c = {0};
     struct addrinfo *local;
     struct sc__err err;
     int fds[2], port;

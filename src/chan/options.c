@@ -619,7 +619,10 @@ GetGeneric(sc_chan *chan, int opt, struct sc__str *out, int asElement)
 	b[0] = (char) (chan->x ? chan->x->eofOut : 0);
 	a[1] = b[1] = '\0';
 	if (!both) {
-	    r = sc__str_append(&v, input ? a : b, strlen(input ? a : b));
+	    /* As Tcl: the one value is a list element too ({} for none),
+	     * so that what cget gives can be configured back. */
+	    r = sc__str_element(&v, input ? a : b);
+	    asElement = 0;
 	} else {
 	    r = sc__str_element(&v, a) < 0 || sc__str_element(&v, b) < 0
 		    ? -1 : 0;
