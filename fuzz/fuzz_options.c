@@ -93,18 +93,6 @@ RoundTrip(sc_chan *chan, const char *name)
 
     FUZZ_CHECK(value != NULL, "cget %s after configure: %s", name,
 	    sc_errmsg(loop));
-#ifndef FUZZ_KNOWN_BUGS
-    /*
-     * On a channel open one way, cget -eofchar gives the character bare,
-     * not as a list element (fuzz/crashes/eofchar_oneway_space.c): until
-     * that is fixed, such a value is not sent back, unless
-     * FUZZ_KNOWN_BUGS is defined (EXTRA_CFLAGS=-DFUZZ_KNOWN_BUGS).
-     */
-    if (strlen(value) == 1 && strchr(" \t\n\r\v\f{}\\\"", value[0])) {
-	free(value);
-	return;
-    }
-#endif
     FUZZ_CHECK(sc_chan_configure(chan, name, value) == 0,
 	    "configure %s {%s} (what cget gave): %s", name, value,
 	    sc_errmsg(loop));
