@@ -1360,6 +1360,28 @@ CloseServer(struct sockState *s)
     s->ext = NULL;
 }
 
+/*
+ * The server channel takes its listeners (se) and starts accepting; if
+ * the loop can't watch them, the channel closes (closing them, and
+ * removing a Unix path it made) and the open fails.
+ */
+static sc_chan *
+StartServer(sc_chan *chan, struct serverExt *se)
+{
+    struct sockState *s = chan->inst;
+    sc_loop *loop = chan->loop;
+    int err;
+
+    s->ext = se;
+    if (WatchListeners(s, 1) == 0) {
+	return chan;
+    }
+    err = errno;
+    sc_close(chan);
+    sc__loop_error(loop, err, "couldn't open socket");
+    return NULL;
+}
+
 sc_chan *
 sc_open_tcp_server_ex(sc_loop *loop, const char *service, const char *host,
 	unsigned flags, int backlog, sc_accept_proc *acceptProc,
@@ -1367,7 +1389,6 @@ sc_open_tcp_server_ex(sc_loop *loop, const char *service, const char *host,
 {
     struct serverExt *se;
     struct sc__err err;
-    struct sockState *s;
     sc_chan *chan;
     unsigned listenFlags = 0;
     int port;
@@ -1424,16 +1445,7 @@ sc_open_tcp_server_ex(sc_loop *loop, const char *service, const char *host,
 	sc__loop_error(loop, ENOMEM, "couldn't open socket");
 	return NULL;
     }
-    s = chan->inst;
-    s->ext = se;
-    if (WatchListeners(s, 1) < 0) {
-	int watchErr = errno;
-
-	sc_close(chan);
-	sc__loop_error(loop, watchErr, "couldn't open socket");
-	return NULL;
-    }
-    return chan;
+    return StartServer(chan, se);
 }
 
 sc_chan *
@@ -1536,7 +1548,6 @@ sc_open_unix_server(sc_loop *loop, const char *path,
     const sc_unix_options *o = options ? options : &none;
     struct serverExt *se;
     struct sc__err err;
-    struct sockState *s;
     size_t len;
     sc_chan *chan;
     int fd;
@@ -1595,14 +1606,5 @@ sc_open_unix_server(sc_loop *loop, const char *path,
 	sc__loop_error(loop, ENOMEM, "couldn't open socket");
 	return NULL;
     }
-    s = chan->inst;
-    s->ext = se;
-    if (WatchListeners(s, 1) < 0) {
-	int watchErr = errno;
-
-	sc_close(chan);
-	sc__loop_error(loop, watchErr, "couldn't open socket");
-	return NULL;
-    }
-    return chan;
+    return StartServer(chan, se);
 }
