@@ -865,33 +865,20 @@ NoReverseDNS(Tcl_Interp *interp)
 	    "::tcl::unsupported::noReverseDNS", NULL, TCL_GLOBAL_ONLY) != NULL;
 }
 
-/* Append {address host port} (or a Unix name) to dsPtr as elements. */
+/* Append {address host port} (or a Unix name) to dsPtr as elements;
+ * as Tcl, no reverse lookup when ::tcl::unsupported::noReverseDNS exists. */
 static void
 AppendName(Tcl_Interp *interp, Tcl_DString *dsPtr, const struct sockaddr *sa,
 	socklen_t len)
 {
-    char host[NI_MAXHOST], name[NI_MAXHOST], port[16];
-    int p;
+    struct sc__names n;
+    int parts = sc__addr_names(sa, len, !NoReverseDNS(interp), &n);
 
-    if (sa->sa_family == AF_UNIX) {
-	sc__unix_name((const struct sockaddr_un *) (const void *) sa, len,
-		name, sizeof(name));
-	Tcl_DStringAppendElement(dsPtr, name);
-	return;
+    Tcl_DStringAppendElement(dsPtr, n.addr);
+    if (parts == 3) {
+	Tcl_DStringAppendElement(dsPtr, n.host);
+	Tcl_DStringAppendElement(dsPtr, n.port);
     }
-    sc__addr_numeric(sa, len, host, sizeof(host), &p);
-    snprintf(port, sizeof(port), "%d", p);
-    snprintf(name, sizeof(name), "%s", host);
-    /* As Tcl: a reverse lookup, but never for a wildcard address, and
-     * not when ::tcl::unsupported::noReverseDNS exists. */
-    if (!NoReverseDNS(interp) && strcmp(host, "0.0.0.0") != 0
-	    && strcmp(host, "::") != 0 && strcmp(host, "::ffff:0.0.0.0") != 0
-	    && getnameinfo(sa, len, name, sizeof(name), NULL, 0, 0) != 0) {
-	snprintf(name, sizeof(name), "%s", host);
-    }
-    Tcl_DStringAppendElement(dsPtr, host);
-    Tcl_DStringAppendElement(dsPtr, name);
-    Tcl_DStringAppendElement(dsPtr, port);
 }
 
 static int

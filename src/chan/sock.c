@@ -671,34 +671,19 @@ SockName(void *inst, char *buf, size_t size)
     snprintf(buf, size, "sock%lx", (unsigned long) (uintptr_t) inst);
 }
 
-/*
- * Append address, host and port as three list elements; the host from a
- * reverse lookup only when asked for (and never for a wildcard address).
- */
+/* Append an address's names (sc__addr_names) as list elements. */
 static int
 AppendName(struct sc__str *out, const struct sockaddr *sa, socklen_t len,
 	int reverse)
 {
-    char host[NI_MAXHOST], name[NI_MAXHOST], port[16];
-    int p;
+    struct sc__names n;
+    int parts = sc__addr_names(sa, len, reverse, &n);
 
-    if (sa->sa_family == AF_UNIX) {
-	/* A Unix name is one element: the path, or "@name". */
-	sc__unix_name((const struct sockaddr_un *) (const void *) sa, len,
-		name, sizeof(name));
-	return sc__str_append(out, name, strlen(name));
+    if (parts == 1) {
+	return sc__str_append(out, n.addr, strlen(n.addr));
     }
-    sc__addr_numeric(sa, len, host, sizeof(host), &p);
-    snprintf(port, sizeof(port), "%d", p);
-    snprintf(name, sizeof(name), "%s", host);
-    if (reverse && strcmp(host, "0.0.0.0") != 0 && strcmp(host, "::") != 0) {
-	if (getnameinfo(sa, len, name, sizeof(name), NULL, 0,
-		NI_NAMEREQD) != 0) {
-	    snprintf(name, sizeof(name), "%s", host);
-	}
-    }
-    return sc__str_element(out, host) < 0 || sc__str_element(out, name) < 0
-	    || sc__str_element(out, port) < 0 ? -1 : 0;
+    return sc__str_element(out, n.addr) < 0 || sc__str_element(out, n.host) < 0
+	    || sc__str_element(out, n.port) < 0 ? -1 : 0;
 }
 
 /*

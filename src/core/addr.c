@@ -176,3 +176,27 @@ sc__addr_numeric(const struct sockaddr *sa, socklen_t len, char *host,
     }
     *port = atoi(serv);
 }
+
+int
+sc__addr_names(const struct sockaddr *sa, socklen_t len, int reverse,
+	struct sc__names *names)
+{
+    int port;
+
+    names->host[0] = names->port[0] = '\0';
+    if (sa->sa_family == AF_UNIX) {
+	sc__unix_name((const struct sockaddr_un *) (const void *) sa, len,
+		names->addr, sizeof(names->addr));
+	return 1;
+    }
+    sc__addr_numeric(sa, len, names->addr, sizeof(names->addr), &port);
+    snprintf(names->port, sizeof(names->port), "%d", port);
+    if (!reverse || strcmp(names->addr, "0.0.0.0") == 0
+	    || strcmp(names->addr, "::") == 0
+	    || strcmp(names->addr, "::ffff:0.0.0.0") == 0
+	    || getnameinfo(sa, len, names->host, sizeof(names->host), NULL, 0,
+		    NI_NAMEREQD) != 0) {
+	snprintf(names->host, sizeof(names->host), "%s", names->addr);
+    }
+    return 3;
+}

@@ -58,6 +58,22 @@ void sc__addr_numeric(const struct sockaddr *sa, socklen_t len, char *host,
 	size_t hostSize, int *port);
 
 /*
+ * What -sockname and -peername say of an address, as Tcl says it: the
+ * numeric address, a host name and the port. The name comes from a
+ * reverse lookup only when reverse is set, never for a wildcard address,
+ * and is the address again when there is none. A Unix address has one
+ * part, its name (the path, or "@name"), in addr. Returns how many parts
+ * there are: 3, or 1.
+ */
+struct sc__names {
+    char addr[NI_MAXHOST];
+    char host[NI_MAXHOST];
+    char port[16];
+};
+int sc__addr_names(const struct sockaddr *sa, socklen_t len, int reverse,
+	struct sc__names *names);
+
+/*
  * The connect state machine: every remote address in turn, each with
  * every local address of its family (or none), as Tcl does. One step per
  * call; nonblocking throughout.
