@@ -33,9 +33,11 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define NCLIENTS 3
 #define PAYLOAD 20000
@@ -448,6 +450,86 @@ Run(int sysno, unsigned long nth, int err)
     return before;
 }
 
+/*
+ * The same rule for every driver, not only sockets: a pipe channel whose
+ * descriptor the loop can't watch fails instead of hanging. Its readable
+ * handler runs and the read gives the error; a background close whose
+ * watch fails still ends, leaving nothing behind.
+ */
+struct watchCase {
+    int calls;
+    long result;
+    char msg[256];
+};
+
+static struct watchCase watchCase;
+
+static void
+WatchRead(void *clientData, int mask)
+{
+    sc_chan *chan = clientData;
+    char buf[16];
+
+    (void) mask;
+    watchCase.calls++;
+    watchCase.result = sc_read(chan, buf, sizeof(buf));
+    snprintf(watchCase.msg, sizeof(watchCase.msg), "%s",
+	    sc_errmsg(sc_chan_loop(chan)));
+    sc_chan_event(chan, SC_READABLE, NULL, NULL);
+}
+
+static void
+fd_channel_watch_fails(void **state)
+{
+    int fds[2], fdsBefore = CountFds(), i, none = 0, r2;
+    sc_loop *loop = sc_loop_new(SC_LOOP_EPOLL);
+    struct scenario sc = {0};
+    sc_chan *r, *w;
+    char block[4096];
+
+    (void) state;
+    assert_non_null(loop);
+    sc.loop = loop;
+    sc.what = "pipe channel, epoll_ctl ENOMEM";
+    memset(&watchCase, 0, sizeof(watchCase));
+    assert_int_equal(pipe2(fds, O_CLOEXEC | O_NONBLOCK), 0);
+    r = sc_chan_open_fd(loop, fds[0], SC_READABLE, 0);
+    w = sc_chan_open_fd(loop, fds[1], SC_WRITABLE, 0);
+    assert_non_null(r);
+    assert_non_null(w);
+
+    /* Reading: the handler runs, once removed it stays quiet. */
+    sc__fault_set(SC_SYS_EPOLL_CTL, 1, 1, ENOMEM);
+    assert_int_equal(sc_chan_event(r, SC_READABLE, WatchRead, r), 0);
+    sc__fault_clear();
+    sct_wait_for(loop, &watchCase.calls, 2000);
+    assert_int_equal(watchCase.result, SC_ERROR);
+    assert_non_null(strstr(watchCase.msg, sc_errno_msg(ENOMEM)));
+
+    /* Writing: fill the pipe until output queues, with the watch for
+     * room failing; the queued output then fails, and close, with nothing
+     * left to send in the background, ends at once. */
+    memset(block, 'x', sizeof(block));
+    sc__fault_set(SC_SYS_EPOLL_CTL, 1, 0, ENOMEM);
+    for (i = 0, r2 = 0; i < 10000 && r2 == 0; i++) {
+	assert_int_equal(sc_write(w, block, sizeof(block)), sizeof(block));
+	r2 = sc_flush(w);
+	if (r2 == 0 && sc_pending(w, SC_WRITABLE) > 0) {
+	    r2 = sc_flush(w);	/* The watch failed: this one says so. */
+	    assert_int_equal(r2, SC_ERROR);
+	}
+    }
+    sc__fault_clear();
+    assert_int_equal(r2, SC_ERROR);
+    assert_non_null(strstr(sc_errmsg(loop), sc_errno_msg(ENOMEM)));
+    (void) sc_close(w);
+    (void) RunUntil(&sc, &none, 1, 10);
+    sc_close(r);
+    assert_int_equal(sc_loop_handlers(loop, SC_ALL_EVENTS), 0);
+    sc_loop_free(loop);
+    assert_int_equal(CountFds(), fdsBefore);
+}
+
 /* For each errno, fail the Nth call for N over what the scenario makes. */
 static void
 Sweep(int sysno, const int *errs)
@@ -540,6 +622,7 @@ static const struct CMUnitTest tests[] = {
     SCT(epoll_wait_fails),
     SCT(poll_fails),
     SCT(malloc_fails),
+    SCT(fd_channel_watch_fails),
 };
 
 SCT_MAIN(tests)

@@ -282,6 +282,28 @@ QueueAppend(sc_chan *chan, struct sc__queue *q, const char *p, size_t n)
     return 0;
 }
 
+/* The driver's input and output, unless the channel failed to be
+ * watched (sc__chan_watch_failed): then that error. */
+static long
+DriverInput(sc_chan *chan, char *buf, size_t n, int *errPtr)
+{
+    if (chan->watchErr != 0) {
+	*errPtr = chan->watchErr;
+	return -1;
+    }
+    return chan->type->input(chan->inst, buf, n, errPtr);
+}
+
+static long
+DriverOutput(sc_chan *chan, const char *buf, size_t n, int *errPtr)
+{
+    if (chan->watchErr != 0) {
+	*errPtr = chan->watchErr;
+	return -1;
+    }
+    return chan->type->output(chan->inst, buf, n, errPtr);
+}
+
 /*
  *----------------------------------------------------------------------
  *
@@ -319,8 +341,7 @@ GetInput(sc_chan *chan)
 	}
 	fresh = 1;
     }
-    n = chan->type->input(chan->inst, b->data + b->end, b->cap - b->end,
-	    &err);
+    n = DriverInput(chan, b->data + b->end, b->cap - b->end, &err);
     if (n > 0) {
 	if (fresh) {
 	    if (q->tail) {
@@ -823,7 +844,7 @@ sc_read(sc_chan *chan, void *buf, size_t n)
 		&& sc__chan_raw_input(chan)) {
 	    /* A large read of raw bytes goes straight to the caller. */
 	    int err = 0;
-	    long r = chan->type->input(chan->inst, dst + got, n - got, &err);
+	    long r = DriverInput(chan, dst + got, n - got, &err);
 
 	    if (r > 0) {
 		got += (size_t) r;
@@ -979,8 +1000,8 @@ Flush(sc_chan *chan)
     while (chan->out.head != NULL) {
 	struct sc__buf *b = chan->out.head;
 	int err = 0;
-	long n = chan->type->output(chan->inst, b->data + b->start,
-		b->end - b->start, &err);
+	long n = DriverOutput(chan, b->data + b->start, b->end - b->start,
+		&err);
 
 	if (n > 0) {
 	    QueueConsume(chan->loop, &chan->out, (size_t) n);
@@ -1042,8 +1063,7 @@ sc_write(sc_chan *chan, const void *buf, size_t n)
 	 * buffer, and queue only what the descriptor does not take. */
 	while (accepted < n) {
 	    int err = 0;
-	    long r = chan->type->output(chan->inst, p + accepted,
-		    n - accepted, &err);
+	    long r = DriverOutput(chan, p + accepted, n - accepted, &err);
 
 	    if (r > 0) {
 		accepted += (size_t) r;
@@ -1270,13 +1290,56 @@ InputReady(const sc_chan *chan)
     return chan->in.bytes > 0 || chan->pendLen > 0 || StashLen(chan) > 0;
 }
 
+/* The events the channel waits for: its handlers', and writable while
+ * output is queued. */
+static int
+Wanted(const sc_chan *chan)
+{
+    return (chan->readProc != NULL ? SC_READABLE : 0)
+	    | (chan->out.bytes > 0 || chan->writeProc != NULL ? SC_WRITABLE : 0);
+}
+
+/* Buffered input to report, or a failed watch: the handlers run from
+ * here instead of from the descriptor. */
 static void
 InputTimer(void *clientData)
 {
     sc_chan *chan = clientData;
 
     chan->timer = 0;
-    sc__chan_notify(chan, SC_READABLE);
+    sc__chan_notify(chan, chan->watchErr != 0 ? Wanted(chan) : SC_READABLE);
+}
+
+/* Have the driver watch for mask; if the loop can't, the channel fails. */
+static void
+Watch(sc_chan *chan, int mask)
+{
+    int err;
+
+    if (chan->watchErr != 0 || mask == chan->watched) {
+	return;
+    }
+    err = chan->type->watch(chan->inst, mask);
+    if (err != 0) {
+	sc__chan_watch_failed(chan, err);
+	return;
+    }
+    chan->watched = (uint8_t) mask;
+}
+
+void
+sc__chan_watch_failed(sc_chan *chan, int err)
+{
+    if (chan->watchErr == 0) {
+	chan->watchErr = (uint8_t) (err > 0 && err < 256 ? err : EIO);
+    }
+    if (chan->watched != 0) {
+	(void) chan->type->watch(chan->inst, 0);
+	chan->watched = 0;
+    }
+    if (chan->timer == 0) {
+	chan->timer = sc_create_timer(chan->loop, 0, InputTimer, chan);
+    }
 }
 
 /*
@@ -1296,23 +1359,17 @@ InputTimer(void *clientData)
 void
 sc__chan_update(sc_chan *chan)
 {
-    int want = 0, ready;
+    int want, ready;
 
     if (chan->inst == NULL) {
 	return;			/* The driver is closed already. */
     }
     ready = InputReady(chan);
-    if (chan->readProc != NULL && !ready) {
-	want |= SC_READABLE;
-    }
-    if (chan->out.bytes > 0 || chan->writeProc != NULL) {
-	want |= SC_WRITABLE;
-    }
-    if (want != chan->watched) {
-	chan->type->watch(chan->inst, want);
-	chan->watched = (uint8_t) want;
-    }
-    if (chan->readProc != NULL && ready) {
+    want = Wanted(chan);
+    /* Buffered input is reported from the timer, not the descriptor. */
+    Watch(chan, ready ? want & ~SC_READABLE : want);
+    if ((chan->readProc != NULL && ready)
+	    || (chan->watchErr != 0 && want != 0)) {
 	if (chan->timer == 0) {
 	    chan->timer = sc_create_timer(chan->loop, 0, InputTimer, chan);
 	}
@@ -1470,10 +1527,7 @@ FinishClose(sc_chan *chan)
 	sc_delete_timer(chan->loop, chan->timer);
 	chan->timer = 0;
     }
-    if (chan->watched != 0) {
-	chan->type->watch(chan->inst, 0);
-	chan->watched = 0;
-    }
+    Watch(chan, 0);
     (void) chan->type->close(chan->inst, 0);
     chan->inst = NULL;
     chan->flags &= ~CF_BGCLOSE;
@@ -1530,7 +1584,7 @@ sc_close(sc_chan *chan)
     chan->flags |= CF_CLOSED;
     chan->flags &= ~(uint32_t) (CF_READ | CF_WRITE);
     QueueDrop(chan->loop, &chan->in);
-    if (chan->out.bytes > 0 && !chan->outError
+    if (chan->out.bytes > 0 && !chan->outError && !chan->watchErr
 	    && (chan->flags & CF_NONBLOCK)) {
 	/* The rest goes out in the background, then the driver closes. */
 	chan->flags |= CF_BGCLOSE;
@@ -1538,10 +1592,7 @@ sc_close(sc_chan *chan)
 	    sc_delete_timer(chan->loop, chan->timer);
 	    chan->timer = 0;
 	}
-	if (chan->watched != SC_WRITABLE) {
-	    chan->type->watch(chan->inst, SC_WRITABLE);
-	    chan->watched = SC_WRITABLE;
-	}
+	Watch(chan, SC_WRITABLE);
 	return result;
     }
     FinishClose(chan);

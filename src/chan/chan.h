@@ -65,8 +65,9 @@ struct sc__chan_type {
      * (SC_READABLE, SC_WRITABLE). Returns 0 or an errno value.
      */
     int (*close)(void *inst, int direction);
-    /* Watch for the events in mask and call sc__chan_notify. */
-    void (*watch)(void *inst, int mask);
+    /* Watch for the events in mask and call sc__chan_notify. Returns 0,
+     * or an errno value when the loop can't watch (the channel fails). */
+    int (*watch)(void *inst, int mask);
     /* Set the descriptor's blocking mode. Returns 0 or an errno value. */
     int (*blockMode)(void *inst, int blocking);
     /* The descriptor for a direction, or -1. */
@@ -159,6 +160,7 @@ struct sc_chan {
     uint8_t nest;		/* Depth of our own callbacks on the stack. */
     uint8_t pendLen;
     unsigned char pend[7];	/* The tail of a character a read split. */
+    uint8_t watchErr;		/* The loop could not watch: errno, or 0. */
 };
 
 #define SC__DEFAULT_BUFSIZE 4096
@@ -181,6 +183,11 @@ struct sc__chanx *sc__chan_x(sc_chan *chan);
 int sc__chan_error(sc_chan *chan, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Re-evaluate what to watch and whether the input timer must run. */
+/* The loop could not watch the channel's descriptor (epoll_ctl: ENOMEM,
+ * ENOSPC), so no event would ever come: the channel fails instead. Its
+ * handlers run from a timer, and reads and writes give the error. For a
+ * driver that applies a watch later than asked (a socket once connected). */
+void sc__chan_watch_failed(sc_chan *chan, int err);
 void sc__chan_update(sc_chan *chan);
 /* Flush queued output; blocking as the channel is. 0 or -1 (error set). */
 int sc__chan_flush(sc_chan *chan);

@@ -118,7 +118,7 @@ FdReady(void *clientData, int mask)
     sc__chan_notify(s->chan, mask);
 }
 
-static void
+static int
 FdWatch(void *inst, int mask)
 {
     struct fdState *s = inst;
@@ -127,9 +127,9 @@ FdWatch(void *inst, int mask)
     if (mask == 0) {
 	sc_delete_file_handler(loop, s->fd);
     } else if (sc_create_file_handler(loop, s->fd, mask, FdReady, s) < 0) {
-	/* Only a closed descriptor or no memory: the next read or write
-	 * says which. */
+	return errno ? errno : EIO;
     }
+    return 0;
 }
 
 static int

@@ -84,7 +84,6 @@ struct sockState {
     uint16_t flags;
     uint8_t want;		/* The channel's watch mask while connecting. */
     uint8_t watched;		/* The mask registered for fd. */
-    uint8_t watchErr;		/* The loop could not watch fd: errno. */
     void *ext;			/* struct connectExt or serverExt, or NULL. */
 };
 
@@ -103,60 +102,26 @@ static void ConnectReady(void *clientData, int mask);
 static void Connected(struct sockState *s);
 static void ConnectFailed(struct sockState *s);
 
-/* The channel's handlers hear of a watch failure from an idle call. */
-static void
-WatchFailedIdle(void *clientData)
-{
-    struct sockState *s = clientData;
-
-    if (s->want) {
-	sc__chan_notify(s->chan, s->want);
-    }
-}
-
-/*
- * The loop could not watch the socket (epoll_ctl: ENOMEM, ENOSPC): no
- * event would ever come. The channel fails instead of hanging: its
- * handlers run, and reads and writes give the error.
- */
-static void
-WatchFailed(struct sockState *s, int err)
-{
-    sc_loop *loop = s->chan->loop;
-
-    if (s->watchErr == 0) {
-	s->watchErr = (uint8_t) (err > 0 && err < 256 ? err : EIO);
-    }
-    sc_cancel_idle_call(loop, WatchFailedIdle, s);
-    if (s->want) {
-	(void) sc_do_when_idle(loop, WatchFailedIdle, s);
-    }
-}
-
-static void
+/* Watch fd for mask with proc. Returns 0, or an errno value (and
+ * watches nothing) when the loop can't. */
+static int
 Register(struct sockState *s, int mask, sc_file_proc *proc)
 {
     sc_loop *loop = s->chan->loop;
+    int err = 0;
 
-    if (s->watchErr) {
-	WatchFailed(s, s->watchErr);
-	return;
+    if (mask != 0) {
+	if (sc_create_file_handler(loop, s->fd, mask, proc, s) == 0) {
+	    s->watched = (uint8_t) mask;
+	    return 0;
+	}
+	err = errno ? errno : EIO;
     }
-    if (mask == 0) {
-	if (s->watched) {
-	    sc_delete_file_handler(loop, s->fd);
-	}
-    } else if (sc_create_file_handler(loop, s->fd, mask, proc, s) < 0) {
-	int err = errno;
-
-	if (s->watched) {
-	    sc_delete_file_handler(loop, s->fd);
-	}
+    if (s->watched) {
+	sc_delete_file_handler(loop, s->fd);
 	s->watched = 0;
-	WatchFailed(s, err);
-	return;
     }
-    s->watched = (uint8_t) mask;
+    return err;
 }
 
 static void
@@ -192,10 +157,19 @@ Advance(struct sockState *s, int r)
     struct connectExt *ce = s->ext;
 
     if (r == SC_CONN_INPROGRESS) {
+	int err;
+
 	s->fd = ce->c.fd;
 	s->flags |= SF_CONNECTING;
 	s->watched = 0;
-	Register(s, SC_WRITABLE, ConnectReady);
+	err = Register(s, SC_WRITABLE, ConnectReady);
+	if (err != 0) {
+	    /* No event would ever come: the connect fails (and
+	     * ConnectFailed closes the attempt's socket). */
+	    s->fd = -1;
+	    sc__err_set(&ce->failure, err);
+	    ConnectFailed(s);
+	}
 	return;
     }
     if (s->watched && s->fd >= 0) {
@@ -303,7 +277,11 @@ Connected(struct sockState *s)
     }
     s->watched = 0;
     if (s->want) {
-	Register(s, s->want, SockReady);
+	int err = Register(s, s->want, SockReady);
+
+	if (err != 0) {
+	    sc__chan_watch_failed(s->chan, err);
+	}
     }
 }
 
@@ -516,10 +494,6 @@ Ready(struct sockState *s, int *errPtr)
 	*errPtr = ENOTCONN;
 	return -1;
     }
-    if (s->watchErr) {
-	*errPtr = s->watchErr;
-	return -1;
-    }
     return 0;
 }
 
@@ -586,9 +560,6 @@ SockClose(void *inst, int direction)
 	}
 	return err;
     }
-    if (s->watchErr) {
-	sc_cancel_idle_call(s->chan->loop, WatchFailedIdle, s);
-    }
     if (s->kind == KIND_SERVER) {
 	CloseServer(s);
     } else {
@@ -614,17 +585,17 @@ SockReady(void *clientData, int mask)
     sc__chan_notify(s->chan, mask);
 }
 
-static void
+static int
 SockWatch(void *inst, int mask)
 {
     struct sockState *s = inst;
 
     s->want = (uint8_t) mask;
     if (s->kind == KIND_SERVER) {
-	return;			/* The listeners are watched for accept. */
+	return 0;		/* The listeners are watched for accept. */
     }
     if (s->flags & (SF_RESOLVING | SF_CONNECTING)) {
-	return;			/* Applied when connected. */
+	return 0;		/* Applied when connected. */
     }
     if (s->flags & SF_FAILED) {
 	struct connectExt *ce = s->ext;
@@ -635,11 +606,9 @@ SockWatch(void *inst, int mask)
 	    sc_delete_timer(s->chan->loop, ce->failTimer);
 	    ce->failTimer = 0;
 	}
-	return;
+	return 0;
     }
-    if (s->fd >= 0) {
-	Register(s, mask, SockReady);
-    }
+    return s->fd >= 0 ? Register(s, mask, SockReady) : 0;
 }
 
 static int
