@@ -230,6 +230,7 @@ DrainTimeout(void *clientData)
  * back. The status.
  */
 static void StopListening(void);
+static void EndSessions(void);
 
 static int
 Run(void)
@@ -245,6 +246,7 @@ Run(void)
     }
     cli_unwatch_signals(loop);
     StopListening();		/* A Unix server removes its file. */
+    EndSessions();		/* Before stdin and stdout close under them. */
     if (stdIn != NULL) {
 	sc_chan_event(stdIn, SC_READABLE, NULL, NULL);
 	sc_close(stdIn);
@@ -808,6 +810,18 @@ MaybeDone(void)
 }
 
 static void SessionClosed(struct session *s);
+
+/* The command is ending: the connections in line, then the session. */
+static void
+EndSessions(void)
+{
+    while (nWaiting > 0) {
+	sc_close(waiting[--nWaiting]);
+    }
+    if (current != NULL) {
+	EndSession(current);
+    }
+}
 
 static void
 NextWaiting(void)

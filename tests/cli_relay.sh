@@ -121,7 +121,7 @@ fi
 
 # 6. listen, one connection relayed to stdio, with a tclsh client.
 printf 'from listener\n' >"$tmp/lin"
-"$sc" listen --myaddr 127.0.0.1 0 <"$tmp/lin" >"$tmp/lout" 2>"$tmp/lerr" &
+timeout 30 "$sc" listen --myaddr 127.0.0.1 0 <"$tmp/lin" >"$tmp/lout" 2>"$tmp/lerr" &
 lpid=$!
 pids="$pids $lpid"
 lport=$(await "$tmp/lerr" '^listening on 127' 4)
@@ -132,7 +132,7 @@ printf 'from tclsh\r\n' >"$tmp/lwant"	# Tcl's sockets write crlf.
 [ "$out" = "from listener" ] && cmp -s "$tmp/lout" "$tmp/lwant" && [ $lstatus -eq 0 ] && ok "listen: one connection with tclsh" || fail "listen: '$out' / '$(cat "$tmp/lout")' status $lstatus"
 
 # 7. listen --exec with a program that answers after its input ends.
-"$sc" listen --myaddr 127.0.0.1 --exec 'wc -c' 0 2>"$tmp/eerr" &
+timeout 30 "$sc" listen --myaddr 127.0.0.1 --exec 'wc -c' 0 2>"$tmp/eerr" &
 epid=$!
 pids="$pids $epid"
 eport=$(await "$tmp/eerr" '^listening on' 4)
@@ -222,7 +222,6 @@ while True:
     chunk = c.recv(65536)
     if not chunk: break
     n += len(chunk)
-open(sys.argv[0] if False else "/dev/null", "w")
 print(n, file=sys.stderr, flush=True)' upload 2>"$tmp/upload.count"
 out=$(head -c 5000000 /dev/zero | timeout 20 "$sc" connect 127.0.0.1 "$port")
 status=$?
@@ -244,28 +243,27 @@ exec 3>&-
 # 14. listen: the client half-closes, and still gets what stdin sends later.
 mkfifo "$tmp/late"
 exec 4<>"$tmp/late"
-"$sc" listen --myaddr 127.0.0.1 0 <"$tmp/late" >"$tmp/lq.out" 2>"$tmp/lq.err" &
+timeout 30 "$sc" listen --myaddr 127.0.0.1 0 <"$tmp/late" >"$tmp/lq.out" 2>"$tmp/lq.err" &
 lqpid=$!
 pids="$pids $lqpid"
 lqport=$(await "$tmp/lq.err" '^listening on' 4)
-out=$(timeout 10 python3 - "$lqport" <<'PY'
+timeout 10 python3 - "$lqport" >"$tmp/lq.client" <<'PY' &
 import socket, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
 s.sendall(b"question\n")
 s.shutdown(socket.SHUT_WR)
 print(s.makefile().read().strip())
 PY
-) &
 clientpid=$!
 i=0; while ! grep -q question "$tmp/lq.out" 2>/dev/null && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.05; done
 echo "late answer" >&4
 exec 4>&-
 wait $clientpid
 wait $lqpid
-[ "$(grep -c question "$tmp/lq.out")" = 1 ] && ok "listen: half-closed client seen" || fail "listen half-close: $(cat "$tmp/lq.out")"
+[ "$(grep -c question "$tmp/lq.out")" = 1 ] && [ "$(cat "$tmp/lq.client")" = "late answer" ] && ok "listen: half-closed client gets the late answer" || fail "listen half-close: $(cat "$tmp/lq.out") / '$(cat "$tmp/lq.client")'"
 
 # 15. listen --echo without -k: 8 MB back, all of it, before the exit.
-"$sc" listen --echo --myaddr 127.0.0.1 0 2>"$tmp/e8.err" &
+timeout 30 "$sc" listen --echo --myaddr 127.0.0.1 0 2>"$tmp/e8.err" &
 e8pid=$!
 pids="$pids $e8pid"
 e8port=$(await "$tmp/e8.err" '^listening on' 4)
@@ -299,11 +297,30 @@ status=$?
 [ $status -eq 1 ] && grep -q 'error reading "stdin"' "$tmp/stdin.err" && ok "connect: stdin read error, exit 1" || fail "stdin error: $status $(cat "$tmp/stdin.err")"
 "$sc" serve echo --myaddr 127.0.0.1 0 2>"$tmp/term.err" &
 tpid=$!
+pids="$pids $tpid"
 await "$tmp/term.err" '^listening on' >/dev/null
 kill -TERM $tpid
 wait $tpid
 status=$?
 [ $status -eq 143 ] && ok "serve: SIGTERM exits 143" || fail "SIGTERM: $status"
+
+# 17. Ctrl-C while a peer floods: exit 130 at once, nothing used after
+#     stdout closed (this crashed once: the session outlived its stdio).
+pyserver '
+open("'"$tmp"'/flood.seen", "w").write("accepted\n")
+try:
+    while True:
+        c.sendall(b"y" * 65536)
+except Exception:
+    pass' flood
+timeout 20 "$sc" connect 127.0.0.1 "$port" </dev/null >/dev/null 2>"$tmp/flood.err" &
+fpid=$!
+pids="$pids $fpid"
+await "$tmp/flood.seen" accepted >/dev/null
+kill -INT $fpid
+wait $fpid
+status=$?
+[ $status -eq 130 ] && ok "connect: Ctrl-C in a flood exits 130" || fail "Ctrl-C in a flood: status $status $(cat "$tmp/flood.err")"
 
 echo
 echo "$failures failed"
