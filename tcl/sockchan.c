@@ -1650,7 +1650,7 @@ UnixConnect(Tcl_Interp *interp, Tcl_Obj *pathObj, int async)
 	sc__err_set(&err, ENOMEM);
 	return SocketError(interp, &err);
     }
-    s = NewState(TS_UNIX | (async ? TS_NONBLOCKING : 0));
+    s = NewState(TS_UNIX);	/* Blocking, as Tcl's channels start. */
     s->conn.ownAlloc = 1;
     ConnectDone(s, sc__connect_start(&s->conn, ai, NULL));
     if (!async && WaitForConnect(s) < 0) {

@@ -28,9 +28,9 @@ export TCLLIBPATH="$build/tcl"
 passed=0 failed=0 skipped=0
 for f in $files; do
     if unshare -n true 2>/dev/null; then
-	out=$(unshare -n sh -c 'ip link set lo up && cd "$1" && tclsh "$2" -verbose e' sh "$build" "$f" 2>&1)
+	out=$(unshare -n sh -c 'ip link set lo up && cd "$1" && timeout 240 tclsh "$2" -verbose e' sh "$build" "$f" 2>&1)
     else
-	out=$(cd "$build" && tclsh "$f" -verbose e 2>&1)
+	out=$(cd "$build" && timeout 240 tclsh "$f" -verbose e 2>&1)
     fi
     echo "$out"
     line=$(echo "$out" | grep -E '^[^[:space:]]+:[[:space:]]+Total' | tail -n 1)
