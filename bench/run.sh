@@ -102,11 +102,9 @@ PIDS=()
 
 cleanup() {
     local p
+    # With their children: the idle pipeline is a subshell (pkill_tree).
     for p in "${PIDS[@]}"; do
-	kill "$p" 2>/dev/null
-    done
-    for p in "${PIDS[@]}"; do
-	wait "$p" 2>/dev/null
+	pkill_tree "$p"
     done
 }
 trap cleanup EXIT
@@ -397,7 +395,9 @@ if [ $smoke = 1 ]; then
     [ $fails = 0 ] || exit 1
     # Every workload must have produced a figure.
     for w in pingpong bulk accept idle strace; do
-	grep -q "^$w	" "$RAW" || { command -v strace >/dev/null || [ $w != strace ]; } \
+	# (strace's figure only where strace is installed.)
+	grep -q "^$w	" "$RAW" \
+	    || { [ $w = strace ] && ! command -v strace >/dev/null; } \
 	    || die "no $w result"
     done
     log "smoke: ok"

@@ -1015,10 +1015,6 @@ cmd_unix(int argc, char **argv)
     if (argc - 1 - optind != 1) {
 	cli_usage("unix", "unix %s takes one PATH", argv[1]);
     }
-    if (strlen(argv[1 + optind]) > 107) {
-	cli_usage("unix", "path too long (%zu bytes; at most 107): \"%s\"",
-		strlen(argv[1 + optind]), argv[1 + optind]);
-    }
     if (listening) {
 	return Listen(&o, argv[1 + optind]);
     }

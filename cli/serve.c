@@ -205,10 +205,6 @@ cmd_serve(int argc, char **argv)
     if (unixPath != NULL && myaddr != NULL) {
 	cli_usage("serve", "--myaddr is for TCP");
     }
-    if (unixPath != NULL && strlen(unixPath) > 107) {
-	cli_usage("serve", "path too long (%zu bytes; at most 107): \"%s\"",
-		strlen(unixPath), unixPath);
-    }
 
     startTime = time(NULL);
     signal(SIGPIPE, SIG_IGN);

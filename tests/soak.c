@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -375,10 +376,14 @@ main(int argc, char **argv)
 	return 1;
     }
     if (pid == 0) {
+	/* The server dies with this process, however that ends. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	close(report[0]);
 	_exit(RunServer(report[1]));
     }
     close(report[1]);
+    /* A deadline for the whole run: the endings get 15 s, then 30 more. */
+    alarm((unsigned) seconds + 45);
     if (read(report[0], &port, sizeof(port)) != sizeof(port)) {
 	fprintf(stderr, "soak: the server did not start\n");
 	kill(pid, SIGKILL);
