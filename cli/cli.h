@@ -28,11 +28,11 @@ void cli_die(int status, const char *fmt, ...)
 void cli_usage(const char *command, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
 
-/* Parse a whole non-negative number no larger than max; -1 if it is not. */
 /* On stderr: "listening on PATH" (path not NULL), else "listening on
  * ADDR PORT" for each address the server listens on. */
 void cli_announce(sc_chan *server, const char *path);
 
+/* Parse a whole non-negative number no larger than max; -1 if it is not. */
 long cli_number(const char *text, long max);
 /* A port: a number 0..65535 or a service name; -1 if it is neither. */
 int cli_port(const char *text);

@@ -187,7 +187,7 @@ static const char usage[] =
 "after a second; Ctrl-C prints what was found so far.\n"
 "\n"
 "Exit status: 0 the scan ran (whatever it found), 1 it could not run,\n"
-"2 bad usage or input (nothing was sent), 130 interrupted.\n";
+"2 bad usage or input (nothing was sent), 128+N on signal N (130 for Ctrl-C).\n";
 
 /* What the command line asks for. */
 typedef struct Options {

@@ -22,7 +22,6 @@
 #include <stdint.h>
 
 #define CLI_ERR_LEN 320		/* Room for any message below. */
-#define CLI_MAX_HOSTS (1u << 24)	/* Addresses one scan may expand to. */
 
 /* --- Targets ------------------------------------------------------------- */
 

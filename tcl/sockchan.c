@@ -1029,9 +1029,6 @@ TcpGetOption(ClientData instanceData, Tcl_Interp *interp,
 	    if (interp) {
 		Tcl_SetObjResult(interp, Tcl_ObjPrintf("can't get peername: "
 			"%s", Tcl_ErrnoMsg(ENOTCONN)));
-		Tcl_SetErrorCode(interp, "POSIX", Tcl_ErrnoId(),
-			Tcl_ErrnoMsg(ENOTCONN), NULL);
-		errno = ENOTCONN;
 		Tcl_SetErrorCode(interp, "POSIX", "ENOTCONN",
 			Tcl_ErrnoMsg(ENOTCONN), NULL);
 	    }
@@ -1506,12 +1503,7 @@ SocketObjCmd(ClientData clientData, Tcl_Interp *interp, int objc,
 	    break;
 	}
 	case OPT_SERVER:
-	    if (async) {
-		Tcl_SetObjResult(interp, Tcl_NewStringObj("cannot set -async "
-			"option for server sockets", -1));
-		return TCL_ERROR;
-	    }
-	    script = objv[a];
+	    script = objv[a];	/* -async was refused above. */
 	    break;
 	case OPT_BACKLOG:
 	    if (Tcl_GetIntFromObj(interp, objv[a], &backlog) != TCL_OK) {

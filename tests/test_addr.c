@@ -34,6 +34,11 @@ ports(void **state)
 	{"abc", 0, "expected integer but got \"abc\""},
 	{"", 0, "expected integer but got \"\""},
 	{"80x", 0, "expected integer but got \"80x\""},
+	{"0o", 0, "expected integer but got \"0o\""},
+	{"0x", 0, "expected integer but got \"0x\""},
+	{"0b1010000", 80, NULL},
+	{"+80", 80, NULL},
+	{"0120", 80, NULL},	/* Tcl 8.6: a leading 0 is octal. */
     };
     size_t i;
 

@@ -221,6 +221,8 @@ bad_values_in_tcl_words(void **state)
 	{"-buffering", "", "bad value for -buffering: must be one of "
 		"full, line, or none"},
 	{"-buffersize", "big", "expected integer but got \"big\""},
+	{"-buffersize", "0o", "expected integer but got \"0o\""},
+	{"-maxline", "-", "expected integer but got \"-\""},
 	{"-encoding", "klingon", "unknown encoding \"klingon\""},
 	{"-eofchar", "ab", "bad value for -eofchar: must be non-NUL ASCII "
 		"character"},

@@ -8,6 +8,7 @@
  */
 
 #include "chan/chan.h"
+#include "core/sock.h"
 #include "core/sys.h"
 #include "loop/loop.h"
 
@@ -135,29 +136,13 @@ sc__parse_boolean(const char *s, int *value)
     return 0;
 }
 
-/* Tcl_GetInt's syntax: optional sign, decimal, 0x hex, 0o or 0 octal. */
+/* Tcl_GetInt: an integer that fits an int. */
 static int
 ParseInt(const char *s, long *value)
 {
-    char *end;
     long n;
 
-    while (isspace((unsigned char) *s)) {
-	s++;
-    }
-    if (*s == '\0') {
-	return -1;
-    }
-    errno = 0;
-    if ((s[0] == '0' && (s[1] == 'o' || s[1] == 'O'))) {
-	n = strtol(s + 2, &end, 8);
-    } else {
-	n = strtol(s, &end, 0);
-    }
-    while (isspace((unsigned char) *end)) {
-	end++;
-    }
-    if (*end != '\0' || errno == ERANGE || n > INT_MAX || n < INT_MIN) {
+    if (sc__parse_int(s, &n) != 0 || n > INT_MAX || n < INT_MIN) {
 	return -1;
     }
     *value = n;

@@ -45,30 +45,62 @@ ErrText(struct sc__err *err, int code, const char *text)
  */
 
 int
+sc__parse_int(const char *text, long *value)
+{
+    const char *p = text;
+    int neg = 0, base = 10;
+    unsigned long u;
+    char *end;
+
+    while (isspace((unsigned char) *p)) {
+	p++;
+    }
+    if (*p == '+' || *p == '-') {
+	neg = (*p++ == '-');
+    }
+    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+	base = 16, p += 2;
+    } else if (p[0] == '0' && (p[1] == 'o' || p[1] == 'O')) {
+	base = 8, p += 2;
+    } else if (p[0] == '0' && (p[1] == 'b' || p[1] == 'B')) {
+	base = 2, p += 2;
+    } else if (p[0] == '0') {
+	base = 8;
+    }
+    if (!isxdigit((unsigned char) *p)) {
+	return -1;		/* No digit: "", "-", "0x", "0o" ... */
+    }
+    errno = 0;
+    u = strtoul(p, &end, base);
+    if (end == p) {
+	return -1;
+    }
+    while (isspace((unsigned char) *end)) {
+	end++;
+    }
+    if (*end != '\0') {
+	return -1;
+    }
+    if (errno == ERANGE || u > LONG_MAX) {
+	return -2;
+    }
+    *value = neg ? -(long) u : (long) u;
+    return 0;
+}
+
+int
 sc__parse_port(const char *service, int *port, struct sc__err *err)
 {
-    const char *s = service;
-    char *end;
-    long n;
+    long n = 0;
+    int r;
 
     if (service == NULL) {
 	ErrText(err, EINVAL, "no port given");
 	return -1;
     }
-    while (isspace((unsigned char) *s)) {
-	s++;
-    }
-    errno = 0;
-    if (s[0] == '0' && (s[1] == 'o' || s[1] == 'O')) {
-	n = strtol(s + 2, &end, 8);
-    } else {
-	n = strtol(s, &end, 0);
-    }
-    while (end != s && isspace((unsigned char) *end)) {
-	end++;
-    }
-    if (end != s && *end == '\0') {
-	if (errno == ERANGE || n > 0xffff) {
+    r = sc__parse_int(service, &n);
+    if (r != -1) {
+	if (r == -2 || n > 0xffff) {
 	    ErrText(err, EINVAL, "port number too high");
 	    return -1;
 	}

@@ -38,6 +38,13 @@ enum { SC_STAGE_LOOKUP, SC_STAGE_SOCKET, SC_STAGE_BIND, SC_STAGE_LISTEN,
  * Returns 0 and *port, or -1 with err: "expected integer but got "x""
  * for a name that is no service, "port number too high" past 65535.
  */
+/*
+ * An integer in Tcl_GetInt's syntax: white space around, a sign, then
+ * decimal, 0x hex, 0o or 0 octal, or 0b binary, with at least one digit.
+ * Returns 0 and *value; -1 when it is not an integer; -2 when it is one
+ * too large for a long.
+ */
+int sc__parse_int(const char *text, long *value);
 int sc__parse_port(const char *service, int *port, struct sc__err *err);
 
 /*

@@ -52,9 +52,8 @@ NextPair(struct sc__connect *c, int first)
 	if (c->l != NULL && c->l->ai_family == c->r->ai_family) {
 	    return 1;
 	}
-	if (c->l == NULL) {
-	    continue;		/* No local address left for this remote. */
-	}
+	/* A local address of another family, or none left for this
+	 * remote: on to the next. */
     }
 }
 

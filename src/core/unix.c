@@ -243,8 +243,10 @@ sc__unix_listen(const char *name, size_t len, int mode, int backlog,
     }
     if (!abstract) {
 	if (lstat(sun.sun_path, &st) < 0) {
+	    /* Which file we made is unknown: leave it, rather than risk
+	     * removing one that isn't ours. */
 	    sc__err_set(err, errno);
-	    goto failBound;
+	    goto fail;
 	}
 	if (mode != 0 && chmod(sun.sun_path, (mode_t) mode) < 0) {
 	    sc__err_set(err, errno);
