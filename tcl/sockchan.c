@@ -295,7 +295,7 @@ typedef struct TcpState {
     struct sc__err failure;
     LookupEvent *lookup;
     Tcl_TimerToken timeout, failTimer;
-    long timeoutMs;
+    uint64_t deadline;		/* -timeout: monotonic ms, from the call; 0. */
     /* Servers. */
     int nListen;
     Watch listen[MAX_LISTEN];
@@ -527,6 +527,16 @@ Resolve(struct sc__lookup *l, struct addrinfo **remote,
     return 0;
 }
 
+/* Milliseconds on the monotonic clock. */
+static uint64_t
+NowMs(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+}
+
 /*
  * Finish a connect in progress without the event loop: for blocking I/O
  * on a channel still connecting (which must not run event handlers) and
@@ -535,15 +545,7 @@ Resolve(struct sc__lookup *l, struct addrinfo **remote,
 static int
 WaitForConnect(TcpState *s)
 {
-    uint64_t deadline = 0;
-
-    if (s->timeoutMs > 0) {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	deadline = (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec
-		/ 1000000 + (uint64_t) s->timeoutMs;
-    }
+    (void) TakeLookup(s);	/* A result already in is used, not redone. */
     if (s->flags & TS_RESOLVING) {
 	struct sc__lookup *l = s->lookup->lookup;
 	struct addrinfo *remote, *local;
@@ -561,14 +563,10 @@ WaitForConnect(TcpState *s)
 	struct pollfd pfd = {s->fd, POLLOUT, 0};
 	int ms = -1;
 
-	if (deadline) {
-	    struct timespec ts;
-	    uint64_t now;
+	if (s->deadline) {
+	    uint64_t now = NowMs();
 
-	    clock_gettime(CLOCK_MONOTONIC, &ts);
-	    now = (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec
-		    / 1000000;
-	    if (now >= deadline) {
+	    if (now >= s->deadline) {
 		if (s->timeout) {
 		    Tcl_DeleteTimerHandler(s->timeout);
 		    s->timeout = NULL;
@@ -578,7 +576,7 @@ WaitForConnect(TcpState *s)
 		ConnectDone(s, SC_CONN_FAILED);
 		break;
 	    }
-	    ms = (int) (deadline - now);
+	    ms = (int) (s->deadline - now);
 	}
 	if (poll(&pfd, 1, ms) < 0) {
 	    if (errno == EINTR) {
@@ -1311,7 +1309,7 @@ OpenClient(Tcl_Interp *interp, const char *host, const char *portText,
     /* The channel starts blocking, as Tcl's; the attempt's socket is
      * nonblocking until connected. */
     s = NewState(0);
-    s->timeoutMs = timeoutMs;
+    s->deadline = timeoutMs > 0 ? NowMs() + (uint64_t) timeoutMs : 0;
 
     if (async && (!sc__host_is_numeric(host)
 	    || !sc__host_is_numeric(myaddr))) {
@@ -1385,8 +1383,12 @@ OpenClient(Tcl_Interp *interp, const char *host, const char *portText,
 	    ConnectDone(s, r);
 	}
     }
-    if (timeoutMs > 0 && (s->flags & (TS_RESOLVING | TS_CONNECTING))) {
-	s->timeout = Tcl_CreateTimerHandler((int) timeoutMs, TimedOut, s);
+    if (s->deadline && (s->flags & (TS_RESOLVING | TS_CONNECTING))) {
+	/* What is left of it: a synchronous lookup's time counts. */
+	uint64_t now = NowMs();
+
+	s->timeout = Tcl_CreateTimerHandler(now < s->deadline
+		? (int) (s->deadline - now) : 0, TimedOut, s);
     }
     if (!async && WaitForConnect(s) < 0) {
 	struct sc__err err = s->failure;
