@@ -961,6 +961,24 @@ NewSockChan(sc_loop *loop, const struct sc__chan_type *type, int kind,
 }
 
 /*
+ * An open that fails for err's reason: chan (if any) closed, Tcl's
+ * "couldn't open socket: REASON" left on the loop, errno the reason's
+ * code (set last, so that the close can't change it). Returns NULL.
+ */
+static sc_chan *
+OpenFailed(sc_loop *loop, sc_chan *chan, const struct sc__err *err)
+{
+    int code = err->code ? err->code : EINVAL;
+
+    if (chan != NULL) {
+	sc_close(chan);
+    }
+    sc__loop_error(loop, 0, "couldn't open socket: %s", err->text);
+    errno = code;
+    return NULL;
+}
+
+/*
  *----------------------------------------------------------------------
  *
  * sc_open_tcp_client --
@@ -1103,10 +1121,7 @@ sc_open_tcp_client(sc_loop *loop, const char *host, const char *port,
 	if (Resolve(host, portNum, o->myaddr, myport, family, &remote,
 		&local, &err) < 0) {
 	    if (!async) {
-		sc_close(chan);
-		sc__loop_error(loop, 0, "couldn't open socket: %s", err.text);
-		errno = err.code ? err.code : EINVAL;
-		return NULL;
+		return OpenFailed(loop, chan, &err);
 	    }
 	    ce->failure = err;
 	    ConnectFailed(s);
@@ -1118,16 +1133,9 @@ sc_open_tcp_client(sc_loop *loop, const char *host, const char *port,
 		/* No connect() could even be made (a local address this
 		 * host lacks, no socket): the caller's error, at the call,
 		 * as in Tcl. The network's answers never come this way. */
-		sc__loop_error(loop, 0, "couldn't open socket: %s",
-			ce->c.err.text);
-		errno = ce->c.err.code ? ce->c.err.code : EINVAL;
-		{
-		    int code = errno;
+		struct sc__err why = ce->c.err;
 
-		    sc_close(chan);
-		    errno = code;
-		}
-		return NULL;
+		return OpenFailed(loop, chan, &why);
 	    }
 	    s->flags &= (uint16_t) ~SF_RESOLVING;
 	    Advance(s, r);
@@ -1138,11 +1146,9 @@ sc_open_tcp_client(sc_loop *loop, const char *host, const char *port,
     }
     if (!async) {
 	if (WaitConnected(s) < 0) {
-	    sc__loop_error(loop, 0, "couldn't open socket: %s",
-		    ce->failure.text);
-	    errno = ce->failure.code ? ce->failure.code : EINVAL;
-	    sc_close(chan);
-	    return NULL;
+	    struct sc__err why = ce->failure;
+
+	    return OpenFailed(loop, chan, &why);
 	}
     }
     return chan;
@@ -1288,11 +1294,26 @@ AcceptReady(void *clientData, int mask)
     }
 }
 
+/* The listeners closed, the Unix file we made removed, se freed. */
+static void
+FreeServerExt(struct serverExt *se)
+{
+    int i;
+
+    for (i = 0; i < se->n; i++) {
+	sc__close(se->fds[i]);
+    }
+    if (se->path != NULL) {
+	sc__unix_unlink(se->path, se->dev, se->ino);
+	sc__free(se->path);
+    }
+    sc__free(se);
+}
+
 static void
 CloseServer(struct sockState *s)
 {
     struct serverExt *se = s->ext;
-    int i;
 
     if (se == NULL) {
 	return;
@@ -1303,29 +1324,27 @@ CloseServer(struct sockState *s)
     if (se->resume) {
 	sc_delete_timer(s->chan->loop, se->resume);
     }
-    for (i = 0; i < se->n; i++) {
-	sc__close(se->fds[i]);
-    }
-    if (se->path != NULL) {
-	sc__unix_unlink(se->path, se->dev, se->ino);
-	sc__free(se->path);
-    }
-    sc__free(se);
+    FreeServerExt(se);
     s->ext = NULL;
 }
 
 /*
- * The server channel takes its listeners (se) and starts accepting; if
- * the loop can't watch them, the channel closes (closing them, and
- * removing a Unix path it made) and the open fails.
+ * The server channel (NULL: it could not be made) takes its listeners (se)
+ * and starts accepting. If it can't, the listeners are closed, a Unix file
+ * we made is removed, and the open fails.
  */
 static sc_chan *
-StartServer(sc_chan *chan, struct serverExt *se)
+StartServer(sc_loop *loop, sc_chan *chan, struct serverExt *se)
 {
-    struct sockState *s = chan->inst;
-    sc_loop *loop = chan->loop;
+    struct sockState *s;
     int err;
 
+    if (chan == NULL) {
+	FreeServerExt(se);
+	sc__loop_error(loop, ENOMEM, "couldn't open socket");
+	return NULL;
+    }
+    s = chan->inst;
     s->ext = se;
     if (WatchListeners(s, 1) == 0) {
 	return chan;
@@ -1343,7 +1362,6 @@ sc_open_tcp_server_ex(sc_loop *loop, const char *service, const char *host,
 {
     struct serverExt *se;
     struct sc__err err;
-    sc_chan *chan;
     unsigned listenFlags = 0;
     int port;
 
@@ -1382,24 +1400,12 @@ sc_open_tcp_server_ex(sc_loop *loop, const char *service, const char *host,
 	    backlog, se->fds, MAX_LISTEN, &err);
     if (se->n < 0) {
 	sc__free(se);
-	sc__loop_error(loop, 0, "couldn't open socket: %s", err.text);
-	errno = err.code ? err.code : EINVAL;
-	return NULL;
+	return OpenFailed(loop, NULL, &err);
     }
     se->proc = acceptProc;
     se->clientData = clientData;
-    chan = NewSockChan(loop, &sockType, KIND_SERVER, -1, 0);
-    if (chan == NULL) {
-	int i;
-
-	for (i = 0; i < se->n; i++) {
-	    sc__close(se->fds[i]);
-	}
-	sc__free(se);
-	sc__loop_error(loop, ENOMEM, "couldn't open socket");
-	return NULL;
-    }
-    return StartServer(chan, se);
+    return StartServer(loop, NewSockChan(loop, &sockType, KIND_SERVER, -1, 0),
+	    se);
 }
 
 sc_chan *
@@ -1480,15 +1486,12 @@ sc_open_unix_client(sc_loop *loop, const char *path,
     ce->c.ownAlloc = 1;
     if (o->flags & SC_UNIX_ASYNC) {
 	chan->flags |= CF_NONBLOCK;
-	StartConnect(s, ai, NULL);
-	return chan;
     }
     StartConnect(s, ai, NULL);
-    if (WaitConnected(s) < 0) {
-	sc__loop_error(loop, 0, "couldn't open socket: %s", ce->failure.text);
-	errno = ce->failure.code ? ce->failure.code : EINVAL;
-	sc_close(chan);
-	return NULL;
+    if (!(o->flags & SC_UNIX_ASYNC) && WaitConnected(s) < 0) {
+	struct sc__err why = ce->failure;
+
+	return OpenFailed(loop, chan, &why);
     }
     return chan;
 }
@@ -1503,7 +1506,6 @@ sc_open_unix_server(sc_loop *loop, const char *path,
     struct serverExt *se;
     struct sc__err err;
     size_t len;
-    sc_chan *chan;
     int fd;
 
     if (loop == NULL) {
@@ -1520,45 +1522,30 @@ sc_open_unix_server(sc_loop *loop, const char *path,
     }
     len = o->length ? o->length : strlen(path);
     se = sc__calloc(1, sizeof(*se));
+    if (se != NULL && (se->path = sc__malloc(len + 1)) == NULL) {
+	sc__free(se);
+	se = NULL;
+    }
     if (se == NULL) {
 	sc__loop_error(loop, ENOMEM, "couldn't open socket");
 	return NULL;
     }
+    memcpy(se->path, path, len);
+    se->path[len] = '\0';
     if (sc__unix_listen(path, len, o->mode, o->backlog > 0 ? o->backlog : -1,
 	    &fd, &se->dev, &se->ino, &err) < 0) {
+	sc__free(se->path);
 	sc__free(se);
-	sc__loop_error(loop, 0, "couldn't open socket: %s", err.text);
-	errno = err.code ? err.code : EINVAL;
-	return NULL;
+	return OpenFailed(loop, NULL, &err);
     }
     se->n = 1;
     se->fds[0] = fd;
     se->proc = acceptProc;
     se->clientData = clientData;
-    if (se->ino != 0) {
-	se->path = sc__malloc(len + 1);
-	if (se->path != NULL) {
-	    memcpy(se->path, path, len);
-	    se->path[len] = '\0';
-	}
+    if (se->ino == 0) {
+	sc__free(se->path);	/* An abstract name: no file to remove. */
+	se->path = NULL;
     }
-    chan = NewSockChan(loop, &unixType, KIND_SERVER, -1, 0);
-    if (chan == NULL || (se->ino != 0 && se->path == NULL)) {
-	if (se->ino != 0) {
-	    char copy[sizeof(((struct sockaddr_un *) 0)->sun_path)];
-
-	    memcpy(copy, path, len);
-	    copy[len] = '\0';
-	    sc__unix_unlink(copy, se->dev, se->ino);
-	}
-	sc__close(fd);
-	sc__free(se->path);
-	sc__free(se);
-	if (chan) {
-	    sc_close(chan);
-	}
-	sc__loop_error(loop, ENOMEM, "couldn't open socket");
-	return NULL;
-    }
-    return StartServer(chan, se);
+    return StartServer(loop, NewSockChan(loop, &unixType, KIND_SERVER, -1, 0),
+	    se);
 }
