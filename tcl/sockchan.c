@@ -946,19 +946,21 @@ ErrorOption(TcpState *s, Tcl_DString *dsPtr)
 }
 
 static int
-PeerCred(TcpState *s, Tcl_DString *dsPtr)
+PeerCred(TcpState *s, Tcl_Interp *interp, Tcl_DString *dsPtr)
 {
-    struct ucred cred;
-    socklen_t len = sizeof(cred);
-    char buf[64];
+    char cred[96];
 
-    if (s->fd < 0 || getsockopt(s->fd, SOL_SOCKET, SO_PEERCRED, &cred,
-	    &len) < 0) {
-	return TCL_OK;
+    if (s->fd < 0 || (s->flags & (TS_RESOLVING | TS_CONNECTING))) {
+	return TCL_OK;		/* "" while connecting, as the C library. */
     }
-    snprintf(buf, sizeof(buf), "pid %ld uid %ld gid %ld", (long) cred.pid,
-	    (long) cred.uid, (long) cred.gid);
-    Tcl_DStringAppend(dsPtr, buf, -1);
+    if (sc__unix_peercred(s->fd, cred, sizeof(cred)) < 0) {
+	if (interp != NULL) {
+	    Tcl_SetObjResult(interp, Tcl_ObjPrintf("can't get peercred: %s",
+		    Tcl_PosixError(interp)));
+	}
+	return TCL_ERROR;
+    }
+    Tcl_DStringAppend(dsPtr, cred, -1);
     return TCL_OK;
 }
 
@@ -992,7 +994,7 @@ TcpGetOption(ClientData instanceData, Tcl_Interp *interp,
 	    Tcl_DString cred;
 
 	    Tcl_DStringInit(&cred);
-	    PeerCred(s, &cred);
+	    (void) PeerCred(s, NULL, &cred);	/* "" if it can't be had. */
 	    Tcl_DStringAppendElement(dsPtr, "-peercred");
 	    Tcl_DStringAppendElement(dsPtr, Tcl_DStringValue(&cred));
 	    Tcl_DStringFree(&cred);
@@ -1035,7 +1037,7 @@ TcpGetOption(ClientData instanceData, Tcl_Interp *interp,
 	return NameOption(s, interp, 1, dsPtr);
     }
     if (isUnix && !server && strcmp(optionName, "-peercred") == 0) {
-	return PeerCred(s, dsPtr);
+	return PeerCred(s, interp, dsPtr);
     }
     if (!isUnix && !server && strcmp(optionName, "-keepalive") == 0) {
 	IntOption(s, SOL_SOCKET, SO_KEEPALIVE, dsPtr);

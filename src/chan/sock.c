@@ -759,18 +759,16 @@ ErrorOption(struct sockState *s, struct sc__str *out)
 static int
 PeerCred(struct sockState *s, struct sc__str *out)
 {
-    struct ucred cred;
-    socklen_t len = sizeof(cred);
+    char cred[96];
 
     if (s->fd < 0 || (s->flags & (SF_RESOLVING | SF_CONNECTING))) {
 	return sc__str_append(out, "", 0);
     }
-    if (sc__getsockopt(s->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+    if (sc__unix_peercred(s->fd, cred, sizeof(cred)) < 0) {
 	sc__loop_error(s->chan->loop, errno, "can't get peercred");
 	return -1;
     }
-    return sc__str_appendf(out, "pid %ld uid %ld gid %ld", (long) cred.pid,
-	    (long) cred.uid, (long) cred.gid);
+    return sc__str_append(out, cred, strlen(cred));
 }
 
 static int

@@ -138,6 +138,9 @@ int sc__tcp_listen(const char *host, int port, int family, unsigned flags,
  * address length, or -1 with err ("path too long: ..."). */
 int sc__unix_address(const char *name, size_t len, struct sockaddr_un *sun,
 	socklen_t *sunLen, struct sc__err *err);
+/* -peercred: the peer's "pid N uid N gid N" (SO_PEERCRED) in buf; 0,
+ * or -1 with errno. */
+int sc__unix_peercred(int fd, char *buf, size_t size);
 /* The display form of an address: the path, or "@name". */
 void sc__unix_name(const struct sockaddr_un *sun, socklen_t len, char *buf,
 	size_t size);

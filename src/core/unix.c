@@ -77,6 +77,20 @@ sc__unix_address(const char *name, size_t len, struct sockaddr_un *sun,
     return 0;
 }
 
+int
+sc__unix_peercred(int fd, char *buf, size_t size)
+{
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+
+    if (sc__getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+	return -1;
+    }
+    snprintf(buf, size, "pid %ld uid %ld gid %ld", (long) cred.pid,
+	    (long) cred.uid, (long) cred.gid);
+    return 0;
+}
+
 void
 sc__unix_name(const struct sockaddr_un *sun, socklen_t len, char *buf,
 	size_t size)
