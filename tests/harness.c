@@ -247,3 +247,32 @@ sct_want_fds(long n)
     rl.rlim_cur = (rlim_t) n;
     return setrlimit(RLIMIT_NOFILE, &rl);
 }
+
+sc_chan *
+sct_pair_chan(sc_loop *loop, int *peer, int nonblocking)
+{
+    int fds[2];
+    sc_chan *chan;
+
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+	    fds), 0);
+    chan = sc_chan_open_fd(loop, fds[0], SC_READABLE | SC_WRITABLE, 0);
+    assert_non_null(chan);
+    if (nonblocking) {
+	assert_int_equal(sc_chan_set_blocking(chan, 0), 0);
+    }
+    *peer = fds[1];
+    return chan;
+}
+
+void
+sct_expect(sc_chan *chan, const char *option, const char *value)
+{
+    char *got = sc_chan_cget(chan, option);
+
+    if (got == NULL) {
+	fail_msg("%s: %s", option, sc_errmsg(sc_chan_loop(chan)));
+    }
+    assert_string_equal(got, value);
+    free(got);
+}

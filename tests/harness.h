@@ -56,6 +56,12 @@ uint64_t sct_ms(void);
 
 /* A nonblocking, close-on-exec socketpair (AF_UNIX, SOCK_STREAM). */
 void sct_socketpair(int fds[2]);
+/* A channel over one end of a socketpair, both ways (nonblocking if
+ * asked); the other end, a raw descriptor, in *peer. */
+sc_chan *sct_pair_chan(sc_loop *loop, int *peer, int nonblocking);
+/* The option's value must be value (a failed cget fails with its
+ * message). */
+void sct_expect(sc_chan *chan, const char *option, const char *value);
 /* A connected TCP pair on 127.0.0.1 through a listener on port 0. */
 void sct_tcp_pair(int *client, int *server);
 /* Raise RLIMIT_NOFILE so that n descriptors fit; 0, or -1 if the hard

@@ -22,23 +22,6 @@
 #include <unistd.h>
 
 /* A channel over one end of a socketpair; *peer is the raw other end. */
-static sc_chan *
-PairChan(sc_loop *loop, int *peer, int nonblocking)
-{
-    int fds[2];
-    sc_chan *chan;
-
-    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
-	    fds), 0);
-    chan = sc_chan_open_fd(loop, fds[0], SC_READABLE | SC_WRITABLE, 0);
-    assert_non_null(chan);
-    if (nonblocking) {
-	assert_int_equal(sc_chan_set_blocking(chan, 0), 0);
-    }
-    *peer = fds[1];
-    return chan;
-}
-
 static void
 Send(int fd, const char *s)
 {
@@ -80,7 +63,7 @@ tiny_buffersize_loses_nothing(void **state)
 
     (void) state;
     for (size = 1; size <= 4; size++) {
-	sc_chan *chan = PairChan(loop, &peer, 0);
+	sc_chan *chan = sct_pair_chan(loop, &peer, 0);
 
 	assert_int_equal(sc_chan_set_buffersize(chan, (size_t) size), 0);
 	Send(peer, "caf\xc3\xa9\r\ndef\n");
@@ -112,7 +95,7 @@ auto_crlf_with_newline_eofchar(void **state)
 
     (void) state;
     for (split = 0; split < 2; split++) {
-	sc_chan *chan = PairChan(loop, &peer, 0);
+	sc_chan *chan = sct_pair_chan(loop, &peer, 0);
 
 	assert_int_equal(sc_chan_set_eofchar(chan, '\n', 0), 0);
 	if (split) {
@@ -137,7 +120,7 @@ gets_tells_line_blocked_and_eof(void **state)
 {
     sc_loop *loop = sct_loop();
     int peer;
-    sc_chan *chan = PairChan(loop, &peer, 1);
+    sc_chan *chan = sct_pair_chan(loop, &peer, 1);
     char *line = NULL;
     size_t cap = 0;
 
@@ -197,7 +180,7 @@ crlf_split_in_every_mode(void **state)
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 	sc_loop *loop = sct_loop();
 	int peer, j;
-	sc_chan *chan = PairChan(loop, &peer, 1);
+	sc_chan *chan = sct_pair_chan(loop, &peer, 1);
 	char *line = NULL;
 	size_t cap = 0;
 
@@ -232,7 +215,7 @@ crlf_trailing_cr_at_eof(void **state)
 {
     sc_loop *loop = sct_loop();
     int peer;
-    sc_chan *chan = PairChan(loop, &peer, 0);
+    sc_chan *chan = sct_pair_chan(loop, &peer, 0);
     char buf[16];
 
     (void) state;
@@ -252,7 +235,7 @@ utf8_split_and_invalid(void **state)
 {
     sc_loop *loop = sct_loop();
     int peer;
-    sc_chan *chan = PairChan(loop, &peer, 1);
+    sc_chan *chan = sct_pair_chan(loop, &peer, 1);
     char *line = NULL;
     size_t cap = 0;
 
@@ -278,7 +261,7 @@ read_counts_and_read_all(void **state)
 {
     sc_loop *loop = sct_loop();
     int peer;
-    sc_chan *chan = PairChan(loop, &peer, 0);
+    sc_chan *chan = sct_pair_chan(loop, &peer, 0);
     char buf[64], *all = NULL;
 
     (void) state;
@@ -300,7 +283,7 @@ read_counts_and_read_all(void **state)
     sc_close(chan);
     close(peer);
 
-    chan = PairChan(loop, &peer, 0);
+    chan = sct_pair_chan(loop, &peer, 0);
     Send(peer, "line one\r\nline two\r\n");
     shutdown(peer, SHUT_WR);
     assert_int_equal(sc_read_all(chan, &all), 18);
@@ -317,7 +300,7 @@ read_splits_a_character(void **state)
 {
     sc_loop *loop = sct_loop();
     int peer;
-    sc_chan *chan = PairChan(loop, &peer, 0);
+    sc_chan *chan = sct_pair_chan(loop, &peer, 0);
     char buf[8], *line = NULL;
     size_t cap = 0;
 
@@ -339,7 +322,7 @@ puts_translation_and_buffering(void **state)
 {
     sc_loop *loop = sct_loop();
     int peer;
-    sc_chan *chan = PairChan(loop, &peer, 0);
+    sc_chan *chan = sct_pair_chan(loop, &peer, 0);
     char buf[256];
 
     (void) state;
@@ -539,7 +522,7 @@ close_flushes_in_background(void **state)
 {
     sc_loop *loop = sct_loop();
     struct sink s = {-1, 0, 0};
-    sc_chan *chan = PairChan(loop, &s.fd, 1);
+    sc_chan *chan = sct_pair_chan(loop, &s.fd, 1);
     static char big[2 * 1024 * 1024];
     long n, total = 0;
 
@@ -567,7 +550,7 @@ max_line_length(void **state)
 {
     sc_loop *loop = sct_loop();
     int peer;
-    sc_chan *chan = PairChan(loop, &peer, 1);
+    sc_chan *chan = sct_pair_chan(loop, &peer, 1);
     char *line = NULL, buf[64];
     size_t cap = 0;
     long n;
@@ -624,7 +607,7 @@ partial_line_waits_for_more(void **state)
 
     (void) state;
     memset(&p, 0, sizeof(p));
-    p.chan = PairChan(loop, &peer, 1);
+    p.chan = sct_pair_chan(loop, &peer, 1);
     Send(peer, "abc\xe2\x82");	/* No line end; half a character. */
     assert_int_equal(sc_chan_event(p.chan, SC_READABLE, GetsOnce, &p), 0);
     start = sct_ms();
@@ -648,7 +631,7 @@ held_cr_keeps_its_place(void **state)
 {
     sc_loop *loop = sct_loop();
     int peer;
-    sc_chan *chan = PairChan(loop, &peer, 1);
+    sc_chan *chan = sct_pair_chan(loop, &peer, 1);
     char *line = NULL, buf[16];
     size_t cap = 0;
 
@@ -698,7 +681,7 @@ close_after_half_close_sends_all(void **state)
 {
     sc_loop *loop = sct_loop();
     int peer;
-    sc_chan *chan = PairChan(loop, &peer, 1);
+    sc_chan *chan = sct_pair_chan(loop, &peer, 1);
     static char big[512 * 1024];
     long total = 0;
     struct reader r = {-1, 0};
@@ -728,7 +711,7 @@ limit_counts_translated_bytes(void **state)
 {
     sc_loop *loop = sct_loop();
     int peer;
-    sc_chan *chan = PairChan(loop, &peer, 1);
+    sc_chan *chan = sct_pair_chan(loop, &peer, 1);
     static char nl[1 << 20];
     long n;
 
@@ -780,7 +763,7 @@ readable_fires_while_buffered(void **state)
 
     (void) state;
     memset(&l, 0, sizeof(l));
-    l.chan = PairChan(loop, &peer, 1);
+    l.chan = sct_pair_chan(loop, &peer, 1);
     Send(peer, "a\nb\nc\n");
     shutdown(peer, SHUT_WR);
     assert_int_equal(sc_chan_event(l.chan, SC_READABLE, OneLinePerEvent,
@@ -818,7 +801,7 @@ writable_handler_removes_itself(void **state)
     struct selfRemove s = {NULL, 0};
 
     (void) state;
-    s.chan = PairChan(loop, &peer, 1);
+    s.chan = sct_pair_chan(loop, &peer, 1);
     assert_int_equal(sc_chan_event(s.chan, SC_WRITABLE, WritableOnce, &s),
 	    0);
     for (i = 0; i < 5; i++) {
@@ -839,7 +822,7 @@ half_close_sends_everything_first(void **state)
 {
     sc_loop *loop = sct_loop();
     int peer;
-    sc_chan *chan = PairChan(loop, &peer, 1);
+    sc_chan *chan = sct_pair_chan(loop, &peer, 1);
     static char big[512 * 1024];
     char buf[64], *line = NULL;
     size_t cap = 0, got = 0;
@@ -936,7 +919,7 @@ encoding_change_mid_stream(void **state)
 {
     sc_loop *loop = sct_loop();
     int peer;
-    sc_chan *chan = PairChan(loop, &peer, 0);
+    sc_chan *chan = sct_pair_chan(loop, &peer, 0);
     char *line = NULL, body[8];
     size_t cap = 0;
 
@@ -961,7 +944,7 @@ encodings_both_ways(void **state)
 {
     sc_loop *loop = sct_loop();
     int peer;
-    sc_chan *chan = PairChan(loop, &peer, 0);
+    sc_chan *chan = sct_pair_chan(loop, &peer, 0);
     char *line = NULL, buf[64];
     size_t cap = 0;
 
@@ -1001,7 +984,7 @@ input_eofchar(void **state)
 {
     sc_loop *loop = sct_loop();
     int peer;
-    sc_chan *chan = PairChan(loop, &peer, 0);
+    sc_chan *chan = sct_pair_chan(loop, &peer, 0);
     char *all = NULL;
 
     (void) state;
@@ -1073,7 +1056,7 @@ idle_channel_holds_no_buffers(void **state)
 {
     sc_loop *loop = sct_loop();
     int peer;
-    sc_chan *chan = PairChan(loop, &peer, 1);
+    sc_chan *chan = sct_pair_chan(loop, &peer, 1);
     char *line = NULL;
     size_t cap = 0;
 

@@ -33,16 +33,6 @@ Done(void *clientData, long long bytes, const char *errmsg)
     snprintf(r->errmsg, sizeof(r->errmsg), "%s", errmsg ? errmsg : "");
 }
 
-static void
-Expect(sc_chan *chan, const char *option, const char *value)
-{
-    char *got = sc_chan_cget(chan, option);
-
-    assert_non_null(got);
-    assert_string_equal(got, value);
-    free(got);
-}
-
 /* Two socketpairs: src -> [in] copy [out] -> dst. */
 struct rig {
     sc_loop *loop;
@@ -308,8 +298,8 @@ copy_owns_its_channels(void **state)
 	    SC_TRANS_LF), -1);
     shutdown(r.src, SHUT_WR);
     sct_wait_for(r.loop, &res.done, 5000);
-    Expect(r.in, "-blocking", "1");
-    Expect(r.out, "-blocking", "1");
+    sct_expect(r.in, "-blocking", "1");
+    sct_expect(r.out, "-blocking", "1");
 
     /* Nothing left to copy: done still comes later, from the loop. */
     res.done = 0;

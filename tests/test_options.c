@@ -15,45 +15,21 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static sc_chan *
-Both(sc_loop *loop, int *peer)
-{
-    int fds[2];
-    sc_chan *chan;
-
-    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
-	    fds), 0);
-    chan = sc_chan_open_fd(loop, fds[0], SC_READABLE | SC_WRITABLE, 0);
-    assert_non_null(chan);
-    *peer = fds[1];
-    return chan;
-}
-
-static void
-Expect(sc_chan *chan, const char *option, const char *value)
-{
-    char *got = sc_chan_cget(chan, option);
-
-    assert_non_null(got);
-    assert_string_equal(got, value);
-    free(got);
-}
-
 static void
 all_options_as_fconfigure(void **state)
 {
     sc_loop *loop = sct_loop();
     int peer, fds[2];
-    sc_chan *chan = Both(loop, &peer), *r;
+    sc_chan *chan = sct_pair_chan(loop, &peer, 0), *r;
 
     (void) state;
-    Expect(chan, NULL, "-blocking 1 -buffering full -buffersize 4096 "
+    sct_expect(chan, NULL, "-blocking 1 -buffering full -buffersize 4096 "
 	    "-encoding utf-8 -eofchar {{} {}} -translation {auto lf} "
 	    "-maxline 1048576 -outputlimit 1048576");
     /* A one-way channel shows single values. */
     assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
     r = sc_chan_open_fd(loop, fds[0], SC_READABLE, 0);
-    Expect(r, NULL, "-blocking 1 -buffering full -buffersize 4096 "
+    sct_expect(r, NULL, "-blocking 1 -buffering full -buffersize 4096 "
 	    "-encoding utf-8 -eofchar {} -translation auto "
 	    "-maxline 1048576 -outputlimit 1048576");
     sc_close(r);
@@ -73,20 +49,20 @@ brace_eofchar_round_trips(void **state)
 {
     sc_loop *loop = sct_loop();
     int peer;
-    sc_chan *chan = Both(loop, &peer);
+    sc_chan *chan = sct_pair_chan(loop, &peer, 0);
     char *v;
 
     (void) state;
     assert_int_equal(sc_chan_configure(chan, "-eofchar", "\\}"), 0);
-    Expect(chan, "-eofchar", "\\} \\}");
+    sct_expect(chan, "-eofchar", "\\} \\}");
     v = sc_chan_cget(chan, "-eofchar");
     assert_non_null(v);
     assert_int_equal(sc_chan_configure(chan, "-eofchar", v), 0);
     free(v);
     assert_int_equal(sc_chan_configure(chan, "-eofchar", "\\{ \"\\}\""), 0);
-    Expect(chan, "-eofchar", "\\{ \\}");
+    sct_expect(chan, "-eofchar", "\\{ \\}");
     assert_int_equal(sc_chan_configure(chan, "-eofchar", "{} x"), 0);
-    Expect(chan, "-eofchar", "{} x");
+    sct_expect(chan, "-eofchar", "{} x");
     sc_close(chan);
     close(peer);
     {
@@ -96,15 +72,15 @@ brace_eofchar_round_trips(void **state)
 
 	assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
 	r = sc_chan_open_fd(loop, fds[0], SC_READABLE, 0);
-	Expect(r, "-eofchar", "{}");
+	sct_expect(r, "-eofchar", "{}");
 	assert_int_equal(sc_chan_configure(r, "-eofchar", "\\{"), 0);
-	Expect(r, "-eofchar", "\\{");
+	sct_expect(r, "-eofchar", "\\{");
 	assert_int_equal(sc_chan_configure(r, "-eofchar", "{ }"), 0);
-	Expect(r, "-eofchar", "{ }");
+	sct_expect(r, "-eofchar", "{ }");
 	v = sc_chan_cget(r, "-eofchar");
 	assert_int_equal(sc_chan_configure(r, "-eofchar", v), 0);
 	free(v);
-	Expect(r, "-eofchar", "{ }");
+	sct_expect(r, "-eofchar", "{ }");
 	sc_close(r);
 	close(fds[1]);
     }
@@ -116,58 +92,58 @@ set_and_get_each(void **state)
 {
     sc_loop *loop = sct_loop();
     int peer;
-    sc_chan *chan = Both(loop, &peer);
+    sc_chan *chan = sct_pair_chan(loop, &peer, 0);
 
     (void) state;
     assert_int_equal(sc_chan_configure(chan, "-blocking", "false"), 0);
-    Expect(chan, "-blocking", "0");
+    sct_expect(chan, "-blocking", "0");
     assert_true(fcntl(sc_chan_fd(chan, SC_READABLE), F_GETFL) & O_NONBLOCK);
     assert_int_equal(sc_chan_configure(chan, "-blocking", "yes"), 0);
-    Expect(chan, "-blocking", "1");
+    sct_expect(chan, "-blocking", "1");
     assert_false(fcntl(sc_chan_fd(chan, SC_READABLE), F_GETFL) & O_NONBLOCK);
 
     assert_int_equal(sc_chan_configure(chan, "-buffering", "line"), 0);
-    Expect(chan, "-buffering", "line");
+    sct_expect(chan, "-buffering", "line");
     assert_int_equal(sc_chan_configure(chan, "-buffering", "n"), 0);
-    Expect(chan, "-buffering", "none");
+    sct_expect(chan, "-buffering", "none");
 
     assert_int_equal(sc_chan_configure(chan, "-buffersize", "10000"), 0);
-    Expect(chan, "-buffersize", "10000");
+    sct_expect(chan, "-buffersize", "10000");
     assert_int_equal(sc_chan_configure(chan, "-buffersize", "0x10"), 0);
-    Expect(chan, "-buffersize", "16");
+    sct_expect(chan, "-buffersize", "16");
     /* Kept within Tcl's range. */
     assert_int_equal(sc_chan_configure(chan, "-buffersize", "99999999"), 0);
-    Expect(chan, "-buffersize", "1048576");
+    sct_expect(chan, "-buffersize", "1048576");
     assert_int_equal(sc_chan_configure(chan, "-buffersize", "-3"), 0);
-    Expect(chan, "-buffersize", "1");
+    sct_expect(chan, "-buffersize", "1");
 
     assert_int_equal(sc_chan_configure(chan, "-encoding", "ISO8859-1"), 0);
-    Expect(chan, "-encoding", "iso8859-1");
+    sct_expect(chan, "-encoding", "iso8859-1");
     assert_int_equal(sc_chan_configure(chan, "-encoding", ""), 0);
-    Expect(chan, "-encoding", "binary");
+    sct_expect(chan, "-encoding", "binary");
 
     assert_int_equal(sc_chan_configure(chan, "-eofchar", "\x1a"), 0);
-    Expect(chan, "-eofchar", "\x1a \x1a");
+    sct_expect(chan, "-eofchar", "\x1a \x1a");
     assert_int_equal(sc_chan_configure(chan, "-eofchar", "{} x"), 0);
-    Expect(chan, "-eofchar", "{} x");
+    sct_expect(chan, "-eofchar", "{} x");
 
     assert_int_equal(sc_chan_configure(chan, "-translation", "crlf cr"), 0);
-    Expect(chan, "-translation", "crlf cr");
+    sct_expect(chan, "-translation", "crlf cr");
     assert_int_equal(sc_chan_configure(chan, "-translation", "auto"), 0);
-    Expect(chan, "-translation", "auto lf");	/* Output auto: Unix's. */
+    sct_expect(chan, "-translation", "auto lf");	/* Output auto: Unix's. */
     assert_int_equal(sc_chan_configure(chan, "-translation", "platform"), 0);
-    Expect(chan, "-translation", "lf lf");
+    sct_expect(chan, "-translation", "lf lf");
     /* binary is lf, the binary encoding and no eofchar. */
     assert_int_equal(sc_chan_configure(chan, "-encoding", "utf-8"), 0);
     assert_int_equal(sc_chan_configure(chan, "-translation", "binary"), 0);
-    Expect(chan, "-translation", "lf lf");
-    Expect(chan, "-encoding", "binary");
-    Expect(chan, "-eofchar", "{} {}");
+    sct_expect(chan, "-translation", "lf lf");
+    sct_expect(chan, "-encoding", "binary");
+    sct_expect(chan, "-eofchar", "{} {}");
 
     assert_int_equal(sc_chan_configure(chan, "-maxline", "100"), 0);
-    Expect(chan, "-maxline", "100");
+    sct_expect(chan, "-maxline", "100");
     assert_int_equal(sc_chan_configure(chan, "-outputlimit", "5000"), 0);
-    Expect(chan, "-outputlimit", "5000");
+    sct_expect(chan, "-outputlimit", "5000");
     sc_close(chan);
     close(peer);
     sct_loop_free(loop);
@@ -180,19 +156,19 @@ abbreviations(void **state)
 {
     sc_loop *loop = sct_loop();
     int peer;
-    sc_chan *chan = Both(loop, &peer);
+    sc_chan *chan = sct_pair_chan(loop, &peer, 0);
     static const char *const tooShort[] = {"-b", "-buffer", "-e", "-"};
     size_t i;
 
     (void) state;
-    Expect(chan, "-bl", "1");
-    Expect(chan, "-bufferi", "full");
-    Expect(chan, "-buffers", "4096");
-    Expect(chan, "-en", "utf-8");
-    Expect(chan, "-eo", "{} {}");
-    Expect(chan, "-t", "auto lf");
+    sct_expect(chan, "-bl", "1");
+    sct_expect(chan, "-bufferi", "full");
+    sct_expect(chan, "-buffers", "4096");
+    sct_expect(chan, "-en", "utf-8");
+    sct_expect(chan, "-eo", "{} {}");
+    sct_expect(chan, "-t", "auto lf");
     assert_int_equal(sc_chan_configure(chan, "-tr", "lf"), 0);
-    Expect(chan, "-translation", "lf lf");
+    sct_expect(chan, "-translation", "lf lf");
     for (i = 0; i < sizeof(tooShort) / sizeof(tooShort[0]); i++) {
 	char expect[256];
 
@@ -241,7 +217,7 @@ bad_values_in_tcl_words(void **state)
     };
     sc_loop *loop = sct_loop();
     int peer;
-    sc_chan *chan = Both(loop, &peer);
+    sc_chan *chan = sct_pair_chan(loop, &peer, 0);
     char *before = sc_chan_cget(chan, NULL), *after;
     size_t i;
 
@@ -272,7 +248,7 @@ typed_setters(void **state)
 {
     sc_loop *loop = sct_loop();
     int peer;
-    sc_chan *chan = Both(loop, &peer);
+    sc_chan *chan = sct_pair_chan(loop, &peer, 0);
 
     (void) state;
     assert_int_equal(sc_chan_set_blocking(chan, 0), 0);
@@ -284,7 +260,7 @@ typed_setters(void **state)
     assert_int_equal(sc_chan_set_eofchar(chan, 'z', 0), 0);
     assert_int_equal(sc_chan_set_maxline(chan, 77), 0);
     assert_int_equal(sc_chan_set_outputlimit(chan, 99), 0);
-    Expect(chan, NULL, "-blocking 0 -buffering line -buffersize 8192 "
+    sct_expect(chan, NULL, "-blocking 0 -buffering line -buffersize 8192 "
 	    "-encoding ascii -eofchar {z {}} -translation {crlf cr} "
 	    "-maxline 77 -outputlimit 99");
     assert_int_equal(sc_chan_set_buffering(chan, 9), -1);

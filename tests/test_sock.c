@@ -128,18 +128,6 @@ Str(int n)
     return buf[i];
 }
 
-static void
-Expect(sc_chan *chan, const char *option, const char *value)
-{
-    char *got = sc_chan_cget(chan, option);
-
-    if (got == NULL) {
-	fail_msg("%s: %s", option, sc_errmsg(sc_chan_loop(chan)));
-    }
-    assert_string_equal(got, value);
-    free(got);
-}
-
 /*
  * Fake names for the tests, answered without a resolver: "multi.test" is
  * ::1 then 127.0.0.1; "slow.test" is 127.0.0.1 after a delay;
@@ -254,8 +242,8 @@ Exchange(sc_loop *loop, const char *host, struct accepted *a, sc_chan *client)
      * which are the client's -sockname and the server side's -peername. */
     snprintf(peer, sizeof(peer), "%s %s %d", a->addr[0], a->addr[0],
 	    a->ports[0]);
-    Expect(client, "-sockname", peer);
-    Expect(a->chans[0], "-peername", peer);
+    sct_expect(client, "-sockname", peer);
+    sct_expect(a->chans[0], "-peername", peer);
     free(line);
 }
 
@@ -276,10 +264,10 @@ sync_client_ipv4(void **state)
     assert_string_equal(a.addr[0], "127.0.0.1");
     snprintf(expect, sizeof(expect), "127.0.0.1 127.0.0.1 %d",
 	    PortOf(server));
-    Expect(client, "-peername", expect);
-    Expect(client, "-connecting", "0");
-    Expect(client, "-error", "");
-    Expect(client, "-translation", "auto crlf");
+    sct_expect(client, "-peername", expect);
+    sct_expect(client, "-connecting", "0");
+    sct_expect(client, "-error", "");
+    sct_expect(client, "-translation", "auto crlf");
     sc_close(client);
     CloseAccepted(&a);
     sc_close(server);
@@ -320,7 +308,7 @@ server_on_every_interface(void **state)
     port = PortOf(server);
     snprintf(expect, sizeof(expect), "0.0.0.0 0.0.0.0 %d :: :: %d", port,
 	    port);
-    Expect(server, "-sockname", expect);
+    sct_expect(server, "-sockname", expect);
     /* A server's full option list has -sockname and no -peername. */
     all = sc_chan_cget(server, NULL);
     assert_non_null(strstr(all, "-sockname {0.0.0.0 0.0.0.0"));
@@ -380,9 +368,9 @@ async_refused_reports_through_error(void **state)
     assert_non_null(c);
     assert_int_equal(sc_chan_event(c, SC_WRITABLE, SetFlag, &f), 0);
     sct_wait_for(loop, &f.set, 5000);
-    Expect(c, "-connecting", "0");
-    Expect(c, "-error", "connection refused");
-    Expect(c, "-error", "");		/* Cleared once read. */
+    sct_expect(c, "-connecting", "0");
+    sct_expect(c, "-error", "connection refused");
+    sct_expect(c, "-error", "");		/* Cleared once read. */
     assert_int_equal(sc_read(c, buf, sizeof(buf)), SC_ERROR);
     snprintf(expect, sizeof(expect), "error reading \"%s\": socket is not "
 	    "connected", sc_chan_name(c));
@@ -406,16 +394,16 @@ async_success_and_io_while_connecting(void **state)
     c = sc_open_tcp_client(loop, "127.0.0.1", Str(PortOf(server)), &o);
     assert_non_null(c);
     /* Nonblocking while connecting: reads would block, writes queue. */
-    Expect(c, "-blocking", "0");
+    sct_expect(c, "-blocking", "0");
     assert_int_equal(sc_puts(c, "early"), 0);
     assert_int_equal(sc_flush(c), 0);
     if (sc_read(c, buf, sizeof(buf)) != SC_BLOCKED) {
-	Expect(c, "-connecting", "0");	/* Connected very fast. */
+	sct_expect(c, "-connecting", "0");	/* Connected very fast. */
     }
     assert_int_equal(sc_chan_event(c, SC_WRITABLE, SetFlag, &f), 0);
     sct_wait_for(loop, &f.set, 5000);
-    Expect(c, "-error", "");
-    Expect(c, "-connecting", "0");
+    sct_expect(c, "-error", "");
+    sct_expect(c, "-connecting", "0");
     assert_int_equal(sc_chan_event(c, SC_WRITABLE, NULL, NULL), 0);
     sct_wait_for(loop, &a.n, 5000);
     assert_int_equal(sc_gets(a.chans[0], &line, &cap), 5);
@@ -440,12 +428,12 @@ blocking_read_waits_for_connect(void **state)
     slowMs = 200;
     c = sc_open_tcp_client(loop, "slow.test", Str(PortOf(server)), &o);
     assert_non_null(c);
-    Expect(c, "-connecting", "1");
-    Expect(c, "-peername", "");
+    sct_expect(c, "-connecting", "1");
+    sct_expect(c, "-peername", "");
     assert_int_equal(sc_chan_set_blocking(c, 1), 0);
     assert_int_equal(sc_puts(c, "sync"), 0);
     assert_int_equal(sc_flush(c), 0);	/* Waits for the connection. */
-    Expect(c, "-connecting", "0");
+    sct_expect(c, "-connecting", "0");
     sct_wait_for(loop, &a.n, 5000);
     sc_close(c);
     CloseAccepted(&a);
@@ -490,14 +478,14 @@ async_lookup_off_the_loop(void **state)
     c = sc_open_tcp_client(loop, "slow.test", Str(PortOf(server)), &o);
     assert_non_null(c);
     assert_true(sct_ms() - start < 200);	/* The call did not wait. */
-    Expect(c, "-connecting", "1");
+    sct_expect(c, "-connecting", "1");
     assert_int_equal(sc_chan_event(c, SC_WRITABLE, SetFlag, &f), 0);
     /* Meanwhile the loop keeps running its timers. */
     assert_true(sc_create_timer(loop, 10, Tick, &t) != 0);
     sct_wait_for(loop, &f.set, 5000);
     assert_true(t.ticks >= 10);
-    Expect(c, "-error", "");
-    Expect(c, "-connecting", "0");
+    sct_expect(c, "-error", "");
+    sct_expect(c, "-connecting", "0");
     sct_wait_for(loop, &a.n, 5000);
     t.stop = 1;
     assert_int_equal(sc_chan_event(c, SC_WRITABLE, NULL, NULL), 0);
@@ -521,7 +509,7 @@ async_unknown_host(void **state)
     assert_non_null(c);
     assert_int_equal(sc_chan_event(c, SC_WRITABLE, SetFlag, &f), 0);
     sct_wait_for(loop, &f.set, 5000);
-    Expect(c, "-error", gai_strerror(EAI_NONAME));
+    sct_expect(c, "-error", gai_strerror(EAI_NONAME));
     sc_close(c);
     /* Synchronous: at the call, in Tcl's words. */
     assert_null(sc_open_tcp_client(loop, "no.such.host.invalid", "80", NULL));
@@ -575,7 +563,7 @@ myaddr_and_myport(void **state)
     c = sc_open_tcp_client(loop, "127.0.0.1", Str(port), &o);
     assert_non_null(c);
     snprintf(expect, sizeof(expect), "127.0.0.1 127.0.0.1 %d", mine);
-    Expect(c, "-sockname", expect);
+    sct_expect(c, "-sockname", expect);
     sct_wait_for(loop, &a.n, 5000);
     assert_int_equal(a.ports[0], mine);
     sc_close(c);
@@ -648,7 +636,7 @@ connect_timeout(void **state)
     assert_non_null(c);
     assert_int_equal(sc_chan_event(c, SC_WRITABLE, SetFlag, &f), 0);
     sct_wait_for(loop, &f.set, 5000);
-    Expect(c, "-error", "connection timed out");
+    sct_expect(c, "-error", "connection timed out");
     sc_close(c);
     close(filler);
     close(lfd);
@@ -906,12 +894,12 @@ keepalive_nodelay_reversedns(void **state)
     (void) state;
     c = sc_open_tcp_client(loop, "127.0.0.1", Str(PortOf(server)), NULL);
     assert_non_null(c);
-    Expect(c, "-keepalive", "0");
-    Expect(c, "-nodelay", "0");
+    sct_expect(c, "-keepalive", "0");
+    sct_expect(c, "-nodelay", "0");
     assert_int_equal(sc_chan_configure(c, "-keepalive", "1"), 0);
     assert_int_equal(sc_chan_configure(c, "-nodelay", "yes"), 0);
-    Expect(c, "-keepalive", "1");
-    Expect(c, "-nodelay", "1");
+    sct_expect(c, "-keepalive", "1");
+    sct_expect(c, "-nodelay", "1");
     assert_int_equal(sc_chan_configure(c, "-nodelay", "maybe"), -1);
     assert_string_equal(sc_errmsg(loop),
 	    "expected boolean value but got \"maybe\"");
@@ -925,9 +913,9 @@ keepalive_nodelay_reversedns(void **state)
     assert_non_null(strstr(sc_errmsg(loop), "-outputlimit, -connecting, "
 	    "-error, -keepalive, -nodelay, -peername, -reversedns, or "
 	    "-sockname"));
-    Expect(c, "-reversedns", "0");
+    sct_expect(c, "-reversedns", "0");
     assert_int_equal(sc_chan_configure(c, "-reversedns", "1"), 0);
-    Expect(c, "-reversedns", "1");
+    sct_expect(c, "-reversedns", "1");
     sc_close(c);
     CloseAccepted(&a);
     sc_close(server);
@@ -1030,7 +1018,7 @@ async_second_address(void **state)
     assert_non_null(c);
     assert_int_equal(sc_chan_event(c, SC_WRITABLE, SetFlag, &f), 0);
     sct_wait_for(loop, &f.set, 5000);
-    Expect(c, "-error", "");
+    sct_expect(c, "-error", "");
     sct_wait_for(loop, &a.n, 5000);
     sc_close(c);
     CloseAccepted(&a);
@@ -1054,7 +1042,7 @@ timeout_during_lookup(void **state)
     assert_non_null(c);
     assert_int_equal(sc_chan_event(c, SC_WRITABLE, SetFlag, &f), 0);
     sct_wait_for(loop, &f.set, 5000);
-    Expect(c, "-error", "connection timed out");
+    sct_expect(c, "-error", "connection timed out");
     assert_int_equal(sc_chan_event(c, SC_WRITABLE, NULL, NULL), 0);
     /* Let the lookup's late result arrive. */
     {
@@ -1067,7 +1055,7 @@ timeout_during_lookup(void **state)
 	sc_delete_timer(loop, t);
     }
     assert_int_equal(a.n, 0);		/* It never connected. */
-    Expect(c, "-connecting", "0");
+    sct_expect(c, "-connecting", "0");
     sc_close(c);
     sc_close(server);
     sct_loop_free(loop);
@@ -1215,7 +1203,7 @@ descriptor_modes_and_reset(void **state)
     fd = sc_chan_fd(a.chans[0], SC_READABLE);
     assert_false(fcntl(fd, F_GETFL) & O_NONBLOCK);
     assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
-    Expect(a.chans[0], "-blocking", "1");
+    sct_expect(a.chans[0], "-blocking", "1");
     /* The client resets; the server side reads end of file. */
     assert_int_equal(setsockopt(sc_chan_fd(c, SC_READABLE), SOL_SOCKET,
 	    SO_LINGER, &lg, sizeof(lg)), 0);

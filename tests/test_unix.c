@@ -97,18 +97,6 @@ CloseAll(struct accepted *a)
     a->n = 0;
 }
 
-static void
-Expect(sc_chan *chan, const char *option, const char *value)
-{
-    char *got = sc_chan_cget(chan, option);
-
-    if (got == NULL) {
-	fail_msg("%s: %s", option, sc_errmsg(sc_chan_loop(chan)));
-    }
-    assert_string_equal(got, value);
-    free(got);
-}
-
 /* A line from client to server and back. */
 static void
 RoundTrip(sc_loop *loop, struct accepted *a, sc_chan *client)
@@ -140,15 +128,15 @@ listen_connect_and_names(void **state)
     (void) state;
     assert_non_null(server);
     assert_int_equal(strncmp(sc_chan_name(server), "unix", 4), 0);
-    Expect(server, "-sockname", path);
+    sct_expect(server, "-sockname", path);
     c = sc_open_unix_client(loop, path, NULL);
     assert_non_null(c);
     RoundTrip(loop, &a, c);
-    Expect(c, "-peername", path);
-    Expect(c, "-sockname", "");		/* An unnamed client. */
-    Expect(a.chans[0], "-sockname", path);
+    sct_expect(c, "-peername", path);
+    sct_expect(c, "-sockname", "");		/* An unnamed client. */
+    sct_expect(a.chans[0], "-sockname", path);
     assert_string_equal(a.peer[0], "");
-    Expect(c, "-translation", "auto lf");
+    sct_expect(c, "-translation", "auto lf");
     sc_close(c);
     CloseAll(&a);
     /* Closing the server removes the file it made. */
@@ -380,7 +368,7 @@ abstract_names(void **state)
     snprintf(name, sizeof(name), "@sockchan-test-%d", (int) getpid());
     server = sc_open_unix_server(loop, name, NULL, Accept, &a);
     assert_non_null(server);
-    Expect(server, "-sockname", name);
+    sct_expect(server, "-sockname", name);
     /* The same name with a leading NUL and its length, in the C API. */
     memcpy(nul, name, strlen(name));
     nul[0] = '\0';
@@ -388,7 +376,7 @@ abstract_names(void **state)
     c = sc_open_unix_client(loop, nul, &o);
     assert_non_null(c);
     RoundTrip(loop, &a, c);
-    Expect(c, "-peername", name);
+    sct_expect(c, "-peername", name);
     /* No file anywhere: the name is taken only while it listens. */
     assert_null(sc_open_unix_server(loop, name, NULL, Accept, &a));
     assert_string_equal(sc_errmsg(loop),
@@ -484,8 +472,8 @@ peer_credentials(void **state)
     sct_wait_count(loop, &a.n, 1, 5000);
     snprintf(expect, sizeof(expect), "pid %ld uid %ld gid %ld",
 	    (long) getpid(), (long) getuid(), (long) getgid());
-    Expect(a.chans[0], "-peercred", expect);
-    Expect(c, "-peercred", expect);
+    sct_expect(a.chans[0], "-peercred", expect);
+    sct_expect(c, "-peercred", expect);
     sc_close(c);
     CloseAll(&a);
     sc_close(server);
@@ -589,9 +577,9 @@ client_errors(void **state)
     assert_non_null(c);
     assert_int_equal(sc_chan_event(c, SC_WRITABLE, Fired, &fired), 0);
     sct_wait_for(loop, &fired, 5000);
-    Expect(c, "-connecting", "0");
-    Expect(c, "-error", "no such file or directory");
-    Expect(c, "-error", "");
+    sct_expect(c, "-connecting", "0");
+    sct_expect(c, "-error", "no such file or directory");
+    sct_expect(c, "-error", "");
     sc_close(c);
     assert_null(sc_open_unix_client(loop, "", NULL));
     assert_string_equal(sc_errmsg(loop), "couldn't open socket: empty path");
