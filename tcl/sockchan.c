@@ -510,21 +510,13 @@ TimedOut(ClientData clientData)
     ConnectDone(s, SC_CONN_FAILED);
 }
 
+/* The lookup's addresses, resolved here (this may block). */
 static int
 Resolve(struct sc__lookup *l, struct addrinfo **remote,
 	struct addrinfo **local, struct sc__err *err)
 {
-    *remote = *local = NULL;
-    if (sc__resolve(l->host, l->port, l->family, 0, remote, err) < 0) {
-	return -1;
-    }
-    if ((l->myaddr != NULL || l->myport != 0) && sc__resolve(l->myaddr,
-	    l->myport, l->family, 1, local, err) < 0) {
-	sc__freeaddrinfo(*remote);
-	*remote = NULL;
-	return -1;
-    }
-    return 0;
+    return sc__resolve_pair(l->host, l->port, l->myaddr, l->myport,
+	    l->family, remote, local, err);
 }
 
 /* Milliseconds on the monotonic clock. */

@@ -1295,8 +1295,10 @@ InputReady(const sc_chan *chan)
 static int
 Wanted(const sc_chan *chan)
 {
+    int output = chan->out.bytes > 0 || chan->writeProc != NULL;
+
     return (chan->readProc != NULL ? SC_READABLE : 0)
-	    | (chan->out.bytes > 0 || chan->writeProc != NULL ? SC_WRITABLE : 0);
+	    | (output ? SC_WRITABLE : 0);
 }
 
 /* Buffered input to report, or a failed watch: the handlers run from

@@ -379,24 +379,6 @@ LookupPosted(void *clientData, struct sc__lookup *l)
     }
 }
 
-static int
-Resolve(const char *host, int port, const char *myaddr, int myport,
-	int family, struct addrinfo **remote, struct addrinfo **local,
-	struct sc__err *err)
-{
-    *remote = *local = NULL;
-    if (sc__resolve(host, port, family, 0, remote, err) < 0) {
-	return -1;
-    }
-    if ((myaddr != NULL || myport != 0)
-	    && sc__resolve(myaddr, myport, family, 1, local, err) < 0) {
-	sc__freeaddrinfo(*remote);
-	*remote = NULL;
-	return -1;
-    }
-    return 0;
-}
-
 /* Wait (poll, not the loop) until connected or failed; for blocking I/O
  * on a channel still connecting, and for a synchronous open. */
 static int
@@ -412,7 +394,7 @@ WaitConnected(struct sockState *s)
 
 	ce->lookup->owner = NULL;
 	ce->lookup = NULL;
-	if (Resolve(l->host, l->port, l->myaddr, l->myport, l->family,
+	if (sc__resolve_pair(l->host, l->port, l->myaddr, l->myport, l->family,
 		&remote, &local, &ce->failure) < 0) {
 	    ConnectFailed(s);
 	    return -1;
@@ -1116,7 +1098,7 @@ sc_open_tcp_client(sc_loop *loop, const char *host, const char *port,
     } else {
 	struct addrinfo *remote, *local;
 
-	if (Resolve(host, portNum, o->myaddr, myport, family, &remote,
+	if (sc__resolve_pair(host, portNum, o->myaddr, myport, family, &remote,
 		&local, &err) < 0) {
 	    if (!async) {
 		return OpenFailed(loop, chan, &err);

@@ -194,6 +194,24 @@ sc__resolve(const char *host, int port, int family, int passive,
     return 0;
 }
 
+int
+sc__resolve_pair(const char *host, int port, const char *myaddr, int myport,
+	int family, struct addrinfo **remote, struct addrinfo **local,
+	struct sc__err *err)
+{
+    *remote = *local = NULL;
+    if (sc__resolve(host, port, family, 0, remote, err) < 0) {
+	return -1;
+    }
+    if ((myaddr != NULL || myport != 0)
+	    && sc__resolve(myaddr, myport, family, 1, local, err) < 0) {
+	sc__freeaddrinfo(*remote);
+	*remote = NULL;
+	return -1;
+    }
+    return 0;
+}
+
 void
 sc__addr_numeric(const struct sockaddr *sa, socklen_t len, char *host,
 	size_t hostSize, int *port)

@@ -28,16 +28,8 @@ static int threads, idleThreads, queued;
 static void
 Resolve(struct sc__lookup *l)
 {
-    if (sc__resolve(l->host, l->port, l->family, 0, &l->remote,
-	    &l->err) < 0) {
-	l->failed = 1;
-	return;
-    }
-    if ((l->myaddr != NULL || l->myport != 0)
-	    && sc__resolve(l->myaddr, l->myport, l->family, 1, &l->local,
-		&l->err) < 0) {
-	l->failed = 1;
-    }
+    l->failed = sc__resolve_pair(l->host, l->port, l->myaddr, l->myport,
+	    l->family, &l->remote, &l->local, &l->err) < 0;
 }
 
 static void *

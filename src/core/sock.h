@@ -57,6 +57,14 @@ int sc__parse_port(const char *service, int *port, struct sc__err *err);
  */
 int sc__resolve(const char *host, int port, int family, int passive,
 	struct addrinfo **res, struct sc__err *err);
+/*
+ * A client's addresses: host and port (remote), and myaddr and myport
+ * (local; *local is NULL when neither is given). Returns 0, or -1 with err
+ * and nothing to free. May block on a name, as sc__resolve.
+ */
+int sc__resolve_pair(const char *host, int port, const char *myaddr,
+	int myport, int family, struct addrinfo **remote,
+	struct addrinfo **local, struct sc__err *err);
 /* True when host needs no resolver (NULL, or a numeric address). */
 int sc__host_is_numeric(const char *host);
 
