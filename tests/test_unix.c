@@ -297,7 +297,8 @@ two_processes_race_for_a_path(void **state)
     (void) state;
     for (round = 0; round < ROUNDS; round++) {
 	char name[32], *path, got[2];
-	int go[2][2], result[2], i, winners = 0, losers = 0, status;
+	int go[2][2], result[2], i, winners = 0, losers = 0, status, io;
+	int exits[2];
 	pid_t pids[2];
 
 	snprintf(name, sizeof(name), "race-%d.sock", round);
@@ -332,22 +333,26 @@ two_processes_race_for_a_path(void **state)
 	    close(go[i][0]);
 	}
 	close(result[1]);
-	/* Start both at once, then read both outcomes. */
-	assert_int_equal(write(go[0][1], "g", 1), 1);
-	assert_int_equal(write(go[1][1], "g", 1), 1);
-	assert_int_equal(read(result[0], &got[0], 1), 1);
-	assert_int_equal(read(result[0], &got[1], 1), 1);
+	/* Start both at once, then read both outcomes; the children are
+	 * let go and waited for before anything is asserted, so that a
+	 * failure leaves none behind. */
+	got[0] = got[1] = '?';
+	io = write(go[0][1], "g", 1) == 1 && write(go[1][1], "g", 1) == 1
+		&& read(result[0], &got[0], 1) == 1
+		&& read(result[0], &got[1], 1) == 1;
 	for (i = 0; i < 2; i++) {
 	    winners += got[i] == 'W';
 	    losers += got[i] == 'L';
 	}
 	for (i = 0; i < 2; i++) {
-	    assert_int_equal(write(go[i][1], "x", 1), 1);
+	    io &= write(go[i][1], "x", 1) == 1;
 	    close(go[i][1]);
-	    assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
-	    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	    exits[i] = waitpid(pids[i], &status, 0) == pids[i]
+		    && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 	}
 	close(result[0]);
+	assert_true(io);
+	assert_true(exits[0] && exits[1]);
 	if (winners != 1 || losers != 1) {
 	    fail_msg("round %d: %c and %c", round, got[0], got[1]);
 	}
