@@ -100,11 +100,12 @@ FeedClose(void *inst, int direction)
     return 0;
 }
 
-static void
+static int
 FeedWatch(void *inst, int mask)
 {
     (void) inst;
     (void) mask;
+    return 0;			/* Nothing to watch: always "watched". */
 }
 
 static int
