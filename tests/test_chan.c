@@ -1089,7 +1089,133 @@ channel_is_small(void **state)
     assert_true(sizeof(struct sc_chan) <= 160);
 }
 
+/*
+ * Issue 8: a handler that reads, writes and flushes costs the loop no
+ * change of watch (the write's "writable" and the flush's "not" are put
+ * off until the loop waits, and cancel out): three system calls an echo.
+ */
+struct echo {
+    sc_chan *chan;
+    int echoes;
+};
+
+static void
+EchoReadable(void *clientData, int mask)
+{
+    struct echo *e = clientData;
+    char buf[64];
+    long n = sc_read(e->chan, buf, sizeof(buf));
+
+    (void) mask;
+    if (n > 0) {
+	assert_int_equal(sc_write(e->chan, buf, (size_t) n), n);
+	assert_int_equal(sc_flush(e->chan), 0);
+	e->echoes++;
+    }
+}
+
+static void
+echo_handler_changes_no_watch(void **state)
+{
+    sc_loop *loop = sct_loop();
+    struct echo e = {NULL, 0};
+    unsigned long before;
+    char buf[8];
+    int peer, i;
+
+    (void) state;
+    e.chan = sct_pair_chan(loop, &peer, 1);
+    assert_int_equal(sc_chan_event(e.chan, SC_READABLE, EchoReadable, &e),
+	    0);
+    before = sc__sys_calls(SC_SYS_EPOLL_CTL);
+    for (i = 1; i <= 50; i++) {
+	Send(peer, "ping");
+	sct_wait_count(loop, &e.echoes, i, 5000);
+	assert_int_equal(read(peer, buf, sizeof(buf)), 4);
+	assert_memory_equal(buf, "ping", 4);
+    }
+    assert_int_equal(sc__sys_calls(SC_SYS_EPOLL_CTL) - before, 0);
+    sc_close(e.chan);
+    close(peer);
+    sct_loop_free(loop);
+}
+
+/*
+ * A change put off inside a handler is made before any wait, a nested
+ * one too: a handler that queues output and then runs the loop sees the
+ * output go (the writable watch is in place for that wait).
+ */
+struct nested {
+    sc_chan *chan;
+    int peer;
+    int got, timedOut, done;
+};
+
+static void
+PeerReadable(void *clientData, int mask)
+{
+    struct nested *n = clientData;
+    char c;
+
+    (void) mask;
+    if (read(n->peer, &c, 1) == 1 && c == 'x') {
+	n->got = 1;
+    }
+}
+
+static void
+NestedTimeout(void *clientData)
+{
+    ((struct nested *) clientData)->timedOut = 1;
+}
+
+static void
+QueueAndWait(void *clientData, int mask)
+{
+    struct nested *n = clientData;
+    sc_loop *loop = sc_chan_loop(n->chan);
+    sc_timer t;
+    char buf[8];
+
+    (void) mask;
+    (void) sc_read(n->chan, buf, sizeof(buf));
+    sc_chan_event(n->chan, SC_READABLE, NULL, NULL);
+    sc_puts_nonewline(n->chan, "x");	/* Queued: -buffering full. */
+    t = sc_create_timer(loop, 5000, NestedTimeout, n);
+    while (!n->got && !n->timedOut) {
+	if (sc_do_one_event(loop, SC_ALL_EVENTS) < 0) {
+	    break;
+	}
+    }
+    sc_delete_timer(loop, t);
+    n->done = 1;
+}
+
+static void
+nested_wait_sees_put_off_watch(void **state)
+{
+    sc_loop *loop = sct_loop();
+    struct nested n = {NULL, -1, 0, 0, 0};
+
+    (void) state;
+    n.chan = sct_pair_chan(loop, &n.peer, 1);
+    assert_int_equal(sc_create_file_handler(loop, n.peer, SC_READABLE,
+	    PeerReadable, &n), 0);
+    assert_int_equal(sc_chan_event(n.chan, SC_READABLE, QueueAndWait, &n),
+	    0);
+    Send(n.peer, "go");
+    sct_wait_for(loop, &n.done, 10000);
+    assert_false(n.timedOut);
+    assert_true(n.got);
+    sc_delete_file_handler(loop, n.peer);
+    sc_close(n.chan);
+    close(n.peer);
+    sct_loop_free(loop);
+}
+
 static const struct CMUnitTest tests[] = {
+    SCT(echo_handler_changes_no_watch),
+    SCT(nested_wait_sees_put_off_watch),
     SCT(channel_is_small),
     SCT(gets_tells_line_blocked_and_eof),
     SCT(tiny_buffersize_loses_nothing),

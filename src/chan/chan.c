@@ -1312,21 +1312,56 @@ InputTimer(void *clientData)
     sc__chan_notify(chan, chan->watchErr != 0 ? Wanted(chan) : SC_READABLE);
 }
 
-/* Have the driver watch for mask; if the loop can't, the channel fails. */
+/* Have the driver watch for what the channel wants now; if the loop
+ * can't, the channel fails. */
 static void
-Watch(sc_chan *chan, int mask)
+ApplyWatch(void *clientData)
 {
+    sc_chan *chan = clientData;
     int err;
 
-    if (chan->watchErr != 0 || mask == chan->watched) {
+    chan->flags &= ~CF_WATCHQ;
+    if (chan->inst == NULL || chan->watchErr != 0
+	    || chan->watch == chan->watched) {
 	return;
     }
-    err = chan->type->watch(chan->inst, mask);
+    err = chan->type->watch(chan->inst, chan->watch);
     if (err != 0) {
 	sc__chan_watch_failed(chan, err);
 	return;
     }
-    chan->watched = (uint8_t) mask;
+    chan->watched = chan->watch;
+}
+
+/*
+ * Watch for mask. Inside a callback the change waits for the loop's next
+ * wait: a handler that writes and flushes, or stops reading and starts
+ * again, costs the loop nothing.
+ */
+static void
+Watch(sc_chan *chan, int mask)
+{
+    chan->watch = (uint8_t) mask;
+    if ((chan->flags & CF_WATCHQ) || chan->watchErr != 0
+	    || mask == chan->watched) {
+	return;
+    }
+    if (sc__loop_defer(chan->loop, ApplyWatch, chan) == 0) {
+	chan->flags |= CF_WATCHQ;
+	return;
+    }
+    ApplyWatch(chan);
+}
+
+/* Drop a put-off change (the channel closes, or is freed). */
+static void
+Unwatch(sc_chan *chan)
+{
+    if (chan->flags & CF_WATCHQ) {
+	sc__loop_undefer(chan->loop, ApplyWatch, chan);
+    }
+    chan->watch = 0;
+    ApplyWatch(chan);
 }
 
 void
@@ -1510,6 +1545,9 @@ FreeChan(sc_chan *chan)
 {
     struct sc__chanx *x = chan->x;
 
+    if (chan->flags & CF_WATCHQ) {
+	sc__loop_undefer(chan->loop, ApplyWatch, chan);
+    }
     QueueDrop(chan->loop, &chan->in);
     QueueDrop(chan->loop, &chan->out);
     if (x != NULL) {
@@ -1529,7 +1567,7 @@ FinishClose(sc_chan *chan)
 	sc_delete_timer(chan->loop, chan->timer);
 	chan->timer = 0;
     }
-    Watch(chan, 0);
+    Unwatch(chan);
     (void) chan->type->close(chan->inst, 0);
     chan->inst = NULL;
     chan->flags &= ~CF_BGCLOSE;

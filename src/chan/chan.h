@@ -124,6 +124,8 @@ enum {
     CF_NEEDNL = 1 << 14,	/* crlf: a \r was taken; is a \n next? */
     CF_NEEDMORE = 1 << 15,	/* Buffered input is no whole line or
 				 * character: wait for the descriptor. */
+    CF_WATCHQ = 1 << 16,	/* A change of watch is put off (the loop
+				 * makes it before it waits). */
 };
 
 /*
@@ -157,6 +159,7 @@ struct sc_chan {
     uint8_t encIn, encOut;	/* enum sc__enc_kind */
     uint8_t buffering;		/* SC_BUFFER_* */
     uint8_t watched;		/* The mask the driver watches. */
+    uint8_t watch;		/* The mask it should watch. */
     uint8_t nest;		/* Depth of our own callbacks on the stack. */
     uint8_t pendLen;
     unsigned char pend[7];	/* The tail of a character a read split. */

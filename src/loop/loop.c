@@ -402,6 +402,7 @@ sc_loop_free(sc_loop *loop)
     }
     pthread_mutex_destroy(&loop->postLock);
     sc__pool_drain(loop);
+    sc__free(loop->deferred);
     sc__free(loop->files);
     sc__free(loop->timers);
     sc__free(loop->heap);
@@ -906,6 +907,70 @@ RunIdle(sc_loop *loop)
 /*
  *----------------------------------------------------------------------
  *
+ * Deferred calls --
+ *
+ *----------------------------------------------------------------------
+ */
+
+int
+sc__loop_defer(sc_loop *loop, sc_proc *proc, void *clientData)
+{
+    if (loop->depth == 0) {
+	return -1;
+    }
+    if (loop->numDeferred == loop->deferredCap) {
+	size_t cap = loop->deferredCap ? 2 * loop->deferredCap : 64;
+	struct sc__deferred *d = sc__realloc(loop->deferred,
+		cap * sizeof(*d));
+
+	if (d == NULL) {
+	    return -1;
+	}
+	loop->deferred = d;
+	loop->deferredCap = cap;
+    }
+    loop->deferred[loop->numDeferred].proc = proc;
+    loop->deferred[loop->numDeferred].clientData = clientData;
+    loop->numDeferred++;
+    return 0;
+}
+
+void
+sc__loop_undefer(sc_loop *loop, sc_proc *proc, void *clientData)
+{
+    size_t i;
+
+    for (i = 0; i < loop->numDeferred; i++) {
+	if (loop->deferred[i].proc == proc
+		&& loop->deferred[i].clientData == clientData) {
+	    loop->deferred[i].proc = NULL;
+	}
+    }
+}
+
+/*
+ * Make the put-off calls, in order. One may put off another (it is made
+ * in this pass) or drop a later one; the table may move meanwhile.
+ */
+static void
+RunDeferred(sc_loop *loop)
+{
+    size_t i;
+
+    for (i = 0; i < loop->numDeferred; i++) {
+	sc_proc *proc = loop->deferred[i].proc;
+
+	if (proc != NULL) {
+	    loop->deferred[i].proc = NULL;
+	    proc(loop->deferred[i].clientData);
+	}
+    }
+    loop->numDeferred = 0;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
  * Dispatch --
  *
  *----------------------------------------------------------------------
@@ -981,22 +1046,12 @@ Alive(const sc_loop *loop, int flags)
 	    || ((flags & SC_IDLE_EVENTS) && loop->numIdle > 0);
 }
 
-int
-sc_do_one_event(sc_loop *loop, int flags)
+/* One round of sc_do_one_event: wait, then call what became ready. */
+static int
+Dispatch(sc_loop *loop, int flags)
 {
     struct sc__fired fired[MAX_FIRED];
     int timeout = -1, ran = 0, n;
-
-    if (loop == NULL) {
-	errno = EINVAL;
-	return -1;
-    }
-    if (!(flags & SC_ALL_EVENTS)) {
-	flags |= SC_ALL_EVENTS;
-    }
-    if (!Alive(loop, flags)) {
-	return 0;
-    }
 
     if (flags & SC_DONT_WAIT) {
 	timeout = 0;
@@ -1039,6 +1094,31 @@ sc_do_one_event(sc_loop *loop, int flags)
 	ran += RunIdle(loop);
     }
     return ran > 0;
+}
+
+int
+sc_do_one_event(sc_loop *loop, int flags)
+{
+    int r;
+
+    if (loop == NULL) {
+	errno = EINVAL;
+	return -1;
+    }
+    if (!(flags & SC_ALL_EVENTS)) {
+	flags |= SC_ALL_EVENTS;
+    }
+    RunDeferred(loop);		/* A callback running the loop again. */
+    if (!Alive(loop, flags)) {
+	return 0;
+    }
+    loop->depth++;
+    r = Dispatch(loop, flags);
+    loop->depth--;
+    if (r >= 0) {
+	RunDeferred(loop);	/* The program sees the watches as they are. */
+    }
+    return r;
 }
 
 int

@@ -81,6 +81,11 @@ struct sc__idle {
     struct sc__idle *next;
 };
 
+struct sc__deferred {
+    sc_proc *proc;
+    void *clientData;
+};
+
 struct sc__post {
     sc_proc *proc;
     void *clientData;
@@ -122,6 +127,11 @@ struct sc_loop {
     int postsRun;		/* Posted callbacks run by this dispatch. */
 
     struct sc__mailbox *mailbox;	/* See sc__loop_mailbox. */
+
+    /* Calls put off while callbacks run (sc__loop_defer). */
+    struct sc__deferred *deferred;
+    size_t numDeferred, deferredCap;
+    int depth;			/* sc_do_one_event calls on the stack. */
 
     /* Free I/O blocks of the pool's size, linked through their first
      * bytes (see pool.c). */
@@ -172,6 +182,18 @@ struct sc__mailbox *sc__loop_mailbox(sc_loop *loop);
 int sc__mailbox_post(struct sc__mailbox *mb, sc_proc *proc,
 	void *clientData);
 void sc__mailbox_release(struct sc__mailbox *mb);
+
+/*
+ * While the loop dispatches, put a call off until just before it next
+ * waits, or until the dispatch ends, whichever comes first: how the
+ * channel layer changes what it watches once per round instead of at each
+ * write (a write queues, a flush empties: no change is left to make).
+ * Returns 0, or -1 when the loop is not dispatching (or out of memory):
+ * the caller then acts at once. sc__loop_undefer drops a put-off call
+ * (its data is going away).
+ */
+int sc__loop_defer(sc_loop *loop, sc_proc *proc, void *clientData);
+void sc__loop_undefer(sc_loop *loop, sc_proc *proc, void *clientData);
 
 /* The monotonic clock, in nanoseconds. */
 uint64_t sc__now_ns(void);
