@@ -73,10 +73,14 @@ else
 fi
 
 mkdir -p "$OUT/obj"
+# The newest header: an object older than it is built again (a changed
+# structure must not meet objects compiled with the old one).
+newest_h=$(ls -t "$top"/include/*.h "$top"/src/*/*.h "$top"/cli/*.h | head -n 1)
 objs=""
 for s in $SOURCES; do
     o=$OUT/obj/$(echo "$s" | tr / _ | sed 's/\.c$/.o/')
-    if [ ! -f "$o" ] || [ "$top/$s" -nt "$o" ] || [ "$0" -nt "$o" ]; then
+    if [ ! -f "$o" ] || [ "$top/$s" -nt "$o" ] || [ "$0" -nt "$o" ] \
+	    || [ "$newest_h" -nt "$o" ]; then
 	# shellcheck disable=SC2086
 	$CC $CFLAGS $LIBFLAGS -c "$top/$s" -o "$o"
     fi

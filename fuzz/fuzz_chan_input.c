@@ -379,8 +379,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     feed.len = size;
     feed.rng = rng ^ 0x5bd1e995u;
     feed.maxChunk = 1 + (rng >> 24) % 32;
-    chan = sc__chan_new(loop, &feedType, &feed, SC_READABLE);
+    chan = sc__chan_new(loop, &feedType, sizeof(feed), SC_READABLE);
     FUZZ_CHECK(chan != NULL, "no channel");
+    memcpy(chan->inst, &feed, sizeof(feed));
 
     FUZZ_CHECK(sc_chan_configure(chan, "-translation",
 	    translations[transIx]) == 0, "%s", sc_errmsg(loop));

@@ -1519,10 +1519,12 @@ sc_chan_event(sc_chan *chan, int event, sc_file_proc *proc,
  */
 
 sc_chan *
-sc__chan_new(sc_loop *loop, const struct sc__chan_type *type, void *inst,
-	int mode)
+sc__chan_new(sc_loop *loop, const struct sc__chan_type *type,
+	size_t instSize, int mode)
 {
-    sc_chan *chan = sc__calloc(1, sizeof(*chan));
+    enum { OFFSET = (sizeof(sc_chan) + SC__INST_ALIGN - 1)
+	    & ~(size_t) (SC__INST_ALIGN - 1) };
+    sc_chan *chan = sc__calloc(1, OFFSET + instSize);
 
     if (chan == NULL) {
 	errno = ENOMEM;
@@ -1530,7 +1532,7 @@ sc__chan_new(sc_loop *loop, const struct sc__chan_type *type, void *inst,
     }
     chan->loop = loop;
     chan->type = type;
-    chan->inst = inst;
+    chan->inst = (char *) chan + OFFSET;
     chan->flags = (uint32_t) (mode & (CF_READ | CF_WRITE));
     chan->bufSize = SC__DEFAULT_BUFSIZE;
     chan->transIn = SC_TRANS_AUTO;

@@ -171,9 +171,16 @@ struct sc_chan {
 #define SC__DEFAULT_MAXLINE (1024 * 1024)
 #define SC__DEFAULT_OUTLIMIT (1024 * 1024)
 
-/* Make a channel over a driver instance (mode: SC_READABLE|WRITABLE). */
+/*
+ * Make a channel (mode: SC_READABLE|WRITABLE) with room for the driver's
+ * instance of instSize bytes, zeroed, at chan->inst: one allocation a
+ * connection. The instance lives as long as the channel structure (the
+ * driver's close does not free it) and is aligned for pointers and
+ * 64-bit integers, no more (SC__INST_ALIGN).
+ */
+#define SC__INST_ALIGN 8
 sc_chan *sc__chan_new(sc_loop *loop, const struct sc__chan_type *type,
-	void *inst, int mode);
+	size_t instSize, int mode);
 /* Keep chan's structure alive across a callback that may close it
  * (Tcl_Preserve); release frees it if it was closed meanwhile. */
 void sc__chan_preserve(sc_chan *chan);

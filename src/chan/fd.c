@@ -26,6 +26,9 @@ struct fdState {
     unsigned socket:1;		/* send/recv/shutdown apply. */
 };
 
+_Static_assert(_Alignof(struct fdState) <= SC__INST_ALIGN,
+	"a descriptor's state lives in its channel's allocation");
+
 static long
 FdInput(void *inst, char *buf, size_t n, int *errPtr)
 {
@@ -106,8 +109,7 @@ FdClose(void *inst, int direction)
     if (!s->keep && sc__close(s->fd) < 0) {
 	err = errno;
     }
-    sc__free(s);
-    return err;
+    return err;			/* s is freed with the channel. */
 }
 
 static void
@@ -222,20 +224,15 @@ sc_chan_open_fd(sc_loop *loop, int fd, int mode, int flags)
 		(fl & O_ACCMODE) == O_RDONLY ? "reading" : "writing");
 	return NULL;
     }
-    s = sc__calloc(1, sizeof(*s));
-    if (s == NULL) {
+    chan = sc__chan_new(loop, &fdType, sizeof(*s), mode);
+    if (chan == NULL) {
 	sc__loop_error(loop, ENOMEM, "can't use descriptor %d", fd);
 	return NULL;
     }
+    s = chan->inst;
     s->fd = fd;
     s->keep = (flags & SC_CHAN_KEEP_FD) != 0;
     s->socket = fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
-    chan = sc__chan_new(loop, &fdType, s, mode);
-    if (chan == NULL) {
-	sc__free(s);
-	sc__loop_error(loop, ENOMEM, "can't use descriptor %d", fd);
-	return NULL;
-    }
     s->chan = chan;
     if (fl & O_NONBLOCK) {
 	chan->flags |= CF_NONBLOCK;

@@ -89,6 +89,9 @@ struct sockState {
 
 static const struct sc__chan_type sockType, unixType;
 
+_Static_assert(_Alignof(struct sockState) <= SC__INST_ALIGN,
+	"a socket's state lives in its channel's allocation");
+
 /*
  *----------------------------------------------------------------------
  *
@@ -554,9 +557,9 @@ SockClose(void *inst, int direction)
 	if (sc__close(s->fd) < 0) {
 	    err = errno;
 	}
+	s->fd = -1;
     }
-    sc__free(s);
-    return err;
+    return err;			/* s is freed with the channel. */
 }
 
 static void
@@ -922,20 +925,16 @@ static sc_chan *
 NewSockChan(sc_loop *loop, const struct sc__chan_type *type, int kind,
 	int fd, int mode)
 {
-    struct sockState *s = sc__calloc(1, sizeof(*s));
-    sc_chan *chan;
+    sc_chan *chan = sc__chan_new(loop, type, sizeof(struct sockState), mode);
+    struct sockState *s;
 
-    if (s == NULL) {
+    if (chan == NULL) {
 	return NULL;
     }
+    s = chan->inst;
     s->fd = fd;
     s->kind = (uint8_t) kind;
     s->flags = type == &unixType ? SF_UNIX : 0;
-    chan = sc__chan_new(loop, type, s, mode);
-    if (chan == NULL) {
-	sc__free(s);
-	return NULL;
-    }
     s->chan = chan;
     return chan;
 }

@@ -441,6 +441,11 @@ sc_loop_handlers(const sc_loop *loop, int flags)
  *----------------------------------------------------------------------
  */
 
+/*
+ * Grow the table to hold fd. The new table comes zeroed from calloc, and
+ * only the old part is copied: a large one is fresh pages, so the part
+ * past the highest descriptor in use costs no memory until it is used.
+ */
 static int
 GrowFiles(sc_loop *loop, int fd)
 {
@@ -454,12 +459,14 @@ GrowFiles(sc_loop *loop, int fd)
 	}
 	cap *= 2;
     }
-    files = sc__realloc(loop->files, (size_t) cap * sizeof(*files));
+    files = sc__calloc((size_t) cap, sizeof(*files));
     if (files == NULL) {
 	return -1;
     }
-    memset(files + loop->filesCap, 0,
-	    (size_t) (cap - loop->filesCap) * sizeof(*files));
+    if (loop->filesCap > 0) {
+	memcpy(files, loop->files, (size_t) loop->filesCap * sizeof(*files));
+    }
+    sc__free(loop->files);
     loop->files = files;
     loop->filesCap = cap;
     return 0;
@@ -484,7 +491,7 @@ Register(sc_loop *loop, int fd, struct sc__file *f, int force)
 	f->alwaysReady = 1;
 	return 0;
     }
-    f->regMask = want;
+    f->regMask = (uint8_t) want;
     return 0;
 }
 
@@ -533,11 +540,11 @@ sc_create_file_handler(sc_loop *loop, int fd, int mask, sc_file_proc *proc,
 	int wasReady = f->alwaysReady && (oldMask & (SC_READABLE
 		| SC_WRITABLE));
 
-	f->mask = mask;
+	f->mask = (uint8_t) mask;
 	if (Register(loop, fd, f, replaced) < 0) {
 	    int err = errno;
 
-	    f->mask = oldMask;
+	    f->mask = (uint8_t) oldMask;
 	    return sc__loop_error(loop, err, "can't watch descriptor %d", fd);
 	}
 	/* Only a handler that wants reading or writing is ever "ready". */

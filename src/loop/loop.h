@@ -54,14 +54,14 @@ extern const struct sc__backend sc__backend_poll;
 extern const struct sc__backend sc__backend_epoll;
 #endif
 
-struct sc__file {
+struct sc__file {		/* 24 bytes: one per descriptor. */
     sc_file_proc *proc;
     void *clientData;
-    int mask;			/* What the user asked for. */
-    int regMask;		/* What the backend has registered. */
     uint32_t gen;		/* 0: no handler on this descriptor. */
-    unsigned alwaysReady:1;	/* The backend cannot poll it (EPERM). */
-    unsigned internal:1;	/* The loop's own (the wake-up). */
+    uint8_t mask;		/* What the user asked for. */
+    uint8_t regMask;		/* What the backend has registered. */
+    uint8_t alwaysReady:1;	/* The backend cannot poll it (EPERM). */
+    uint8_t internal:1;		/* The loop's own (the wake-up). */
 };
 
 struct sc__timer {
