@@ -20,7 +20,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SPLICE_CHUNK (64 * 1024)
+/*
+ * The splice path's pipe: asked to hold SPLICE_PIPE bytes (fewer, larger
+ * splices); what the system grants (64 KiB by default) is the chunk.
+ */
+#ifndef SPLICE_PIPE
+#define SPLICE_PIPE (256 * 1024)
+#endif
 
 struct sc__copy {
     sc_chan *in, *out;
@@ -38,6 +44,7 @@ struct sc__copy {
     /* Splice path. */
     int pipe[2];
     size_t inPipe;		/* Bytes in the pipe. */
+    size_t pipeCap;		/* What it holds. */
     int splicing;
     sc_timer timer;		/* Delivers the result of an aborted copy. */
     char *errmsg;		/* Set when the copy failed. */
@@ -207,8 +214,8 @@ StepSplice(struct sc__copy *c)
 	}
 	{
 	    long long want = Remaining(c);
-	    size_t chunk = (want < 0 || want > SPLICE_CHUNK) ? SPLICE_CHUNK
-		    : (size_t) want;
+	    size_t chunk = (want < 0 || (size_t) want > c->pipeCap)
+		    ? c->pipeCap : (size_t) want;
 
 	    n = sc__splice(inFd, c->pipe[1], chunk,
 		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
@@ -271,6 +278,9 @@ StepBuffer(struct sc__copy *c)
 		&& c->out->out.bytes == 0 && CanSplice(c->in, c->out)
 		&& sc__pipe2(c->pipe, O_CLOEXEC | O_NONBLOCK) == 0) {
 	    /* Buffered input is gone: from here on, splice. */
+	    int cap = sc__fcntl(c->pipe[1], F_SETPIPE_SZ, SPLICE_PIPE);
+
+	    c->pipeCap = cap > 0 ? (size_t) cap : 64 * 1024;
 	    c->splicing = 1;
 	    return StepSplice(c);
 	}
