@@ -56,11 +56,14 @@ typedef int Tcl_Size;		/* Tcl 8.6; Tcl 9 has its own. */
 typedef struct Watch Watch;
 typedef void (WatchProc) (Watch *w, int mask);
 
+typedef struct ThreadData ThreadData;
+
 struct Watch {
     int fd;
     int mask;			/* TCL_READABLE | TCL_WRITABLE registered. */
     int slot;			/* In the thread's table; -1: none. */
     int pending;		/* Ready events queued, not yet served. */
+    ThreadData *td;		/* The thread's table it is in (slot >= 0). */
     WatchProc *proc;
     void *data;
 };
@@ -71,11 +74,11 @@ typedef struct Slot {
     int nextFree;
 } Slot;
 
-typedef struct ThreadData {
+struct ThreadData {
     int epfd;
     Slot *slots;
     int nSlots, freeSlot;
-} ThreadData;
+};
 
 static Tcl_ThreadDataKey dataKey;
 
@@ -149,7 +152,7 @@ SlotFree(ThreadData *td, int i)
 static void
 WatchSet(Watch *w, int mask)
 {
-    ThreadData *td = GetThreadData();
+    ThreadData *td = w->slot >= 0 ? w->td : GetThreadData();
     struct epoll_event ev;
 
     if (td->epfd < 0 || w->fd < 0) {
@@ -170,6 +173,7 @@ WatchSet(Watch *w, int mask)
 	    | ((mask & TCL_WRITABLE) ? EPOLLOUT : 0);
     if (w->slot < 0) {
 	w->slot = SlotFor(td, w);
+	w->td = td;
 	ev.data.u64 = ((uint64_t) td->slots[w->slot].gen << 32)
 		| (uint32_t) w->slot;
 	if (epoll_ctl(td->epfd, EPOLL_CTL_ADD, w->fd, &ev) < 0
@@ -191,6 +195,7 @@ WatchSet(Watch *w, int mask)
  */
 typedef struct WatchEvent {
     Tcl_Event header;
+    ThreadData *td;		/* The queuing thread's: it serves it. */
     int slot;
     unsigned gen;
 } WatchEvent;
@@ -199,7 +204,7 @@ static int
 WatchEventProc(Tcl_Event *evPtr, int flags)
 {
     WatchEvent *ev = (WatchEvent *) evPtr;
-    ThreadData *td = GetThreadData();
+    ThreadData *td = ev->td;
     Watch *w;
     int ready;
 
@@ -218,13 +223,19 @@ WatchEventProc(Tcl_Event *evPtr, int flags)
     return 1;
 }
 
-/* The epoll descriptor is readable: queue an event for each ready one. */
+/*
+ * The epoll descriptor is readable. The first ready watch is served now:
+ * this is already the Tcl event of its readiness, as Tcl's own notifier
+ * serves one descriptor from each. The others each get a Tcl event of
+ * their own, served by later Tcl_DoOneEvent calls.
+ */
 static void
 EpollReady(ClientData clientData, int mask)
 {
     ThreadData *td = clientData;
     struct epoll_event evs[MAX_EVENTS];
-    int n, i;
+    Watch *first = NULL;
+    int n, i, firstReady = 0;
 
     (void) mask;
     n = epoll_wait(td->epfd, evs, MAX_EVENTS, 0);
@@ -253,12 +264,23 @@ EpollReady(ClientData clientData, int mask)
 	    w->pending |= ready;	/* Its event is queued already. */
 	    continue;
 	}
+	if (first == NULL) {
+	    first = w;
+	    firstReady = ready;
+	    continue;
+	}
 	w->pending = ready;
 	ev = (WatchEvent *) ckalloc(sizeof(*ev));
 	ev->header.proc = WatchEventProc;
+	ev->td = td;
 	ev->slot = slot;
 	ev->gen = gen;
 	Tcl_QueueEvent(&ev->header, TCL_QUEUE_TAIL);
+    }
+    if (first != NULL) {
+	/* Queued events check their watch's generation: this call may
+	 * remove or replace any watch. */
+	first->proc(first, firstReady);
     }
 }
 
