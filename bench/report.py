@@ -147,8 +147,18 @@ goals.append(("≤ 256 bytes of user-space memory per idle connection",
               f"{'met' if im and max(im) <= 256 else 'missed'} "
               f"({', '.join(f'{x:.0f}' for x in im)} bytes)"))
 held = [n for n in ns if med(("idle", str(n), "sockchan")) is not None]
-goals.append(("100,000 idle connections held",
-              "met" if 100000 in held else "missed"))
+over = [n for n in ns if "limit" in data.get(("idle", str(n), "sockchan"), [])]
+if 100000 in held:
+    verdict = "met"
+elif 100000 in over:
+    lim = [e for e in extra[("idle", "100000", "sockchan")] if e]
+    verdict = ("not measurable here: " + (lim[0] if lim else "descriptor limit")
+               + " (hard limit, not raisable in this sandbox); held "
+               + (f"{max(held):,}" if held else "none")
+               + ", the most the limit allows")
+else:
+    verdict = "missed"
+goals.append(("100,000 idle connections held", verdict))
 out += ["", "\"dead\": the server did not hold the connections (Tcl 8.6's "
         "select() notifier cannot watch a descriptor past 1,023).", ""]
 
