@@ -569,10 +569,12 @@ ParseOptions(int argc, char **argv, struct options *o, const char *help,
     while ((c = getopt_long(argc, argv, ":46kh", longs, NULL)) != -1) {
 	switch (c) {
 	case '4':
-	    o->family = SC_TCP_IPV4;
-	    break;
 	case '6':
-	    o->family = SC_TCP_IPV6;
+	    if (o->family != 0 && o->family != (c == '4' ? SC_TCP_IPV4
+		    : SC_TCP_IPV6)) {
+		cli_usage(o->command, "-4 and -6 can't be used together");
+	    }
+	    o->family = c == '4' ? SC_TCP_IPV4 : SC_TCP_IPV6;
 	    break;
 	case 'h':
 	    fputs(help, stdout);
@@ -665,6 +667,12 @@ ParseOptions(int argc, char **argv, struct options *o, const char *help,
     }
     if (o->echo && o->exec) {
 	cli_usage(o->command, "--echo and --exec can't be used together");
+    }
+    if ((o->echo || o->exec) && (o->translation || o->noShutdown
+	    || o->idleTimeout)) {
+	cli_usage(o->command, "--translation, --no-shutdown and "
+		"--idle-timeout are for relaying to stdin and stdout, not "
+		"with %s", o->echo ? "--echo" : "--exec");
     }
     if (!server && (o->echo || o->exec || o->keepOpen || o->mode
 	    || o->backlog >= 0 || o->reuseport || !o->reuseaddr)) {

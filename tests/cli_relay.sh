@@ -201,6 +201,9 @@ bad connect 127.0.0.1 no-such-service
 bad connect --frobnicate 127.0.0.1 80
 bad connect 127.0.0.1
 bad listen --echo --exec cat 0
+bad listen --echo --translation crlf 0
+bad listen --exec cat --idle-timeout 100 0
+bad connect -4 -6 127.0.0.1 80
 bad listen --reuseaddr maybe 0
 bad listen 99999
 bad unix listen "$tmp/$(printf '%0200d' 0)"
