@@ -336,6 +336,16 @@ static void ChannelReady(Watch *w, int mask);
 static void ConnectReady(Watch *w, int mask);
 static void ConnectDone(TcpState *s, int r);
 
+/* Cancel *tokenPtr's timer, if any (from the thread that made it). */
+static void
+DropTimer(Tcl_TimerToken *tokenPtr)
+{
+    if (*tokenPtr != NULL) {
+	Tcl_DeleteTimerHandler(*tokenPtr);
+	*tokenPtr = NULL;
+    }
+}
+
 static void
 SetNonblocking(int fd, int on)
 {
@@ -450,6 +460,7 @@ TakeLookup(TcpState *s)
  */
 
 static void FailTimer(ClientData clientData);
+static void Resume(ClientData clientData);
 
 /* The state machine said r: watch, finish, or fail. */
 static void
@@ -835,8 +846,11 @@ TcpGetHandle(ClientData instanceData, int direction, ClientData *handlePtr)
 
 /*
  * The channel moves to another thread: its events must come from that
- * thread's epoll set. REMOVE takes it out of this one; the new thread's
- * watch puts it into its own.
+ * thread's epoll set, and its timers (Tcl's are per thread) from that
+ * thread's queue. REMOVE takes it out of this thread's and drops its
+ * timers; INSERT puts it into the new thread's and makes them again from
+ * the state they stand for. A name lookup still running is waited for
+ * first: its result is addressed to this thread.
  */
 static void
 TcpThreadAction(ClientData instanceData, int action)
@@ -845,14 +859,35 @@ TcpThreadAction(ClientData instanceData, int action)
     int i;
 
     if (action == TCL_CHANNEL_THREAD_REMOVE) {
+	while ((s->flags & TS_RESOLVING) && !TakeLookup(s)) {
+	    struct timespec ms = {0, 1000000};
+
+	    nanosleep(&ms, NULL);	/* The worker's own time limits end it. */
+	}
 	WatchSet(&s->watch, 0);
 	for (i = 0; i < s->nListen; i++) {
 	    WatchSet(&s->listen[i], 0);
 	}
+	DropTimer(&s->timeout);
+	DropTimer(&s->failTimer);
+	DropTimer(&s->resume);
     } else {
+	/* Also called by Tcl_CreateChannel: timers made already stay. */
 	s->owner = Tcl_GetCurrentThread();
 	if (s->flags & TS_CONNECTING) {
 	    WatchSet(&s->watch, TCL_WRITABLE);
+	    if (s->deadline && s->timeout == NULL) {
+		uint64_t now = NowMs();
+
+		s->timeout = Tcl_CreateTimerHandler(now < s->deadline
+			? (int) (s->deadline - now) : 0, TimedOut, s);
+	    }
+	}
+	if ((s->flags & TS_FAILED) && s->interest && s->failTimer == NULL) {
+	    s->failTimer = Tcl_CreateTimerHandler(0, FailTimer, s);
+	}
+	if ((s->flags & TS_PAUSED) && s->resume == NULL) {
+	    s->resume = Tcl_CreateTimerHandler(s->backoff, Resume, s);
 	}
 	for (i = 0; i < s->nListen; i++) {
 	    if (!(s->flags & TS_PAUSED)) {
