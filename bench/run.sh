@@ -271,7 +271,8 @@ idle() {
     else
 	record idle "$n" "$impl" "$r" dead "held $fds"
 	log "idle: $impl held $fds of $n connections (server alive: $(kill -0 "$SPID" 2>/dev/null && echo yes || echo no))"
-	[ "$impl" = tcl ] || fail "idle $impl $n"
+	# A peer that cannot hold them is a finding; sockchan failing is not.
+	case $impl in sockchan | tclext) fail "idle $impl $n" ;; esac
     fi
     pkill_tree "$lgpid"
     stop
@@ -386,7 +387,9 @@ fi
 if [ -n "$TCLS" ]; then
     log "Tcl: ping-pong and bulk"
     pingpong "$TCLS" "$TCLCONNS"
-    BULK=$((BULK / 4)) bulk "$TCLS"
+    # The whole BULK: a quarter of it (a fraction of a second) let the
+    # machine's noise decide.
+    bulk "$TCLS"
 fi
 if command -v strace >/dev/null; then
     log "system calls per echo (strace -c)"
