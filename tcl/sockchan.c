@@ -567,23 +567,47 @@ NowMs(void)
  * on a channel still connecting (which must not run event handlers) and
  * for a synchronous socket command. A lookup still running is done here.
  */
+/*
+ * End a lookup still running, in this thread: a result already in is
+ * used; otherwise the name is looked up here (blocking, as a synchronous
+ * socket's is) and the worker's result, when it comes, is dropped.
+ */
+static void
+ResolveNow(TcpState *s)
+{
+    struct sc__lookup *l;
+    struct addrinfo *remote, *local;
+
+    if (!(s->flags & TS_RESOLVING) || TakeLookup(s)) {
+	return;
+    }
+    l = s->lookup->lookup;
+    s->lookup->owner = NULL;
+    s->lookup = NULL;
+    s->flags &= ~TS_RESOLVING;
+    if (Resolve(l, &remote, &local, &s->failure) < 0) {
+	ConnectDone(s, SC_CONN_FAILED);
+    } else {
+	ConnectDone(s, sc__connect_start(&s->conn, remote, local));
+    }
+}
+
+/* The -timeout's timer, for what is left of it (unless there is one). */
+static void
+ArmTimeout(TcpState *s)
+{
+    uint64_t now = NowMs();
+
+    if (s->deadline && s->timeout == NULL) {
+	s->timeout = Tcl_CreateTimerHandler(now < s->deadline
+		? (int) (s->deadline - now) : 0, TimedOut, s);
+    }
+}
+
 static int
 WaitForConnect(TcpState *s)
 {
-    (void) TakeLookup(s);	/* A result already in is used, not redone. */
-    if (s->flags & TS_RESOLVING) {
-	struct sc__lookup *l = s->lookup->lookup;
-	struct addrinfo *remote, *local;
-
-	s->lookup->owner = NULL;	/* Its result will be dropped. */
-	s->lookup = NULL;
-	s->flags &= ~TS_RESOLVING;
-	if (Resolve(l, &remote, &local, &s->failure) < 0) {
-	    ConnectDone(s, SC_CONN_FAILED);
-	    return -1;
-	}
-	ConnectDone(s, sc__connect_start(&s->conn, remote, local));
-    }
+    ResolveNow(s);
     while (s->flags & TS_CONNECTING) {
 	struct pollfd pfd = {s->fd, POLLOUT, 0};
 	int ms = -1;
@@ -592,13 +616,8 @@ WaitForConnect(TcpState *s)
 	    uint64_t now = NowMs();
 
 	    if (now >= s->deadline) {
-		if (s->timeout) {
-		    Tcl_DeleteTimerHandler(s->timeout);
-		    s->timeout = NULL;
-		}
-		WatchSet(&s->watch, 0);
-		sc__err_set(&s->failure, ETIMEDOUT);
-		ConnectDone(s, SC_CONN_FAILED);
+		DropTimer(&s->timeout);
+		TimedOut(s);
 		break;
 	    }
 	    ms = (int) (s->deadline - now);
@@ -849,8 +868,8 @@ TcpGetHandle(ClientData instanceData, int direction, ClientData *handlePtr)
  * thread's epoll set, and its timers (Tcl's are per thread) from that
  * thread's queue. REMOVE takes it out of this thread's and drops its
  * timers; INSERT puts it into the new thread's and makes them again from
- * the state they stand for. A name lookup still running is waited for
- * first: its result is addressed to this thread.
+ * the state they stand for. A name lookup still running is finished here
+ * first (ResolveNow): the worker's result is addressed to this thread.
  */
 static void
 TcpThreadAction(ClientData instanceData, int action)
@@ -859,11 +878,7 @@ TcpThreadAction(ClientData instanceData, int action)
     int i;
 
     if (action == TCL_CHANNEL_THREAD_REMOVE) {
-	while ((s->flags & TS_RESOLVING) && !TakeLookup(s)) {
-	    struct timespec ms = {0, 1000000};
-
-	    nanosleep(&ms, NULL);	/* The worker's own time limits end it. */
-	}
+	ResolveNow(s);		/* Its result is addressed to this thread. */
 	WatchSet(&s->watch, 0);
 	for (i = 0; i < s->nListen; i++) {
 	    WatchSet(&s->listen[i], 0);
@@ -876,12 +891,7 @@ TcpThreadAction(ClientData instanceData, int action)
 	s->owner = Tcl_GetCurrentThread();
 	if (s->flags & TS_CONNECTING) {
 	    WatchSet(&s->watch, TCL_WRITABLE);
-	    if (s->deadline && s->timeout == NULL) {
-		uint64_t now = NowMs();
-
-		s->timeout = Tcl_CreateTimerHandler(now < s->deadline
-			? (int) (s->deadline - now) : 0, TimedOut, s);
-	    }
+	    ArmTimeout(s);
 	}
 	if ((s->flags & TS_FAILED) && s->interest && s->failTimer == NULL) {
 	    s->failTimer = Tcl_CreateTimerHandler(0, FailTimer, s);
@@ -1434,12 +1444,8 @@ OpenClient(Tcl_Interp *interp, const char *host, const char *portText,
 	    ConnectDone(s, r);
 	}
     }
-    if (s->deadline && (s->flags & (TS_RESOLVING | TS_CONNECTING))) {
-	/* What is left of it: a synchronous lookup's time counts. */
-	uint64_t now = NowMs();
-
-	s->timeout = Tcl_CreateTimerHandler(now < s->deadline
-		? (int) (s->deadline - now) : 0, TimedOut, s);
+    if (s->flags & (TS_RESOLVING | TS_CONNECTING)) {
+	ArmTimeout(s);		/* A synchronous lookup's time counts. */
     }
     if (!async && WaitForConnect(s) < 0) {
 	struct sc__err err = s->failure;
