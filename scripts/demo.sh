@@ -6,27 +6,7 @@
 set -eu
 build=$1
 ex=$build/examples
-tmp=$(mktemp -d)
-pids=""
-cleanup() {
-    for p in $pids; do kill "$p" 2>/dev/null || true; done
-    for p in $pids; do wait "$p" 2>/dev/null || true; done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
-
-# The port from a server's "listening on ADDR PORT" line (5 s at most).
-port_of() {
-    i=0
-    while [ $i -lt 100 ]; do
-	p=$(awk '/^listening on / {print $4; exit}' "$1" 2>/dev/null)
-	[ -n "$p" ] && { echo "$p"; return 0; }
-	i=$((i + 1))
-	sleep 0.05
-    done
-    echo "the server did not start: $(cat "$1")" >&2
-    return 1
-}
+. "$(dirname "$0")/common.sh"
 
 echo "== sockchan $(sed -n 's/^project(sockchan VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt): the tour =="
 sc=$build/sockchan
@@ -34,7 +14,7 @@ echo
 echo "-- socket(n)'s time server and client: sockchan serve time, and the C example client"
 "$sc" serve time --myaddr 127.0.0.1 0 2>"$tmp/st.err" &
 pids="$pids $!"
-tport=$(port_of "$tmp/st.err")
+tport=$(await "$tmp/st.err" '^listening on ' 4)
 sed 's/^/   server: /' "$tmp/st.err"
 "$ex/time-client" 127.0.0.1 "$tport" | sed 's/^/   client: /'
 echo "   the same, as netcat would: sockchan connect 127.0.0.1 $tport </dev/null"
@@ -43,7 +23,7 @@ echo
 echo "-- the C examples: time-server with time-client over IPv6"
 "$ex/time-server" 0 >"$tmp/ts.out" 2>"$tmp/ts.err" &
 pids="$pids $!"
-port=$(port_of "$tmp/ts.err")
+port=$(await "$tmp/ts.err" '^listening on ' 4)
 "$ex/time-client" ::1 "$port" | sed 's/^/   client: /'
 echo
 echo "-- unix_sockets(3tcl)'s echo server and client (examples/unix-echo-*.c)"
@@ -62,13 +42,13 @@ echo
 echo "-- the Perl Cookbook's hand-made server (examples/cookbook-server.c), greeting tclsh"
 "$ex/cookbook-server" 0 2>"$tmp/cb.err" &
 pids="$pids $!"
-cport=$(port_of "$tmp/cb.err")
+cport=$(await "$tmp/cb.err" '^listening on ' 4)
 echo "set s [socket 127.0.0.1 $cport]; puts [gets \$s]; close \$s" | tclsh | sed 's/^/   tclsh: /'
 echo
 echo "-- sockchan listen --exec: a program per connection, its answer after end of input"
 "$sc" listen --myaddr 127.0.0.1 --exec 'wc -w' 0 2>"$tmp/ex.err" &
 pids="$pids $!"
-eport=$(port_of "$tmp/ex.err")
+eport=$(await "$tmp/ex.err" '^listening on ' 4)
 printf 'four words go here' | "$sc" connect 127.0.0.1 "$eport" | sed 's/^/   words counted by the server: /'
 echo
 echo "-- scan.tcl grown up: sockchan scan"

@@ -4,32 +4,12 @@
 # Usage: cli_relay.sh BUILD_DIR
 set -u
 sc=$1/sockchan
-tmp=$(mktemp -d)
-pids=""
 failures=0
-cleanup() {
-    exec 3>&- 2>/dev/null || true
-    for p in $pids; do kill "$p" 2>/dev/null || true; done
-    for p in $pids; do wait "$p" 2>/dev/null || true; done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
+# The held-open descriptor 3 goes first, so that what reads it can end.
+cleanup_hook() { exec 3>&- 2>/dev/null || true; }
+. "$(dirname "$0")/../scripts/common.sh"
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 ok() { echo "ok: $*"; }
-# Wait (5 s at most) for a line matching RE in FILE; print its Nth field.
-await() {
-    i=0
-    while [ $i -lt 100 ]; do
-	if v=$(awk -v re="$2" -v f="${3:-0}" '$0 ~ re {print (f ? $f : $0); exit}' "$1" 2>/dev/null) && [ -n "$v" ]; then
-	    echo "$v"
-	    return 0
-	fi
-	i=$((i + 1))
-	sleep 0.05
-    done
-    echo "no /$2/ in $1: $(cat "$1" 2>/dev/null)" >&2
-    return 1
-}
 # A Python TCP server on 127.0.0.1 running SCRIPT per connection (conn c);
 # its port goes to $port. Not in a $(...): its PID must reach $pids.
 pyserver() {

@@ -4,34 +4,13 @@
 # Usage: interop_tcp.sh EXAMPLES_DIR
 set -eu
 ex=$1
-tmp=$(mktemp -d)
-pids=""
-cleanup() {
-    for p in $pids; do kill "$p" 2>/dev/null || true; done
-    for p in $pids; do wait "$p" 2>/dev/null || true; done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
+. "$(dirname "$0")/../scripts/common.sh"
 fail() { echo "FAIL: $*" >&2; exit 1; }
-
-# Wait (up to 5 s) until FILE has a line matching RE; print that line.
-await() {
-    i=0
-    while [ $i -lt 100 ]; do
-	if line=$(grep -m1 -E "$2" "$1" 2>/dev/null); then
-	    echo "$line"
-	    return 0
-	fi
-	i=$((i + 1))
-	sleep 0.05
-    done
-    fail "no line /$2/ in $1: $(cat "$1" 2>/dev/null)"
-}
 
 # 1. time-server, with Tcl and Python clients.
 "$ex/time-server" 0 >"$tmp/ts.out" 2>"$tmp/ts.err" &
 pids="$pids $!"
-port=$(await "$tmp/ts.err" '^listening on 0\.0\.0\.0 ' | awk '{print $4}')
+port=$(await "$tmp/ts.err" '^listening on 0\.0\.0\.0 ' 4)
 await "$tmp/ts.err" '^listening on :: ' >/dev/null
 
 cat >"$tmp/client.tcl" <<'TCL'
@@ -106,7 +85,7 @@ echo "$out" | grep -qE '^That is [0-9]+s since the server started$' || fail "tim
 # 3. The cookbook server greets a Python client and a Tcl client.
 "$ex/cookbook-server" 0 2>"$tmp/cb.err" &
 pids="$pids $!"
-cport=$(await "$tmp/cb.err" '^listening on ' | awk '{print $4}')
+cport=$(await "$tmp/cb.err" '^listening on ' 4)
 out=$(timeout 10 python3 -c "
 import socket
 s = socket.create_connection(('127.0.0.1', $cport), timeout=5)

@@ -5,29 +5,13 @@
 # Usage: interop_unix.sh EXAMPLES_DIR
 set -eu
 ex=$1
-tmp=$(mktemp -d)
-pids=""
-cleanup() {
-    for p in $pids; do kill "$p" 2>/dev/null || true; done
-    for p in $pids; do wait "$p" 2>/dev/null || true; done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
+. "$(dirname "$0")/../scripts/common.sh"
 fail() { echo "FAIL: $*" >&2; exit 1; }
-await() {
-    i=0
-    while [ $i -lt 100 ]; do
-	grep -qE "$2" "$1" 2>/dev/null && return 0
-	i=$((i + 1))
-	sleep 0.05
-    done
-    fail "no line /$2/ in $1: $(cat "$1" 2>/dev/null)"
-}
 
 # 1. unix-echo-server with a Python client.
 "$ex/unix-echo-server" "$tmp/echo.sock" 2>"$tmp/srv.err" &
 pids="$pids $!"
-await "$tmp/srv.err" '^listening on '
+await "$tmp/srv.err" '^listening on ' >/dev/null
 out=$(timeout 10 python3 - "$tmp/echo.sock" <<'PY'
 import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -61,7 +45,7 @@ c.sendall(line)
 c.close()
 PY
 pids="$pids $!"
-await "$tmp/py.out" '^ready$'
+await "$tmp/py.out" '^ready$' >/dev/null
 out=$(timeout 10 "$ex/unix-echo-client" "$tmp/py.sock")
 [ "$out" = "got response: (hello, world)" ] || fail "client vs python: '$out'"
 
