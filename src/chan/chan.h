@@ -192,12 +192,13 @@ struct sc__chanx *sc__chan_x(sc_chan *chan);
 /* Error helpers: leave "error reading "NAME": text" and the like. */
 int sc__chan_error(sc_chan *chan, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* Re-evaluate what to watch and whether the input timer must run. */
 /* The loop could not watch the channel's descriptor (epoll_ctl: ENOMEM,
  * ENOSPC), so no event would ever come: the channel fails instead. Its
  * handlers run from a timer, and reads and writes give the error. For a
  * driver that applies a watch later than asked (a socket once connected). */
 void sc__chan_watch_failed(sc_chan *chan, int err);
+/* Re-evaluate what to watch and whether the input timer must run. While
+ * the loop dispatches, a change of watch waits until it next waits. */
 void sc__chan_update(sc_chan *chan);
 /* Flush queued output; blocking as the channel is. 0 or -1 (error set). */
 int sc__chan_flush(sc_chan *chan);
