@@ -1124,6 +1124,10 @@ echo_handler_changes_no_watch(void **state)
     int peer, i;
 
     (void) state;
+    if (strcmp(sc_loop_backend(loop), "epoll") != 0) {
+	sct_loop_free(loop);	/* poll changes a watch without a call. */
+	skip();
+    }
     e.chan = sct_pair_chan(loop, &peer, 1);
     assert_int_equal(sc_chan_event(e.chan, SC_READABLE, EchoReadable, &e),
 	    0);
