@@ -38,6 +38,9 @@
 
 #define MAX_PROBES (1u << 24)	/* Hosts times ports in one scan. */
 #define MAX_HOSTS (1u << 22)	/* Addresses in one scan. */
+#define MAX_TARGETS (1u << 20)	/* Targets as written, in -iL or
+				 * --excludefile files. */
+#define MAX_INPUT_LINE 65536	/* Longest line of such a file. */
 #define MAX_THREADS 8		/* Default upper bound on loops. */
 #define MAX_CONCURRENCY 16384	/* Default upper bound on probes. */
 #define LOOPBACK_CONCURRENCY 1024 /* The same when all targets are local. */
@@ -157,9 +160,11 @@ static const char usage[] =
 "  TARGET                 an address (127.0.0.1, ::1), a CIDR block\n"
 "                         (127.0.0.0/24, ::1/128), a range (127.0.0.1-20,\n"
 "                         127.0.0.1-127.0.1.5, ::1-ff) or a host name; give\n"
-"                         several, or separate them with commas\n"
+"                         several, or separate them with commas; an IPv6\n"
+"                         zone after % (fe80::1%eth0)\n"
 "  -iL FILE               read targets from FILE ('-': stdin); '#' starts a\n"
-"                         comment\n"
+"                         comment; lines of at most 65536 bytes, at most\n"
+"                         1048576 targets\n"
 "  --exclude TARGETS      leave these targets out (may be repeated)\n"
 "  --excludefile FILE     leave out the targets listed in FILE\n"
 "  -4, -6                 IPv4 or IPv6 only (a name stands for every address\n"
@@ -298,6 +303,7 @@ JobAddress(const Scan *s, uint32_t job, struct sockaddr_storage *ss)
 	sin6->sin6_family = AF_INET6;
 	sin6->sin6_port = htons(port);
 	memcpy(&sin6->sin6_addr, h->addr, 16);
+	sin6->sin6_scope_id = h->scope;
 	return sizeof(*sin6);
     }
 }
@@ -1037,7 +1043,7 @@ PrintTable(FILE *out, const Scan *s, char *const *services, int all,
 {
     size_t h, p, rows = 0, total[4] = {0, 0, 0, 0};
     int hostWidth = 4, serviceWidth = 7;
-    char addr[INET6_ADDRSTRLEN];
+    char addr[CLI_HOST_LEN];
 
     for (h = 0; h < s->numHosts; h++) {
 	int width;
@@ -1106,7 +1112,7 @@ static void
 PrintJson(FILE *out, const Scan *s, int all)
 {
     size_t h, p;
-    char addr[INET6_ADDRSTRLEN];
+    char addr[CLI_HOST_LEN];
 
     for (h = 0; h < s->numHosts; h++) {
 	cli_host_format(&s->hosts[h], addr, sizeof(addr));
@@ -1134,7 +1140,7 @@ static void
 PrintGreppable(FILE *out, const Scan *s, char *const *services, int all,
 	int argc, char **argv, time_t started, double seconds)
 {
-    char addr[INET6_ADDRSTRLEN], when[64];
+    char addr[CLI_HOST_LEN], when[64];
     size_t h, p;
     int i;
 
@@ -1217,48 +1223,6 @@ static const struct {
     {"-v", O_VERBOSE, 0}, {"--verbose", O_VERBOSE, 0},
 };
 
-/* Read a whole file ("-": stdin) into a new buffer; exits on failure. */
-static char *
-ReadInput(const char *path, size_t *lenPtr)
-{
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-
-    if (f == NULL) {
-	cli_die(EXIT_USAGE, "couldn't open \"%s\": %s", path,
-		sc_errno_msg(errno));
-    }
-    for (;;) {
-	size_t n;
-
-	if (cap - len < 4096) {
-	    char *more;
-
-	    cap = cap ? 2 * cap : 8192;
-	    more = realloc(buf, cap);
-	    if (more == NULL) {
-		cli_die(EXIT_USAGE, "couldn't read \"%s\": out of memory", path);
-	    }
-	    buf = more;
-	}
-	n = fread(buf + len, 1, cap - len, f);
-	len += n;
-	if (n == 0) {
-	    break;
-	}
-    }
-    if (ferror(f)) {
-	cli_die(EXIT_USAGE, "couldn't read \"%s\": %s", path,
-		sc_errno_msg(errno));
-    }
-    if (f != stdin) {
-	fclose(f);
-    }
-    *lenPtr = len;
-    return buf;
-}
-
 static void
 AddTargets(cli_targets *list, const char *text, size_t len,
 	const char *where)
@@ -1271,16 +1235,60 @@ AddTargets(cli_targets *list, const char *text, size_t len,
 	}
 	cli_die(EXIT_USAGE, "%s", err);
     }
+    if (list->count > MAX_TARGETS) {
+	cli_die(EXIT_USAGE, "%s%stoo many targets: at most %u",
+		where != NULL ? where : "", where != NULL ? ": " : "",
+		MAX_TARGETS);
+    }
 }
 
+/*
+ * Add the targets of a file ("-": stdin), read a line at a time so that
+ * memory stays bounded whatever the file holds (-iL /dev/zero): a line
+ * longer than MAX_INPUT_LINE bytes, or more than MAX_TARGETS targets in
+ * all, is an error that says so. Exits on failure.
+ */
 static void
 AddTargetFile(cli_targets *list, const char *path)
 {
-    size_t len;
-    char *text = ReadInput(path, &len);
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    const char *where = f == stdin ? "stdin" : path;
+    static char buf[MAX_INPUT_LINE];
+    size_t len = 0;
 
-    AddTargets(list, text, len, strcmp(path, "-") == 0 ? "stdin" : path);
-    free(text);
+    if (f == NULL) {
+	cli_die(EXIT_USAGE, "couldn't open \"%s\": %s", path,
+		sc_errno_msg(errno));
+    }
+    for (;;) {
+	size_t n = fread(buf + len, 1, sizeof(buf) - len, f), used;
+	const char *nl;
+
+	len += n;
+	if (n == 0) {
+	    if (ferror(f)) {
+		cli_die(EXIT_USAGE, "couldn't read \"%s\": %s", where,
+			sc_errno_msg(errno));
+	    }
+	    AddTargets(list, buf, len, where);	/* The last line. */
+	    break;
+	}
+	nl = memrchr(buf, '\n', len);
+	if (nl == NULL) {
+	    if (len == sizeof(buf)) {
+		cli_die(EXIT_USAGE, "couldn't read \"%s\": a line is longer "
+			"than %d bytes", where, MAX_INPUT_LINE);
+	    }
+	    continue;
+	}
+	used = (size_t) (nl - buf) + 1;
+	AddTargets(list, buf, used, where);
+	memmove(buf, buf + used, len - used);
+	len -= used;
+    }
+    if (f != stdin) {
+	fclose(f);
+    }
 }
 
 static long

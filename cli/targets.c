@@ -10,6 +10,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -209,6 +210,22 @@ ParseBlock(cli_target *t, int family, char *s, const char *tok, char *err,
 }
 
 /*
+ * The interface of an IPv6 zone ("eth0", or an index such as "2"): its
+ * index, or 0 if there is no such interface.
+ */
+static unsigned
+ZoneIndex(const char *zone)
+{
+    long n = ParseNumber(zone, 10, 9);
+
+    if (n > 0) {
+	return (unsigned) n;
+    }
+    return zone[0] != '\0' && strlen(zone) < IF_NAMESIZE
+	    ? if_nametoindex(zone) : 0;
+}
+
+/*
  * Parse one target (n bytes at tok, no separators) into t.
  */
 static int
@@ -216,7 +233,7 @@ ParseTarget(cli_target *t, const char *tok, size_t n, char *err,
 	size_t errLen)
 {
     char whole[MAX_TOKEN + 1], work[MAX_TOKEN + 1], q[QUOTE_LEN + 4];
-    char *host = work, *slash, *p;
+    char *host = work, *slash, *zone, *p;
     long prefix = -1;
     int family, numeric = 1;
 
@@ -257,6 +274,21 @@ ParseTarget(cli_target *t, const char *tok, size_t n, char *err,
 		    "IPv6 addresses", q);
 	}
     }
+    zone = strchr(host, '%');
+    if (zone != NULL) {
+	*zone++ = '\0';
+	if (strchr(host, ':') == NULL) {
+	    return Fail(err, errLen, "bad target \"%s\": a zone (%%) is for "
+		    "IPv6 addresses", q);
+	}
+	t->scope = ZoneIndex(zone);
+	if (t->scope == 0) {
+	    char zq[QUOTE_LEN + 4];
+
+	    return Fail(err, errLen, "bad address \"%s\": no interface \"%s\"",
+		    q, Quote(zone, strlen(zone), zq, sizeof(zq)));
+	}
+    }
     for (p = host; *p != '\0'; p++) {
 	if (!((*p >= '0' && *p <= '9') || *p == '.' || *p == '-')) {
 	    numeric = 0;
@@ -288,6 +320,12 @@ ParseTarget(cli_target *t, const char *tok, size_t n, char *err,
     }
     if (ParseBlock(t, family, host, whole, err, errLen) < 0) {
 	return -1;
+    }
+    if (family == AF_INET6 && t->scope == 0 && t->first[0] == 0xfe
+	    && (t->first[1] & 0xc0) == 0x80) {
+	/* connect() would fail with "invalid argument" for every port. */
+	return Fail(err, errLen, "bad address \"%s\": a link-local address "
+		"needs a zone, such as %%eth0", q);
     }
     if (slash != NULL) {
 	unsigned char addr[16];
@@ -393,9 +431,24 @@ cli_targets_free(cli_targets *list)
 void
 cli_host_format(const cli_host *host, char *buf, size_t bufLen)
 {
+    char name[IF_NAMESIZE];
+    size_t len;
+
     if (inet_ntop(host->family, host->addr, buf, (socklen_t) bufLen)
-	    == NULL && bufLen > 0) {
-	buf[0] = '\0';
+	    == NULL) {
+	if (bufLen > 0) {
+	    buf[0] = '\0';
+	}
+	return;
+    }
+    if (host->scope != 0) {
+	/* The interface's name where it still has one, else its index. */
+	len = strlen(buf);
+	if (if_indextoname(host->scope, name) != NULL) {
+	    snprintf(buf + len, bufLen - len, "%%%s", name);
+	} else {
+	    snprintf(buf + len, bufLen - len, "%%%u", host->scope);
+	}
     }
 }
 
@@ -566,11 +619,16 @@ static int
 CompareHosts(const void *a, const void *b)
 {
     const cli_host *x = a, *y = b;
+    int c;
 
     if (x->family != y->family) {
 	return x->family == AF_INET ? -1 : 1;
     }
-    return memcmp(x->addr, y->addr, sizeof(x->addr));
+    c = memcmp(x->addr, y->addr, sizeof(x->addr));
+    if (c == 0 && x->scope != y->scope) {
+	c = x->scope < y->scope ? -1 : 1;
+    }
+    return c;
 }
 
 static int
@@ -658,6 +716,7 @@ cli_targets_expand(const cli_targets *include, const cli_targets *exclude,
 	memcpy(addr, t->first, sizeof(addr));
 	for (k = 0; k < size; k++) {
 	    hosts[n].family = t->family;
+	    hosts[n].scope = t->scope;
 	    memcpy(hosts[n].addr, addr, sizeof(addr));
 	    hosts[n].name = t->name;
 	    n++;

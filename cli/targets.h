@@ -36,6 +36,8 @@ typedef struct cli_target {
     int prefix;			/* A name's "/N", or -1 (block: unused). */
     unsigned char first[16];	/* First and last address of the block. */
     unsigned char last[16];
+    unsigned scope;		/* An IPv6 zone ("%eth0"): the interface
+				 * index, or 0 for none. */
     char *name;			/* The host name as written (malloc'ed,
 				 * owned by the list), or NULL. It stays on
 				 * the blocks a name resolved to. */
@@ -58,6 +60,8 @@ typedef struct cli_targets {
  *	127.0.0.0/24   ::1/128		a CIDR block (host bits are ignored)
  *	127.0.0.1-20   ::1-ff		a range of the last octet or group
  *	127.0.0.1-127.0.1.5		a range between two addresses
+ *	fe80::1%eth0   fe80::/64%2	an IPv6 address, block or range with
+ *					a zone: an interface name or index
  *	localhost   localhost/30	a host name (with a prefix to apply)
  * Returns 0, or -1 with a message; on -1 the targets before the bad one
  * are kept. Text without a target is not an error.
@@ -82,13 +86,14 @@ void cli_targets_free(cli_targets *list);
 typedef struct cli_host {
     int family;			/* AF_INET or AF_INET6. */
     unsigned char addr[16];	/* Network order; IPv4 in the first 4. */
+    unsigned scope;		/* IPv6 zone (interface index), or 0. */
     const char *name;		/* The name it came from, or NULL: points
 				 * into the include list's strings. */
 } cli_host;
 
 /*
  * Expand the blocks of include (resolved: no names left) into single
- * addresses, sorted (IPv4 first, then by address) and without
+ * addresses, sorted (IPv4 first, then by address and zone) and without
  * duplicates, leaving out those in exclude's blocks (NULL: none). Fails
  * if they would be more than max before exclusion. On success,
  * *hostsPtr is a new array (the caller frees it; NULL when *countPtr is
@@ -98,7 +103,11 @@ int cli_targets_expand(const cli_targets *include,
 	const cli_targets *exclude, size_t max, cli_host **hostsPtr,
 	size_t *countPtr, char *err, size_t errLen);
 
-/* Format a host's address ("127.0.0.1", "::1") into buf (46 bytes). */
+/* Room for any host's address as text, a zone included. */
+#define CLI_HOST_LEN (46 + 1 + 16)
+
+/* Format a host's address ("127.0.0.1", "::1", "fe80::1%eth0") into buf
+ * (CLI_HOST_LEN bytes). */
 void cli_host_format(const cli_host *host, char *buf, size_t bufLen);
 
 /* --- Ports --------------------------------------------------------------- */

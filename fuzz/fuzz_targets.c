@@ -46,10 +46,16 @@ AddrLen(int family)
 static int
 HostCompare(const cli_host *a, const cli_host *b)
 {
+    int c;
+
     if (a->family != b->family) {
 	return a->family == AF_INET ? -1 : 1;
     }
-    return memcmp(a->addr, b->addr, AddrLen(a->family));
+    c = memcmp(a->addr, b->addr, AddrLen(a->family));
+    if (c == 0 && a->scope != b->scope) {
+	c = a->scope < b->scope ? -1 : 1;
+    }
+    return c;
 }
 
 static int
@@ -129,7 +135,7 @@ Targets(const char *inc, size_t incLen, const char *exc, size_t excLen)
 	FUZZ_CHECK((count == 0) == (hosts == NULL), "hosts and count");
 	for (i = 0; i < count; i++) {
 	    const cli_host *h = &hosts[i];
-	    char text[64];
+	    char text[CLI_HOST_LEN], *zone;
 	    unsigned char back[16];
 
 	    FUZZ_CHECK(i == 0 || HostCompare(&hosts[i - 1], h) < 0,
@@ -137,7 +143,13 @@ Targets(const char *inc, size_t incLen, const char *exc, size_t excLen)
 	    FUZZ_CHECK(InList(h, &include), "host %zu outside the blocks", i);
 	    FUZZ_CHECK(!InList(h, &exclude), "host %zu is excluded", i);
 	    if (i < 64) {
-		cli_host_format(h, text, 46);
+		cli_host_format(h, text, sizeof(text));
+		zone = strchr(text, '%');
+		FUZZ_CHECK((zone != NULL) == (h->scope != 0),
+			"zone shown as %s", text);
+		if (zone != NULL) {
+		    *zone = '\0';
+		}
 		FUZZ_CHECK(inet_pton(h->family, text, back) == 1
 			&& memcmp(back, h->addr, AddrLen(h->family)) == 0,
 			"formatted as %s", text);

@@ -285,6 +285,47 @@ printf '127.0.0.0/29\n' >"$tmp/exclude"
 scan 127.0.0.1-10 --excludefile "$tmp/exclude" -p "$L1"
 check "--excludefile" grep -q '^scanned 3 hosts' "$tmp/out"
 
+# -iL and --excludefile are read a line at a time: endless input is an
+# error at once, not a growing buffer (2.5 GB after 10 s of /dev/zero).
+for opt in -iL --excludefile; do
+    scan 127.0.0.1 $opt /dev/zero -p "$L1"
+    check "$opt /dev/zero: exit 2, at once" test "$rc" -eq 2
+    check "$opt /dev/zero: says why" grep -q 'a line is longer than 65536 bytes' "$tmp/err"
+done
+yes 127.0.0.1 | timeout 30 "$SC" scan -iL - -p "$L1" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "-iL - endless: exit 2" test "$rc" -eq 2
+check "-iL - endless: too many targets" grep -q '^sockchan: stdin: too many targets: at most 1048576$' "$tmp/err"
+
+# IPv6 zones: a link-local address on an interface of the namespace's own
+# (lo has none), a listener on it, scanned through the zone.
+if ip link add sc0 type veth peer name sc1 2>/dev/null && ip link set sc0 up \
+	&& ip link set sc1 up && ip addr add fe80::5c/64 dev sc0 nodad; then
+    cat >"$tmp/zone.py" <<'EOF'
+import os, socket, sys, time
+s = socket.socket(socket.AF_INET6)
+s.bind(("fe80::5c", 0, 0, socket.if_nametoindex("sc0")))
+s.listen(5)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write("%d\n" % s.getsockname()[1])
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+time.sleep(3600)
+EOF
+    start zone "$tmp/zone.py" "$tmp/zone"
+    Z=$(cat "$tmp/zone")
+    scan 'fe80::5c%sc0' -p "$Z" --all
+    check "zone: open through %sc0" grep -Eq "^fe80::5c%sc0 +$Z +open" "$tmp/out"
+    idx=$(ip -o link show sc0 | cut -d: -f1)
+    scan "[fe80::5c%$idx]" -p "$Z" --json
+    check "zone: by index, shown by name" grep -q "\"host\":\"fe80::5c%sc0\",\"port\":$Z,\"state\":\"open\"" "$tmp/out"
+    scan 'fe80::5c%lo' -p "$Z" --all
+    check "zone: not open through another interface" grep -Eq "^fe80::5c%lo +$Z +filtered" "$tmp/out"
+    # The pair goes (the last test wants a namespace whose only IPv6 is lo).
+    ip link del sc0
+else
+    not_ok "zone: can't make a veth pair with a link-local address"
+fi
+
 # --- ports ------------------------------------------------------------------
 scan 127.0.0.1 -p 22,80,8000-8100,http
 check "ports: list, range, service (http = 80)" grep -q '^scanned 1 host, 103 ports' "$tmp/out"
@@ -403,6 +444,9 @@ bad 127.0.0.1 --threads 0 -p "$W"
 bad 127.0.0.1 -oG "$tmp/no-such-dir/out" -p "$W"
 bad 127.0.0.1 --exclude 127.0.0.0/8 -p "$W"
 bad 127.0.0.0/8 -p-
+bad 'fe80::1' -p "$W"
+bad 'fe80::1%no-such-if' -p "$W"
+bad '127.0.0.1%lo' -p "$W"
 check "bad input: nothing was sent" test ! -s "$tmp/witness.log"
 scan 127.0.0.1 -p "$W"
 n=0
