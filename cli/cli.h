@@ -28,6 +28,15 @@ void cli_die(int status, const char *fmt, ...)
 void cli_usage(const char *command, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
 
+/*
+ * stdout's writes checked: cli_check_stdout() flushes it and returns 0, or
+ * -1 after "sockchan: error writing "stdout": REASON" on stderr (said
+ * once); cli_check_stdout_at_exit() does the same when the process exits
+ * and then makes its status 1, unless it was said already.
+ */
+int cli_check_stdout(void);
+void cli_check_stdout_at_exit(void);
+
 /* On stderr: "listening on PATH" (path not NULL), else "listening on
  * ADDR PORT" for each address the server listens on. */
 void cli_announce(sc_chan *server, const char *path);

@@ -56,6 +56,7 @@ main(int argc, char **argv)
 	    return EXIT_NET;
 	}
     }
+    cli_check_stdout_at_exit();
     if (argc < 2) {
 	fputs(usage, stderr);
 	return EXIT_USAGE;
@@ -71,7 +72,10 @@ main(int argc, char **argv)
     }
     for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 	if (strcmp(argv[1], commands[i].name) == 0) {
-	    return commands[i].proc(argc - 1, argv + 1);
+	    int status = commands[i].proc(argc - 1, argv + 1);
+
+	    /* Output that never arrived is a failure. */
+	    return cli_check_stdout() < 0 && status == 0 ? EXIT_NET : status;
 	}
     }
     cli_usage(NULL, "unknown command \"%s\": should be connect, listen, "

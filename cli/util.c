@@ -55,6 +55,43 @@ cli_usage(const char *command, const char *fmt, ...)
     exit(EXIT_USAGE);
 }
 
+/*
+ * Has everything written to stdout reached it? On the first failure,
+ * "sockchan: error writing "stdout": REASON" goes to stderr.
+ */
+static int stdoutReported;
+
+int
+cli_check_stdout(void)
+{
+    if (stdoutReported) {
+	return -1;
+    }
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout)) {
+	return 0;
+    }
+    stdoutReported = 1;
+    fprintf(stderr, "sockchan: error writing \"stdout\": %s\n",
+	    sc_errno_msg(errno ? errno : EIO));
+    return -1;
+}
+
+/* At exit (--help, cli_die...): a stdout not written is a failure. */
+static void
+CheckStdoutAtExit(void)
+{
+    if (!stdoutReported && cli_check_stdout() < 0) {
+	_exit(EXIT_NET);
+    }
+}
+
+void
+cli_check_stdout_at_exit(void)
+{
+    atexit(CheckStdoutAtExit);
+}
+
 void
 cli_announce(sc_chan *server, const char *path)
 {
