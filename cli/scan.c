@@ -1171,7 +1171,8 @@ HostShown(const Report *rp, const size_t c[4])
 /*
  * nmap's rule for its own formats: the ports of a state other than open
  * are counted, not listed, when there are more than IGNORE_OVER of them
- * (--open: always; --all: never). Ports not scanned are always counted.
+ * (--open: always, even with --all; --all: never). Ports not scanned are
+ * always counted.
  */
 static int
 Ignored(const Report *rp, const size_t c[4], int state)
@@ -1179,10 +1180,13 @@ Ignored(const Report *rp, const size_t c[4], int state)
     if (state == ST_NONE) {
 	return 1;
     }
-    if (state == ST_OPEN || rp->all) {
+    if (state == ST_OPEN) {
 	return 0;
     }
-    return rp->open || c[state] > IGNORE_OVER;
+    if (rp->open) {
+	return 1;
+    }
+    return !rp->all && c[state] > IGNORE_OVER;
 }
 
 static void
@@ -1544,9 +1548,9 @@ PrintNormal(FILE *out, const Report *rp)
 	    if (c[state] == 0 || !Ignored(rp, c, state)) {
 		continue;
 	    }
-	    if (first && listed == 0) {
+	    if (first && listed == 0 && c[ST_NONE] < s->numPorts) {
 		fprintf(out, "All %zu scanned ports on %s are in ignored "
-			"states.\n", s->numPorts, addr);
+			"states.\n", s->numPorts - c[ST_NONE], addr);
 	    }
 	    fprintf(out, "%s%zu %s tcp port%s (", first ? "Not shown: " : ", ",
 		    c[state], state == ST_NONE ? "unscanned" : stateNames[state],

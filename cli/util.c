@@ -64,16 +64,23 @@ static int stdoutReported;
 int
 cli_check_stdout(void)
 {
+    int err;
+
     if (stdoutReported) {
 	return -1;
     }
-    errno = 0;
-    if (fflush(stdout) == 0 && !ferror(stdout)) {
-	return 0;
+    if (ferror(stdout)) {
+	err = errno;		/* Most likely the failed write's. */
+    } else {
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout)) {
+	    return 0;
+	}
+	err = errno;
     }
     stdoutReported = 1;
     fprintf(stderr, "sockchan: error writing \"stdout\": %s\n",
-	    sc_errno_msg(errno ? errno : EIO));
+	    sc_errno_msg(err ? err : EIO));
     return -1;
 }
 

@@ -172,7 +172,8 @@ scan --help
 check "help: exit 0" test "$rc" -eq 0
 for opt in -p -iL --exclude --excludefile --exclude-ports -4 -6 \
 	--concurrency --timeout --retries --threads --all --json -oG \
-	--verbose --help; do
+	--verbose --help -sT -Pn -n --open -F --top-ports -T0 -T5 --max-retries \
+	--host-timeout --min-rate --max-rate -oN -oX -oA; do
     check "help: names $opt" grep -q -- " $opt" "$tmp/out"
 done
 
@@ -385,7 +386,7 @@ timeout --preserve-status -s INT 1 "$SC" scan 127.0.0.1 -p "$SILENT,$L1,$L2,1-10
 rc=$?
 check "Ctrl-C: exit 130" test "$rc" -eq 130
 check "Ctrl-C: what was found so far" grep -Eq "^127\.0\.0\.1 +$L1 +open" "$tmp/out"
-check "Ctrl-C: counts the rest" grep -q '^interrupted: scanned 1 host, 13 ports in .*: 2 open, 10 closed, 0 filtered, 1 not scanned$' "$tmp/out"
+check "Ctrl-C: counts the rest" grep -q '^interrupted by SIGINT: scanned 1 host, 13 ports in .*: 2 open, 10 closed, 0 filtered, 1 not scanned$' "$tmp/out"
 
 # --- descriptors: never "too many open files" ------------------------------------
 # 40 descriptors inherited under a limit of 64: the scanner's budget is
@@ -401,6 +402,269 @@ check "EMFILE: exit 0" test "$rc" -eq 0
 check "EMFILE: exact" grep -q '^127\.0\.0\.1: 2 open, 3000 closed, 0 filtered$' "$tmp/out"
 check "EMFILE: backed off" grep -q ' [1-9][0-9]* back-offs' "$tmp/err"
 check "EMFILE: no error" test "$(grep -c 'too many open files' "$tmp/err")" -eq 0
+
+# --- nmap's flags: the same meaning, or refused -----------------------------
+scan -sT -Pn -n 127.0.0.1 -p "$PORTS"
+check "-sT -Pn -n: accepted, the same scan" grep -q '^127\.0\.0\.1: 3 open, 3 closed, 0 filtered$' "$tmp/out"
+scan --max-retries 0 --timeout 200 127.0.0.1 -p "$SILENT" -v
+check "--max-retries 0: one attempt" grep -q ' 0 retries' "$tmp/err"
+scan --max-retries 2 --timeout 100 127.0.0.1 -p "$SILENT" -v
+check "--max-retries 2: two more" grep -q ' 2 retries' "$tmp/err"
+
+# -T: templates mapped onto the knobs; options given beside them win.
+start_ns=$(date +%s%N)
+scan -T5 127.0.0.1 -p "$SILENT" -v --all
+elapsed=$(( ($(date +%s%N) - start_ns) / 1000000 ))
+check "-T5: timeout 250 ms, no retry ($elapsed ms)" test "$elapsed" -ge 250 -a "$elapsed" -lt 900
+check "-T5: no retry" grep -q ' 0 retries' "$tmp/err"
+check "-T5: filtered" grep -Eq "^127\.0\.0\.1 +$SILENT +filtered" "$tmp/out"
+start_ns=$(date +%s%N)
+scan 127.0.0.1 -p "$SILENT" --timeout 700 -T insane -v
+elapsed=$(( ($(date +%s%N) - start_ns) / 1000000 ))
+check "-T insane --timeout 700: the option wins ($elapsed ms)" test "$elapsed" -ge 700 -a "$elapsed" -lt 1500
+scan -T4 127.0.0.1 -p "$SILENT" -v
+check "-T4: one retry of 500 ms" grep -q ' 1 retries' "$tmp/err"
+start_ns=$(date +%s%N)
+scan -T2 127.0.0.1 -p "$L1,1-3"
+elapsed=$(( ($(date +%s%N) - start_ns) / 1000000 ))
+check "-T2: a start every 0.4 s, 4 ports ($elapsed ms)" test "$elapsed" -ge 1200 -a "$elapsed" -lt 4000
+
+# --max-rate paces the starts: 20 probes at 50 a second take 19 gaps of
+# 20 ms.
+scan 127.0.0.1 -p 1-20 -T5
+fast=$(sed -n 's/^scanned .* in \([0-9.]*\) s.*/\1/p' "$tmp/out")
+start_ns=$(date +%s%N)
+scan 127.0.0.1 -p 1-20 --max-rate 50
+elapsed=$(( ($(date +%s%N) - start_ns) / 1000000 ))
+check "--max-rate 50: 20 probes in 380 ms or more ($elapsed ms; ${fast} s without)" \
+    test "$elapsed" -ge 380 -a "$elapsed" -lt 3000
+check "--max-rate 50: all of them" grep -q '^scanned 1 host, 20 ports in .*: 0 open, 20 closed' "$tmp/out"
+scan 127.0.0.1 -p "$L1,$L2" --max-rate 0.5 --retries 0
+check "--max-rate 0.5: a fraction, 2 probes 2 s apart" awk -v s="$(sed -n 's/^scanned .* in \([0-9.]*\) s.*/\1/p' "$tmp/out")" 'BEGIN { exit !(s >= 2.0 && s < 4.0) }'
+
+# --min-rate: enough connects in flight that even timeouts keep N starts
+# a second: 1500 a second with 1 s timeouts is 1500 in flight, more than
+# the loopback default (1024).
+scan 127.0.0.1 -p 1-3000 --min-rate 1500 -v
+check "--min-rate 1500: 1500 in flight" grep -q ' 1500 in flight at most' "$tmp/err"
+check "--min-rate: the scan ran" grep -q '^127\.0\.0\.1: 0 open, 3000 closed' "$tmp/out"
+
+# --host-timeout: a host that never answers (a route to lo where nobody
+# holds the address) is given up after 1 s, its ports reported as not
+# scanned, and every format says so; the other host is scanned in full.
+if ip route add 10.99.0.0/16 dev lo 2>/dev/null; then
+    start_ns=$(date +%s%N)
+    scan 10.99.0.1 127.0.0.1 -p "$L1,1-30" --timeout 10000 --host-timeout 1s \
+	-oA "$tmp/ht" --json --all
+    elapsed=$(( ($(date +%s%N) - start_ns) / 1000000 ))
+    check "--host-timeout 1s: given up after 1 s ($elapsed ms)" test "$elapsed" -ge 1000 -a "$elapsed" -lt 4000
+    check "--host-timeout: exit 0" test "$rc" -eq 0
+    check "--host-timeout: JSON, the ports not scanned" test "$(grep -c '"host":"10.99.0.1",.*"state":"unscanned","reason":"host timed out"' "$tmp/out")" -eq 31
+    check "--host-timeout: JSON, the other host scanned" grep -q "\"host\":\"127.0.0.1\",\"port\":$L1,\"state\":\"open\"" "$tmp/out"
+    check "--host-timeout: -oG Status: Timeout" grep -q "$(printf '^Host: 10.99.0.1 ()\tStatus: Timeout$')" "$tmp/ht.gnmap"
+    check "--host-timeout: -oG not scanned" grep -q "$(printf '\tNot scanned: 31 (host timed out)$')" "$tmp/ht.gnmap"
+    check "--host-timeout: -oN" grep -q '^Host timed out after 1.00 s\.$' "$tmp/ht.nmap"
+    check "--host-timeout: -oX timedout" grep -q '<host starttime="[0-9]*" endtime="[0-9]*" timedout="true">' "$tmp/ht.xml"
+    check "--host-timeout: -oX the unscanned ports" grep -q '<extrareasons reason="host timed out" count="31" proto="tcp" ports="1-30,'"$L1"'"/>' "$tmp/ht.xml"
+    check "--host-timeout: -oX valid" xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd "$tmp/ht.xml"
+    scan 10.99.0.1 -p 1-3 --timeout 10000 --host-timeout 1s
+    check "--host-timeout: the table says so" grep -q '^10\.99\.0\.1: host timed out: 0 open, 0 closed, 0 filtered, 3 not scanned$' "$tmp/out"
+    ip route del 10.99.0.0/16 dev lo
+else
+    not_ok "--host-timeout: can't route 10.99.0.0/16 to lo"
+fi
+
+# --open: only open ports, only hosts with one, in every format.
+scan 127.0.0.1-3 -p "$L1,1-5" --open --all -oA "$tmp/open"
+check "--open: the table, open rows only" test "$(grep -c '  closed  ' "$tmp/out")" -eq 0
+check "--open: the table, hosts with an open port" test "$(grep -c '^127\.0\.0\.[23]: ' "$tmp/out")" -eq 0
+check "--open: -oG" test "$(grep -c '^Host: ' "$tmp/open.gnmap")" -eq 2 -a "$(grep -c '/closed/' "$tmp/open.gnmap")" -eq 0
+check "--open: -oN" test "$(grep -c 'scan report for' "$tmp/open.nmap")" -eq 1 -a "$(grep -c '/tcp  *closed' "$tmp/open.nmap")" -eq 0
+check "--open: -oX, one host" test "$(grep -c '<host ' "$tmp/open.xml")" -eq 1
+check "--open: -oX, no closed port element" test "$(grep -c 'state="closed" reason' "$tmp/open.xml")" -eq 0
+check "--open: -oX valid" xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd "$tmp/open.xml"
+scan 127.0.0.1-3 -p "$L1,1-5" --open --json --all
+check "--open: JSON" test "$(wc -l <"$tmp/out")" -eq 1
+
+# -F and --top-ports: nmap's own lists, from its services file.
+if command -v nmap >/dev/null 2>&1; then
+    for sel in -F "--top-ports 10" "--top-ports 1000" "--top-ports 50 -p 1-1000"; do
+	# shellcheck disable=SC2086
+	timeout 30 nmap -sT -Pn -n $sel -oX - 127.0.0.2 2>/dev/null | grep '<scaninfo' >"$tmp/nmap.ports"
+	# shellcheck disable=SC2086
+	scan 127.0.0.2 $sel -oX -
+	grep '<scaninfo' "$tmp/out" >"$tmp/sc.ports"
+	check "$sel: nmap's ports ($(sed -n 's/.*numservices="\([0-9]*\)".*/\1/p' "$tmp/sc.ports"))" \
+	    cmp -s "$tmp/nmap.ports" "$tmp/sc.ports"
+    done
+else
+    not_ok "-F: nmap is not installed (apt-get install nmap)"
+fi
+mkdir "$tmp/empty"
+timeout 30 unshare -m sh -c "mount --bind '$tmp/empty' /usr/share/nmap && NMAPDIR= exec '$SC' scan -F 127.0.0.1" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "-F without nmap-common: exit 2" test "$rc" -eq 2
+check "-F without nmap-common: says which file and package" grep -q '^sockchan: -F needs nmap.s services file: couldn.t open "/usr/share/nmap/nmap-services": no such file or directory (install Debian.s nmap-common package)$' "$tmp/err"
+
+# --- nmap's normal and XML formats, -oA ----------------------------------
+scan 127.0.0.1 localhost -4 -p "$L1,$L2,1-30,$SILENT" --timeout 200 --retries 0 -oN "$tmp/n" -oX "$tmp/x.xml"
+check "-oN: header" grep -q '^# sockchan .* scan initiated .* as: sockchan scan 127.0.0.1 localhost' "$tmp/n"
+check "-oN: report" grep -q '^sockchan scan report for localhost (127\.0\.0\.1)$' "$tmp/n"
+check "-oN: up" grep -q '^Host is up (.*s latency)\.$' "$tmp/n"
+check "-oN: not shown" grep -q '^Not shown: 30 closed tcp ports (conn-refused)$' "$tmp/n"
+check "-oN: port table" grep -Eq "^$L1/tcp +open +" "$tmp/n"
+check "-oN: filtered listed" grep -Eq "^$SILENT/tcp +filtered +" "$tmp/n"
+check "-oN: trailer" grep -q '^# sockchan done at .* -- 1 IP address (1 host up) scanned in [0-9.]* seconds$' "$tmp/n"
+check "-oX: valid against nmap.dtd" xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd "$tmp/x.xml"
+check "-oX: open port" grep -q "<port protocol=\"tcp\" portid=\"$L1\"><state state=\"open\" reason=\"syn-ack\" reason_ttl=\"0\"/>" "$tmp/x.xml"
+check "-oX: filtered port" grep -q "<port protocol=\"tcp\" portid=\"$SILENT\"><state state=\"filtered\" reason=\"no-response\"" "$tmp/x.xml"
+check "-oX: the name" grep -q '<hostname name="localhost" type="user"/>' "$tmp/x.xml"
+check "-oX: finished" grep -q '<finished time="[0-9]*" .* exit="success"/><hosts up="1" down="0" total="1"/>' "$tmp/x.xml"
+echo 127.0.0.1 >"$tmp/t&<\">--"
+scan -iL "$tmp/t&<\">--" -p "$L1" -oA "$tmp/all"
+check "-oA: exit 0" test "$rc" -eq 0
+check "-oA: three files" test -s "$tmp/all.nmap" -a -s "$tmp/all.xml" -a -s "$tmp/all.gnmap"
+check "-oA: the table still on stdout" grep -q '^HOST ' "$tmp/out"
+check "-oX: markup in args escaped, valid" xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd "$tmp/all.xml"
+scan 127.0.0.1 -p "$L1" -oX - -oN "$tmp/n2"
+check "-oX -: XML on stdout instead of the table" sh -c "head -1 '$tmp/out' | grep -q '^<?xml' && xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd '$tmp/out'"
+scan 127.0.0.1 -p "$L1" -oN -
+check "-oN -: on stdout" grep -q '^sockchan scan report for 127\.0\.0\.1$' "$tmp/out"
+
+# nmap's tools read it: xsltproc with nmap.xsl makes the HTML report, and
+# ndiff shows a port that opened between two scans.
+if command -v xsltproc >/dev/null 2>&1; then
+    timeout 30 xsltproc /usr/share/nmap/nmap.xsl "$tmp/x.xml" >"$tmp/x.html" 2>"$tmp/err"
+    rc=$?
+    check "xsltproc nmap.xsl: exit 0" test "$rc" -eq 0
+    check "xsltproc nmap.xsl: the open port in the report" grep -q ">$L1<" "$tmp/x.html"
+    check "xsltproc nmap.xsl: the command" grep -q 'sockchan scan 127.0.0.1 localhost' "$tmp/x.html"
+else
+    not_ok "xsltproc is not installed (apt-get install xsltproc)"
+fi
+NEWP=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+scan 127.0.0.1 -p "$L1,$NEWP" -oX "$tmp/before.xml"
+start later "$tmp/listen.py" "$tmp/later" 4 - "$NEWP"
+scan 127.0.0.1 -p "$L1,$NEWP" -oX "$tmp/after.xml"
+if command -v ndiff >/dev/null 2>&1; then
+    timeout 30 ndiff "$tmp/before.xml" "$tmp/after.xml" >"$tmp/diff" 2>"$tmp/err"
+    rc=$?
+    check "ndiff: exit 1 (differences)" test "$rc" -eq 1
+    check "ndiff: the port that opened" grep -Eq "^\+$NEWP/tcp +open" "$tmp/diff"
+    check "ndiff: the port that was closed" grep -Eq "^-$NEWP/tcp +closed" "$tmp/diff"
+    check "ndiff: nothing else" test "$(grep -c '^[-+][0-9]' "$tmp/diff")" -eq 2
+    timeout 30 ndiff "$tmp/after.xml" "$tmp/after.xml" >"$tmp/diff" 2>"$tmp/err"
+    rc=$?
+    check "ndiff: the same scan, exit 0" test "$rc" -eq 0
+else
+    not_ok "ndiff is not installed (apt-get install ndiff)"
+fi
+
+# --- differential: nmap on the same listeners --------------------------------
+# Open, closed and filtered ports, with few of each (all listed) and with
+# more than 25 closed and filtered (counted, not listed), on two hosts:
+# -oG lines (service names aside, /etc/services vs nmap-services) and the
+# states in -oX must be nmap's.
+cat >"$tmp/silents.py" <<'EOF'
+import os, socket, sys, time
+# silents.py READY N: N ports whose accept queue is full (SYNs dropped).
+keep = []
+for _ in range(int(sys.argv[2])):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(0)
+    fill = socket.socket()
+    fill.connect(s.getsockname())
+    keep += [s, fill]
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(",".join(str(s.getsockname()[1]) for s in keep[::2]) + "\n")
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+time.sleep(3600)
+EOF
+cat >"$tmp/states.py" <<'EOF'
+import sys, xml.etree.ElementTree as ET
+# states.py XML: "host port state" lines, from port and extraports alike.
+root = ET.parse(sys.argv[1]).getroot()
+for host in root.iter("host"):
+    addr = host.find("address").get("addr")
+    for port in host.iter("port"):
+        print(addr, port.get("portid"), port.find("state").get("state"))
+    for extra in host.iter("extraports"):
+        for why in extra.iter("extrareasons"):
+            for item in why.get("ports").split(","):
+                lo, _, hi = item.partition("-")
+                for p in range(int(lo), int(hi or lo) + 1):
+                    print(addr, p, extra.get("state"))
+EOF
+start silents "$tmp/silents.py" "$tmp/silents" 30
+SILENTS=$(cat "$tmp/silents")
+if command -v nmap >/dev/null 2>&1; then
+    for case in "small:$L1,$L2,$SILENT,1-3" "large:$L1,$L2,$L3,1-40,$SILENTS"; do
+	name=${case%%:*} ports=${case#*:}
+	timeout 60 nmap -sT -Pn -n --max-retries 0 --max-rtt-timeout 300ms \
+	    -p "$ports" -oG "$tmp/nmap.gnmap" -oX "$tmp/nmap.xml" 127.0.0.1 127.0.0.2 >/dev/null 2>&1
+	scan --max-retries 0 --timeout 300 -p "$ports" -oG "$tmp/sc.gnmap" -oX "$tmp/sc.xml" 127.0.0.1 127.0.0.2
+	for f in nmap sc; do
+	    grep -v '^#' "$tmp/$f.gnmap" | sed 's#\(/tcp//\)[^/]*/#\1/#g' >"$tmp/$f.g"
+	    python3 "$tmp/states.py" "$tmp/$f.xml" | sort >"$tmp/$f.s"
+	done
+	check "differential $name: -oG as nmap's ($(grep -c . "$tmp/nmap.g") lines)" cmp -s "$tmp/nmap.g" "$tmp/sc.g"
+	if ! cmp -s "$tmp/nmap.g" "$tmp/sc.g"; then diff "$tmp/nmap.g" "$tmp/sc.g" | head -10; fi
+	check "differential $name: -oX states as nmap's ($(wc -l <"$tmp/nmap.s") ports)" cmp -s "$tmp/nmap.s" "$tmp/sc.s"
+	if ! cmp -s "$tmp/nmap.s" "$tmp/sc.s"; then diff "$tmp/nmap.s" "$tmp/sc.s" | head -10; fi
+	check "differential $name: the same <host> and <extraports> elements" \
+	    test "$(grep -o '<extraports state="[a-z]*" count="[0-9]*"\|<host ' "$tmp/nmap.xml" | tr '\n' ' ')" = \
+		"$(grep -o '<extraports state="[a-z]*" count="[0-9]*"\|<host ' "$tmp/sc.xml" | tr '\n' ' ')"
+    done
+else
+    not_ok "differential: nmap is not installed (apt-get install nmap)"
+fi
+
+# --- interrupted: every format says so -------------------------------------
+timeout --preserve-status -s INT 1 "$SC" scan 127.0.0.1 -p "$SILENT,$L1,1-10" \
+    --timeout 20000 -oA "$tmp/int" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "interrupted: exit 130" test "$rc" -eq 130
+check "interrupted: the table" grep -q '^interrupted by SIGINT: scanned 1 host' "$tmp/out"
+check "interrupted: -oG trailer" grep -q '^# sockchan interrupted by SIGINT at .* -- 1 IP address (1 host up) scanned in [0-9.]* seconds; 1 port not scanned$' "$tmp/int.gnmap"
+check "interrupted: -oG the port not scanned" grep -q "$(printf '\tNot scanned: 1 (interrupted)$')" "$tmp/int.gnmap"
+check "interrupted: -oN trailer" grep -q '^# sockchan interrupted by SIGINT at ' "$tmp/int.nmap"
+check "interrupted: -oN the port not scanned" grep -q '1 unscanned tcp port (interrupted)' "$tmp/int.nmap"
+check "interrupted: -oX exit=error" grep -q 'exit="error" errormsg="interrupted by SIGINT; 1 ports not scanned"' "$tmp/int.xml"
+check "interrupted: -oX valid" xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd "$tmp/int.xml"
+timeout --preserve-status -s TERM 1 "$SC" scan 127.0.0.1 -p "$SILENT,$L1" \
+    --timeout 20000 -oX - >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "SIGTERM: exit 143" test "$rc" -eq 143
+check "SIGTERM: -oX - says so" grep -q 'errormsg="interrupted by SIGTERM' "$tmp/out"
+
+# --- errors go where they must: a write that fails -------------------------
+# to_full NAME ARGS...: sockchan ARGS with stdout on /dev/full: exit 1 and
+# one line on stderr.
+to_full() {
+    name=$1
+    shift
+    timeout 30 "$SC" "$@" >/dev/full 2>"$tmp/err"
+    rc=$?
+    if [ "$rc" -eq 1 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] \
+	    && grep -q '^sockchan: error writing "stdout": no space left on device$' "$tmp/err"; then
+	ok "$name >/dev/full: exit 1, one line"
+    else
+	not_ok "$name >/dev/full" "rc=$rc (want 1)" "stderr: $(cat "$tmp/err")"
+    fi
+}
+to_full "scan" scan 127.0.0.1 -p "$L1"
+to_full "scan --json" scan 127.0.0.1 -p "$L1" --json
+to_full "scan -oX -" scan 127.0.0.1 -p "$L1" -oX -
+to_full "--help" --help
+to_full "--version" --version
+for cmd in scan connect listen unix serve; do
+    to_full "$cmd --help" "$cmd" --help
+done
+scan 127.0.0.1 -p "$L1" -oX /dev/full
+check "-oX /dev/full: exit 1" test "$rc" -eq 1
+check "-oX /dev/full: says so" grep -q '^sockchan: error writing "/dev/full": no space left on device$' "$tmp/err"
+check "-oX /dev/full: the table still written" grep -q '^127\.0\.0\.1: 1 open' "$tmp/out"
 
 # --- bad input: one line, exit 2, nothing sent ------------------------------------
 bad() {
@@ -445,6 +709,25 @@ bad 127.0.0.1 -oG "$tmp/no-such-dir/out" -p "$W"
 bad 127.0.0.1 --exclude 127.0.0.0/8 -p "$W"
 bad 127.0.0.0/8 -p-
 bad 'fe80::1' -p "$W"
+bad 127.0.0.1 -sS -p "$W"
+bad 127.0.0.1 -sU -p "$W"
+bad 127.0.0.1 -PE -p "$W"
+bad 127.0.0.1 -T6 -p "$W"
+bad 127.0.0.1 -T fast -p "$W"
+bad 127.0.0.1 --host-timeout 5x -p "$W"
+bad 127.0.0.1 --host-timeout -1 -p "$W"
+bad 127.0.0.1 --max-rate 0 -p "$W"
+bad 127.0.0.1 --min-rate abc -p "$W"
+bad 127.0.0.1 --min-rate 100 --max-rate 10 -p "$W"
+bad 127.0.0.1 --min-rate 1000 --concurrency 10 -p "$W"
+bad 127.0.0.1 --max-retries 21 -p "$W"
+bad 127.0.0.1 --top-ports 0
+bad 127.0.0.1 -F -p "$W"
+bad 127.0.0.1 -oA - -p "$W"
+bad 127.0.0.1 -oX - -oG - -p "$W"
+bad 127.0.0.1 -oX - --json -p "$W"
+bad 127.0.0.1 -oN "$tmp/no-such-dir/out" -p "$W"
+bad 127.0.0.1 -oX "$tmp/no-such-dir/out" -p "$W"
 bad 'fe80::1%no-such-if' -p "$W"
 bad '127.0.0.1%lo' -p "$W"
 check "bad input: nothing was sent" test ! -s "$tmp/witness.log"
