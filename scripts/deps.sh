@@ -1,9 +1,12 @@
 #!/bin/sh
 # Install the Debian packages sockchan's build and tests need: exactly the
-# ones that are absent, and nothing when all are there.
+# ones that are absent, and nothing when all are there. nmap (with
+# nmap-common: nmap.dtd, nmap.xsl, nmap-services), ndiff, xsltproc and
+# libxml2-utils (xmllint) are for tests/cli_scan.sh: sockchan scan is
+# compared with nmap, and its -oX read by their tools.
 set -eu
 
-PACKAGES="cmake make gcc clang pkg-config libcmocka-dev binutils python3 iproute2 util-linux libtcl8.6 tcl8.6 tcl8.6-dev socat tcl-thread"
+PACKAGES="cmake make gcc clang pkg-config libcmocka-dev binutils python3 iproute2 util-linux libtcl8.6 tcl8.6 tcl8.6-dev socat tcl-thread nmap ndiff xsltproc libxml2-utils"
 
 missing=""
 for p in $PACKAGES; do
