@@ -30,7 +30,8 @@ static const char usage[] =
 "  --version              the version\n"
 "\n"
 "Exit status: 0 success, 1 the network said no (refused, timed out, host\n"
-"not found), 2 bad usage or bad input, 130 interrupted.\n"
+"not found) or stdout could not be written, 2 bad usage or bad input,\n"
+"130 interrupted.\n"
 "See sockchan(1) for more.\n";
 
 int

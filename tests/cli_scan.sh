@@ -600,7 +600,7 @@ start silents "$tmp/silents.py" "$tmp/silents" 30
 SILENTS=$(cat "$tmp/silents")
 if command -v nmap >/dev/null 2>&1; then
     for case in "small:$L1,$L2,$SILENT,1-3" "large:$L1,$L2,$L3,1-40,$SILENTS"; do
-	name=${case%%:*} ports=${case#*:}
+	kind=${case%%:*} ports=${case#*:}
 	timeout 60 nmap -sT -Pn -n --max-retries 0 --max-rtt-timeout 300ms \
 	    -p "$ports" -oG "$tmp/nmap.gnmap" -oX "$tmp/nmap.xml" 127.0.0.1 127.0.0.2 >/dev/null 2>&1
 	scan --max-retries 0 --timeout 300 -p "$ports" -oG "$tmp/sc.gnmap" -oX "$tmp/sc.xml" 127.0.0.1 127.0.0.2
@@ -608,11 +608,11 @@ if command -v nmap >/dev/null 2>&1; then
 	    grep -v '^#' "$tmp/$f.gnmap" | sed 's#\(/tcp//\)[^/]*/#\1/#g' >"$tmp/$f.g"
 	    python3 "$tmp/states.py" "$tmp/$f.xml" | sort >"$tmp/$f.s"
 	done
-	check "differential $name: -oG as nmap's ($(grep -c . "$tmp/nmap.g") lines)" cmp -s "$tmp/nmap.g" "$tmp/sc.g"
+	check "differential $kind: -oG as nmap's ($(grep -c . "$tmp/nmap.g") lines)" cmp -s "$tmp/nmap.g" "$tmp/sc.g"
 	if ! cmp -s "$tmp/nmap.g" "$tmp/sc.g"; then diff "$tmp/nmap.g" "$tmp/sc.g" | head -10; fi
-	check "differential $name: -oX states as nmap's ($(wc -l <"$tmp/nmap.s") ports)" cmp -s "$tmp/nmap.s" "$tmp/sc.s"
+	check "differential $kind: -oX states as nmap's ($(wc -l <"$tmp/nmap.s") ports)" cmp -s "$tmp/nmap.s" "$tmp/sc.s"
 	if ! cmp -s "$tmp/nmap.s" "$tmp/sc.s"; then diff "$tmp/nmap.s" "$tmp/sc.s" | head -10; fi
-	check "differential $name: the same <host> and <extraports> elements" \
+	check "differential $kind: the same <host> and <extraports> elements" \
 	    test "$(grep -o '<extraports state="[a-z]*" count="[0-9]*"\|<host ' "$tmp/nmap.xml" | tr '\n' ' ')" = \
 		"$(grep -o '<extraports state="[a-z]*" count="[0-9]*"\|<host ' "$tmp/sc.xml" | tr '\n' ' ')"
     done
