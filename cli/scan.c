@@ -1783,8 +1783,10 @@ PrintXml(FILE *out, const Report *rp)
 	    s->numHosts == 1 ? "" : "s", rp->seconds, rp->seconds,
 	    s->signo ? "error" : "success");
     if (s->signo) {
-	fprintf(out, " errormsg=\"%s; %zu ports not scanned\"", why,
-		s->total - atomic_load(&s->done));
+	size_t unscanned = s->total - atomic_load(&s->done);
+
+	fprintf(out, " errormsg=\"%s; %zu port%s not scanned\"", why,
+		unscanned, unscanned == 1 ? "" : "s");
     }
     fprintf(out, "/><hosts up=\"%zu\" down=\"0\" total=\"%zu\"/>\n"
 	    "</runstats>\n</nmaprun>\n", s->numHosts, s->numHosts);
