@@ -771,7 +771,7 @@ Fill(Worker *w)
 	} else {
 	    break;
 	}
-	now = NowNs();
+	now = s->hostTimeoutNs != 0 || s->paceNs != 0 ? NowNs() : 0;
 	if (HostGivenUp(s, job.job, now)) {
 	    continue;
 	}
