@@ -385,13 +385,16 @@ fi
 # SIGNAL once it is probing (the witness, among the ports, has seen a
 # connect: the scanner's signals are set by then), and wait for it; sets
 # rc, $tmp/out, $tmp/err. The silent port keeps it busy (its timeout is
-# long) until then.
+# long) until then; that timeout also bounds the scan. The signal goes to
+# the scanner alone, once (timeout(1) would send it twice: to the command
+# and to its process group).
 interrupt() {
     sig=$1
     shift
     : >"$tmp/witness.log"
-    timeout 60 "$SC" scan "$@" >"$tmp/out" 2>"$tmp/err" &
+    "$SC" scan "$@" >"$tmp/out" 2>"$tmp/err" &
     spid=$!
+    pids="$pids $spid"
     n=0
     while [ ! -s "$tmp/witness.log" ] && [ $n -lt 400 ]; do
 	n=$((n + 1))
@@ -401,7 +404,7 @@ interrupt() {
     wait "$spid"
     rc=$?
 }
-interrupt INT 127.0.0.1 -p "$SILENT,$WITNESS,$L1,$L2,1-10" --timeout 20000
+interrupt INT 127.0.0.1 -p "$SILENT,$WITNESS,$L1,$L2,1-10" --timeout 20000 --retries 0
 check "Ctrl-C: exit 130" test "$rc" -eq 130
 check "Ctrl-C: what was found so far" grep -Eq "^127\.0\.0\.1 +$L1 +open" "$tmp/out"
 check "Ctrl-C: counts the rest" grep -q '^interrupted by SIGINT: scanned 1 host, 14 ports in .*: 3 open, 10 closed, 0 filtered, 1 not scanned$' "$tmp/out"
@@ -457,6 +460,39 @@ elapsed=$(( ($(date +%s%N) - start_ns) / 1000000 ))
 check "--max-rate 50: 20 probes in 380 ms or more ($elapsed ms; ${fast} s without)" \
     test "$elapsed" -ge 380 -a "$elapsed" -lt 3000
 check "--max-rate 50: all of them" grep -q '^scanned 1 host, 20 ports in .*: 0 open, 20 closed' "$tmp/out"
+# ... and the starts are spread, not a burst then a wait: five listeners
+# note when each connect arrives; at 10 a second they are 100 ms apart
+# (each gap at least 50 ms, as the listeners' own delays vary; a burst
+# would give gaps of about 0).
+cat >"$tmp/stamps.py" <<'EOF'
+import os, select, socket, sys, time
+# stamps.py READY LOG N: N listeners; LOG gets the time of each accept.
+socks = []
+for _ in range(int(sys.argv[3])):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(16)
+    socks.append(s)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(",".join(str(s.getsockname()[1]) for s in socks) + "\n")
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+while True:
+    for s in select.select(socks, [], [])[0]:
+        s.accept()[0].close()
+        with open(sys.argv[2], "a") as f:
+            f.write("%.6f\n" % time.monotonic())
+EOF
+start stamps "$tmp/stamps.py" "$tmp/stamps" "$tmp/stamps.log" 5
+: >"$tmp/stamps.log"
+scan 127.0.0.1 -p "$(cat "$tmp/stamps")" --max-rate 10
+n=0
+while [ "$(wc -l <"$tmp/stamps.log")" -lt 5 ] && [ $n -lt 100 ]; do
+    n=$((n + 1))
+    sleep 0.05	# polling the listeners' log, with a deadline
+done
+gaps=$(sort -n "$tmp/stamps.log" | awk 'NR > 1 { printf "%d ", ($1 - last) * 1000 } { last = $1 }')
+check "--max-rate 10: connects 100 ms apart ($gaps ms)" \
+    sh -c "echo '$gaps' | awk 'NF == 4 { for (i = 1; i <= NF; i++) { if (\$i < 50) exit 1; t += \$i } exit t < 350 } { exit 1 }'"
 scan 127.0.0.1 -p "$L1,$L2" --max-rate 0.5 --retries 0
 check "--max-rate 0.5: a fraction, 2 probes 2 s apart" awk -v s="$(sed -n 's/^scanned .* in \([0-9.]*\) s.*/\1/p' "$tmp/out")" 'BEGIN { exit !(s >= 2.0 && s < 4.0) }'
 
@@ -639,7 +675,7 @@ else
 fi
 
 # --- interrupted: every format says so -------------------------------------
-interrupt INT 127.0.0.1 -p "$SILENT,$WITNESS,1-10" --timeout 20000 -oA "$tmp/int"
+interrupt INT 127.0.0.1 -p "$SILENT,$WITNESS,1-10" --timeout 20000 --retries 0 -oA "$tmp/int"
 check "interrupted: exit 130" test "$rc" -eq 130
 check "interrupted: the table" grep -q '^interrupted by SIGINT: scanned 1 host' "$tmp/out"
 check "interrupted: -oG trailer" grep -q '^# sockchan interrupted by SIGINT at .* -- 1 IP address (1 host up) scanned in [0-9.]* seconds; 1 port not scanned$' "$tmp/int.gnmap"
@@ -648,7 +684,7 @@ check "interrupted: -oN trailer" grep -q '^# sockchan interrupted by SIGINT at '
 check "interrupted: -oN the port not scanned" grep -q '1 unscanned tcp port (interrupted)' "$tmp/int.nmap"
 check "interrupted: -oX exit=error" grep -q 'exit="error" errormsg="interrupted by SIGINT; 1 port not scanned"' "$tmp/int.xml"
 check "interrupted: -oX valid" xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd "$tmp/int.xml"
-interrupt TERM 127.0.0.1 -p "$SILENT,$WITNESS" --timeout 20000 -oX -
+interrupt TERM 127.0.0.1 -p "$SILENT,$WITNESS" --timeout 20000 --retries 0 -oX -
 check "SIGTERM: exit 143" test "$rc" -eq 143
 check "SIGTERM: -oX - says so" grep -q 'errormsg="interrupted by SIGTERM' "$tmp/out"
 
