@@ -17,7 +17,8 @@
 #include <string.h>
 #include <time.h>
 
-#define POOL_MAX 4		/* Threads at most. */
+#define POOL_MAX 64		/* Threads at most: a lookup waits only when
+				 * this many slower ones are running. */
 #define IDLE_SECONDS 10		/* An idle worker leaves after this. */
 
 static pthread_mutex_t poolLock = PTHREAD_MUTEX_INITIALIZER;

@@ -410,6 +410,11 @@ sc__connect_wait_ms(const struct sc__connect *c)
 void
 sc__connect_free(struct sc__connect *c)
 {
+    if (c->delay <= 0) {
+	/* Serial: the attempt is c->fd, closed below, unless the caller
+	 * took it (set c->fd to -1). */
+	c->natt = 0;
+    }
     while (c->natt > 0) {
 	if (c->att[0].fd == c->fd) {
 	    c->fd = -1;
