@@ -173,7 +173,10 @@ rc=$?
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 check "sockchan connect: silent IPv6 + live IPv4, echoed" \
     eval '[ $rc -eq 0 ] && grep -q "^hi$" "$tmp/out"'
-check "sockchan connect: ... in under 400 ms ($ms ms)" lt "$ms" 400
+# The whole process (start, connect, echo, exit) under a parallel test
+# load: far under the silent address's 5 s, with room for the machine's
+# noise; the connect itself is held to 400 ms by the probe above.
+check "sockchan connect: ... the whole command in under 1 s ($ms ms)" lt "$ms" 1000
 
 # --- a timeout bounds the lookup -------------------------------------------------
 # From here, a name not in the file goes to the nameserver that never
