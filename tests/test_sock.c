@@ -1319,6 +1319,34 @@ fast_lookup_never_waits(void **state)
     sct_loop_free(loop);
 }
 
+
+/* After a failed connect, -sockname is the local address the attempt
+ * used, as in Tcl; "" while connecting. */
+static void
+failed_connect_sockname(void **state)
+{
+    sc_loop *loop = sct_loop();
+    sc_tcp_options o = {NULL, NULL, SC_TCP_ASYNC, 0};
+    struct flag f = {0, 0};
+    sc_chan *c;
+    char *v;
+
+    (void) state;
+    c = sc_open_tcp_client(loop, "127.0.0.1", Str(ClosedPort(AF_INET)), &o);
+    assert_non_null(c);
+    assert_int_equal(sc_chan_event(c, SC_WRITABLE, SetFlag, &f), 0);
+    sct_wait_for(loop, &f.set, 5000);
+    sct_expect(c, "-error", "connection refused");
+    v = sc_chan_cget(c, "-sockname");
+    assert_non_null(v);
+    assert_int_equal(strncmp(v, "127.0.0.1 127.0.0.1 ", 20), 0);
+    assert_true(atoi(v + 20) > 0);
+    free(v);
+    sct_expect(c, "-peername", "");
+    sc_close(c);
+    sct_loop_free(loop);
+}
+
 static const struct CMUnitTest tests[] = {
     SCT(sync_client_ipv4),
     SCT(sync_client_ipv6),
@@ -1348,6 +1376,7 @@ static const struct CMUnitTest tests[] = {
     SCT(blocking_wait_keeps_timeout),
     SCT(closed_client_lets_vwait_return),
     SCT(fast_lookup_never_waits),
+    SCT(failed_connect_sockname),
     SCT(poll_failure_closes_once),
     SCT(half_close_while_connecting),
     SCT(descriptor_modes_and_reset),
