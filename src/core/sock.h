@@ -17,6 +17,7 @@
 
 #include <netdb.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 struct sc__err {

@@ -84,16 +84,13 @@ AddPairs(struct sc__connect *c, const struct addrinfo *remote,
     if (c->delay > 0 && c->npairs - c->next > 1) {
 	/* Interleave what is left to try: IPv6, other, IPv6, other... in
 	 * each family's own order. One pass with a scratch copy. */
-	int left = c->npairs - c->next, six = 0;
+	int left = c->npairs - c->next;
 	struct sc__pair *tmp = sc__malloc((size_t) left * sizeof(*tmp));
 
 	if (tmp == NULL) {
 	    return 0;		/* Still every pair, in the lookup's order. */
 	}
 	memcpy(tmp, pairs + c->next, (size_t) left * sizeof(*tmp));
-	for (i = 0; i < left; i++) {
-	    six += tmp[i].r->ai_family == AF_INET6;
-	}
 	/* i walks the IPv6 pairs, j the others, k the places. */
 	for (i = 0, j = 0, k = c->next; k < c->npairs; ) {
 	    while (i < left && tmp[i].r->ai_family != AF_INET6) {
@@ -109,7 +106,6 @@ AddPairs(struct sc__connect *c, const struct addrinfo *remote,
 		pairs[k++] = tmp[j++];
 	    }
 	}
-	(void) six;
 	sc__free(tmp);
     }
     return 0;
@@ -314,8 +310,16 @@ sc__connect_add(struct sc__connect *c, struct addrinfo *remote,
 	c->remote = remote;
 	c->local = local;
     } else {
-	c->remote2 = remote;
-	c->local2 = local;
+	/* Later pieces are kept on the second lists (for the free). */
+	struct addrinfo **tail = &c->remote2;
+
+	while (*tail != NULL) {
+	    tail = &(*tail)->ai_next;
+	}
+	*tail = remote;
+	for (tail = &c->local2; *tail != NULL; tail = &(*tail)->ai_next) {
+	}
+	*tail = local;
     }
     if (AddPairs(c, remote, local) < 0) {
 	sc__err_note(c, SC_STAGE_SOCKET, ENOMEM);
