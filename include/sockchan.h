@@ -281,9 +281,11 @@ typedef struct sc_tcp_options {
 
 /* Open a client connection to host (a name, or an IPv4 or IPv6 address)
  * and port (a number or a service name); options may be NULL.
- * A name's addresses race (Happy Eyeballs, RFC 8305): IPv6 and IPv4 are
- * looked up apart, in the background; the first attempt starts with the
- * first answer (an IPv4 one waits up to 50 ms for IPv6), families
+ * A name's addresses race (Happy Eyeballs, RFC 8305): the name is looked
+ * up in the background twice, for every address and for IPv4 alone (so
+ * that a slow AAAA answer does not hold back the A one); the first attempt
+ * starts with the first answer (an IPv4 one waits up to 50 ms for the
+ * other), families
  * interleaved with IPv6 first; each next address 250 ms after the one
  * before started, at once when one fails, the first to connect wins and
  * the others are closed. Every address is paired with every local address

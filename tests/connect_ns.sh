@@ -125,6 +125,7 @@ cat >"$tmp/hosts" <<'EOF'
 ::1	refused2
 127.0.0.1	refused2
 10.99.0.2	silentonly
+127.0.0.1	only4
 EOF
 printf 'nameserver 10.99.0.2\noptions timeout:5 attempts:2\n' >"$tmp/resolv.conf"
 printf 'hosts: files\n' >"$tmp/nsswitch.files"
@@ -192,6 +193,13 @@ ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 check "sockchan connect --timeout 1000, a resolver that never answers: 1 s ($ms ms)" \
     eval '[ $rc -eq 1 ] && ge "$ms" 900 && lt "$ms" 2500'
 check "... says it timed out" grep -q 'connection timed out' "$tmp/err"
+# A name the file has for IPv4 only: the file has its say, as for a plain
+# lookup, and no AAAA query goes out (else it would hang at the nameserver,
+# its resolver socket still open when the probe counts descriptors).
+probe sync only4 "$PORT" 5000
+check "a name /etc/hosts has for IPv4 only: connects ($ms ms)" \
+    eval 'grep -q "error= peername=127.0.0.1 " "$tmp/out" && lt "$ms" 400'
+check "... and asks no nameserver (no descriptor left)" grep -q ' fds=0$' "$tmp/out"
 probe async-block nowhere.test 80 1500
 check "async, then blocking before connected: the timeout holds ($ms ms)" \
     eval 'ge "$ms" 1400 && lt "$ms" 2000 && grep -q "error=error flushing.*not connected" "$tmp/out"'

@@ -462,6 +462,12 @@ Deliver(struct sockState *s, struct sockLookup *sl)
 
     ce->lookup[sl->slot] = NULL;
     sl->owner = NULL;
+    if (sl->slot == 0 && !sl->l.failed && ce->lookup[1] != NULL) {
+	/* Every address is in: the IPv4-only lookup has nothing to add
+	 * (see sc_open_tcp_client_ex). */
+	Detach(s, 1);
+	ce->c.lookups--;
+    }
     if (ce->lookup[0] == NULL && ce->lookup[1] == NULL) {
 	s->flags &= (uint16_t) ~SF_RESOLVING;
     }
@@ -1375,8 +1381,13 @@ sc_open_tcp_client_ex(sc_loop *loop, const char *host, const char *port,
 	/*
 	 * A name: looked up off the loop, for a synchronous client too
 	 * (so that its timeout holds during the lookup). Racing for a
-	 * host name of either family, the two families are looked up
-	 * apart, so that a slow AAAA answer does not hold back the A one.
+	 * host name of either family, two lookups run side by side: every
+	 * address (what a plain lookup gives: /etc/hosts keeps its say,
+	 * and no AAAA query is made that it would not make), and IPv4
+	 * alone, so that a slow AAAA answer does not hold back the A one.
+	 * The first one in starts the race (an IPv4 answer waits the
+	 * resolution delay for the other); the whole answer ends the
+	 * IPv4-only lookup; the machine drops addresses it has already.
 	 */
 	int split = delay > 0 && family == SC__FAMILY_ANY
 		&& !sc__host_is_numeric(host);
@@ -1386,8 +1397,7 @@ sc_open_tcp_client_ex(sc_loop *loop, const char *host, const char *port,
 	    /* The waiter takes the results itself: nothing is posted. */
 	    ce->wakeFd = sc__eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	}
-	if (StartLookup(s, 0, host, portNum, o->myaddr, myport,
-		split ? SC__FAMILY_INET6 : family) < 0
+	if (StartLookup(s, 0, host, portNum, o->myaddr, myport, family) < 0
 		|| (split && StartLookup(s, 1, host, portNum, o->myaddr,
 		    myport, SC__FAMILY_INET) < 0)) {
 	    int code = errno;

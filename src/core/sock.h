@@ -100,11 +100,13 @@ int sc__addr_names(const struct sockaddr *sa, socklen_t len, int reverse,
  * caller: after each call, watch every att[i].fd for writable and call
  * sc__connect_step when one is, or when sc__connect_wait_ms says so.
  *
- * The addresses may come in more than one piece (an IPv6 and an IPv4
- * lookup running side by side): sc__connect_init says how many lookups
- * are out, sc__connect_add gives each result. While an IPv6 lookup is
- * out, an IPv4 answer that came first waits SC__RESOLUTION_DELAY ms for
- * it (RFC 8305's resolution delay) before its first attempt.
+ * The addresses may come in more than one piece (lookups running side
+ * by side: every address, and IPv4 alone): sc__connect_init says how many
+ * lookups are out, sc__connect_add gives each result; a pair that a piece
+ * before brought already is dropped. While a lookup is out, an answer
+ * without IPv6 that came first waits SC__RESOLUTION_DELAY ms for it (RFC
+ * 8305's resolution delay) before its first attempt. (The caller may
+ * decrement lookups itself for one it lets go.)
  */
 enum { SC_CONN_DONE, SC_CONN_INPROGRESS, SC_CONN_FAILED };
 

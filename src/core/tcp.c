@@ -39,9 +39,36 @@ Now(void)
     return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
 }
 
+static int
+SameAddr(const struct addrinfo *a, const struct addrinfo *b)
+{
+    if (a == NULL || b == NULL) {
+	return a == b;
+    }
+    return a->ai_family == b->ai_family && a->ai_addrlen == b->ai_addrlen
+	    && memcmp(a->ai_addr, b->ai_addr, a->ai_addrlen) == 0;
+}
+
+/* Append the pair (r, l) unless a piece before brought it already. */
+static void
+AddPair(struct sc__connect *c, const struct addrinfo *r,
+	const struct addrinfo *l)
+{
+    int i;
+
+    for (i = 0; i < c->npairs; i++) {
+	if (SameAddr(c->pairs[i].r, r) && SameAddr(c->pairs[i].l, l)) {
+	    return;
+	}
+    }
+    c->pairs[c->npairs].r = r;
+    c->pairs[c->npairs++].l = l;
+}
+
 /*
  * Append the pairs of one piece of addresses: each remote address with
- * each local address of its family, or alone without local addresses.
+ * each local address of its family, or alone without local addresses;
+ * a pair already there (from this piece or one before) is not repeated.
  * Racing, the untried pairs are then interleaved by family, IPv6 first.
  * Returns 0, or -1 (no memory: nothing added).
  */
@@ -71,13 +98,11 @@ AddPairs(struct sc__connect *c, const struct addrinfo *remote,
     c->pairs = pairs;
     for (r = remote; r != NULL; r = r->ai_next) {
 	if (local == NULL) {
-	    pairs[c->npairs].r = r;
-	    pairs[c->npairs++].l = NULL;
+	    AddPair(c, r, NULL);
 	}
 	for (l = local; l != NULL; l = l->ai_next) {
 	    if (l->ai_family == r->ai_family) {
-		pairs[c->npairs].r = r;
-		pairs[c->npairs++].l = l;
+		AddPair(c, r, l);
 	    }
 	}
     }
