@@ -127,7 +127,7 @@ cat >"$tmp/hosts" <<'EOF'
 10.99.0.2	silentonly
 127.0.0.1	only4
 EOF
-printf 'nameserver 10.99.0.2\noptions timeout:5 attempts:2\n' >"$tmp/resolv.conf"
+printf 'nameserver 127.0.0.53\noptions timeout:5 attempts:2\n' >"$tmp/resolv.conf"
 printf 'hosts: files\n' >"$tmp/nsswitch.files"
 printf 'hosts: files dns\n' >"$tmp/nsswitch.dns"
 mount --bind "$tmp/hosts" /etc/hosts || { echo "can't mount hosts"; exit 1; }
@@ -181,9 +181,33 @@ check "sockchan connect: silent IPv6 + live IPv4, echoed" \
 check "sockchan connect: ... the whole command in under 2 s ($ms ms)" lt "$ms" 2000
 
 # --- a timeout bounds the lookup -------------------------------------------------
-# From here, a name not in the file goes to the nameserver that never
-# answers. (A lookup let go still runs in its worker thread, with its
-# resolver socket: descriptors are not counted below.)
+# From here, a name not in the file goes to a nameserver on 127.0.0.53
+# that answers only A queries for aonly.test (127.0.0.1), and never
+# anything else: AAAA queries, and every other name, go unanswered. (A
+# lookup let go still runs in its worker thread, with its resolver socket:
+# descriptors are not counted below, but for a name the file has.)
+cat >"$tmp/dns.py" <<'EOF'
+import os, socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.53", 53))
+open(sys.argv[1] + ".tmp", "w").write("dns ready\n")
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+while True:
+    q, peer = s.recvfrom(512)
+    i, labels = 12, []
+    while q[i]:
+        labels.append(q[i + 1:i + 1 + q[i]].decode())
+        i += 1 + q[i]
+    qtype = struct.unpack("!H", q[i + 1:i + 3])[0]
+    if ".".join(labels).lower() != "aonly.test" or qtype != 1:
+        continue    # never answered
+    head = q[:2] + struct.pack("!HHHHH", 0x8180, 1, 1, 0, 0)
+    answer = struct.pack("!HHHIH", 0xC00C, 1, 1, 60, 4) + bytes([127, 0, 0, 1])
+    s.sendto(head + q[12:i + 5] + answer, peer)
+EOF
+python3 "$tmp/dns.py" "$tmp/dns" &
+pids="$pids $!"
+await "$tmp/dns" ready >/dev/null || exit 1
 umount /etc/nsswitch.conf && mount --bind "$tmp/nsswitch.dns" /etc/nsswitch.conf \
     || { echo "can't mount nsswitch.conf"; exit 1; }
 t0=$(date +%s%N)
@@ -200,6 +224,10 @@ probe sync only4 "$PORT" 5000
 check "a name /etc/hosts has for IPv4 only: connects ($ms ms)" \
     eval 'grep -q "error= peername=127.0.0.1 " "$tmp/out" && lt "$ms" 400'
 check "... and asks no nameserver (no descriptor left)" grep -q ' fds=0$' "$tmp/out"
+# A (IPv4) answered at once, AAAA never: the A answer is not held back.
+probe sync aonly.test "$PORT" 5000
+check "A answered, AAAA never: connects after the resolution delay ($ms ms)" \
+    eval 'grep -q "error= peername=127.0.0.1 " "$tmp/out" && lt "$ms" 400'
 probe async-block nowhere.test 80 1500
 check "async, then blocking before connected: the timeout holds ($ms ms)" \
     eval 'ge "$ms" 1400 && lt "$ms" 2000 && grep -q "error=error flushing.*not connected" "$tmp/out"'
