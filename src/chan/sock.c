@@ -60,8 +60,9 @@ struct sockLookup {
     struct sockState *owner;
     int slot;			/* Its place in connectExt.lookup[]. */
     int held;			/* It holds the loop. */
-    int done;			/* lookupLock: the result is in. */
-    int posted;			/* lookupLock: ...and posted to the loop
+    int done;			/* lookupLock: the result is in (and
+				 * posted, or signalled on wakeFd). */
+    int posted;			/* lookupLock: posted to the loop
 				 * (LookupDone frees it). */
     int detached;		/* lookupLock: the worker frees it. */
     int wakeFd;			/* lookupLock: an eventfd to signal when
@@ -190,6 +191,8 @@ Rewatch(struct sockState *s)
  * must not be touched after the lock is let go when the worker will free
  * it.
  */
+static void LookupDone(void *clientData);
+
 static void
 Detach(struct sockState *s, int i)
 {
@@ -210,18 +213,18 @@ Detach(struct sockState *s, int i)
     posted = sl->posted;
     sl->detached = !done;
     sl->wakeFd = -1;
-    if (!posted) {
-	sl->held = 0;
-    }
     pthread_mutex_unlock(&lookupLock);
-    if (posted) {
-	return;			/* LookupDone releases and frees. */
+    if (posted && !sc__loop_unpost(loop, LookupDone, sl)) {
+	return;			/* It runs in the dispatch under way:
+				 * LookupDone releases and frees. */
     }
+    /* Not posted (the worker frees it if not done), or taken back
+     * before it ran. */
     if (held) {
 	sc_loop_release(loop);
     }
     if (done) {
-	/* In, for a blocking wait that no longer wants it: ours. */
+	/* In, and nobody else will free it: ours. */
 	sc__mailbox_release(sl->mailbox);
 	sc__lookup_free(&sl->l);
     }
@@ -503,39 +506,41 @@ static void
 LookupPosted(void *clientData, struct sc__lookup *l)
 {
     struct sockLookup *sl = clientData;
-    int detached;
 
     (void) l;
-    pthread_mutex_lock(&lookupLock);
-    sl->done = 1;
-    detached = sl->detached;
-    if (!detached && sl->wakeFd >= 0) {
-	uint64_t one = 1;
-
-	/* A blocking wait takes it from here (TakeLookups). */
-	(void) sc__write(sl->wakeFd, &one, sizeof(one));
-	pthread_mutex_unlock(&lookupLock);
-	return;
-    }
-    sl->posted = !detached;
-    pthread_mutex_unlock(&lookupLock);
-    if (detached) {
-	sc__mailbox_release(sl->mailbox);
-	sc__lookup_free(&sl->l);
-	return;
-    }
     for (;;) {
-	int r = sc__mailbox_post(sl->mailbox, LookupDone, sl);
+	int r;
 
+	/*
+	 * Under the lock, so that the owner sees it either not done (and
+	 * may detach it: then it is freed here) or done and, unless a
+	 * blocking wait takes it, already posted (and may take the post
+	 * back: sc__loop_unpost).
+	 */
+	pthread_mutex_lock(&lookupLock);
+	if (sl->detached) {
+	    pthread_mutex_unlock(&lookupLock);
+	    break;
+	}
+	if (sl->wakeFd >= 0) {
+	    uint64_t one = 1;
+
+	    /* A blocking wait takes it from here (TakeLookups). */
+	    sl->done = 1;
+	    (void) sc__write(sl->wakeFd, &one, sizeof(one));
+	    pthread_mutex_unlock(&lookupLock);
+	    return;
+	}
+	r = sc__mailbox_post(sl->mailbox, LookupDone, sl);
+	if (r == 0) {
+	    sl->done = sl->posted = 1;
+	}
+	pthread_mutex_unlock(&lookupLock);
 	if (r == 0) {
 	    return;
 	}
 	if (r > 0) {
-	    /* The loop is gone (freed with the lookup out): nobody will
-	     * take the result. */
-	    sc__mailbox_release(sl->mailbox);
-	    sc__lookup_free(&sl->l);
-	    return;
+	    break;		/* The loop is gone: nobody will take it. */
 	}
 	{
 	    /* No memory for the post: try again, or the hold is lost. */
@@ -544,6 +549,8 @@ LookupPosted(void *clientData, struct sc__lookup *l)
 	    nanosleep(&ms, NULL);
 	}
     }
+    sc__mailbox_release(sl->mailbox);
+    sc__lookup_free(&sl->l);
 }
 
 /*
@@ -574,9 +581,10 @@ TakeLookups(struct sockState *s, int efd)
 	    continue;
 	}
 	Deliver(s, sl);
-	if (!posted) {
-	    /* Not posted: ours to let go. (A posted one's LookupDone
-	     * finds no owner, releases and frees.) */
+	if (!posted || sc__loop_unpost(sl->loop, LookupDone, sl)) {
+	    /* Not posted, or taken back: ours to let go. (One that runs
+	     * in the dispatch under way finds no owner, releases and
+	     * frees.) */
 	    if (sl->held) {
 		sc_loop_release(sl->loop);
 	    }

@@ -18,6 +18,7 @@
 #include <netdb.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 struct sc__err {
@@ -129,7 +130,11 @@ struct sc__connect {
 					 * caller's: set it to -1). Else -1. */
     int stage;				/* Farthest stage reached. */
     struct sc__err err;			/* Its error. */
-    struct sockaddr_storage failName;	/* Local address of the farthest */
+    union {
+	struct sockaddr sa;
+	struct sockaddr_in6 in6;	/* (Holds an IPv4 one, and a Unix
+					 * client's unnamed one, too.) */
+    } failName;				/* Local address of the farthest */
     socklen_t failNameLen;		/* failed connect() (0: none). */
     long delay;				/* ms between attempts; 0: serial.
 					 * Set before the start. */

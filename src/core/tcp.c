@@ -156,7 +156,8 @@ ConnectError(struct sc__connect *c, int fd, int code)
 
 	sc__err_note(c, SC_STAGE_CONNECT, code);
 	c->failNameLen = 0;
-	if (sc__getsockname(fd, (struct sockaddr *) &c->failName, &len) == 0) {
+	if (sc__getsockname(fd, &c->failName.sa, &len) == 0
+		&& len <= sizeof(c->failName)) {
 	    c->failNameLen = len;
 	}
     }
