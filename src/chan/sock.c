@@ -531,9 +531,11 @@ LookupPosted(void *clientData, struct sc__lookup *l)
 	    pthread_mutex_unlock(&lookupLock);
 	    return;
 	}
+	/* Marked before: once posted, LookupDone may free it at once. */
+	sl->done = sl->posted = 1;
 	r = sc__mailbox_post(sl->mailbox, LookupDone, sl);
-	if (r == 0) {
-	    sl->done = sl->posted = 1;
+	if (r != 0) {
+	    sl->done = sl->posted = 0;
 	}
 	pthread_mutex_unlock(&lookupLock);
 	if (r == 0) {
