@@ -25,7 +25,11 @@ for line in open(raw):
 NAMES = {"sockchan": "sockchan", "splice": "sockchan (sc_chan_copy, splice)",
          "uv": "libuv", "event": "libevent", "epoll": "raw epoll",
          "tcl": "Tcl 8.6 socket", "tclext": "sockchan::socket (Tcl)",
-         "nmap": "nmap -sT -T5"}
+         "nmap": "nmap -sT -T5",
+         "serial": "sockchan, SC_TCP_SERIAL (in turn, as before; 2 s timeout)",
+         "curl": "curl (races first IPv6 against first IPv4)",
+         "asyncio": "Python asyncio open_connection(happy_eyeballs_delay=0.25)",
+         "create": "Python socket.create_connection (in turn; 2 s timeout)"}
 
 
 def nums(key):
@@ -217,7 +221,39 @@ if st:
                   f"{'met' if v is not None and v <= 3 else 'missed'} ({v})"))
     out.append("")
 
-out += ["## The goals of issue 8", "", "| goal | this run |", "|---|---|"]
+# 8. Connecting (issue 15).
+he = [k for k in data if k[0] == "eyeballs"]
+lq = sorted((k for k in data if k[0] == "lookupq"), key=lambda k: int(k[1]))
+if he or lq:
+    out += ["## 8. Connecting (issue 15), in `unshare -n -m`: milliseconds "
+            "(lower is better)", ""]
+if he:
+    out += ["A name whose first address is silent (::1, a port that drops "
+            "SYNs) and whose second listens (127.0.0.1), in a private "
+            "/etc/hosts:", "",
+            "| client | ms to connect |", "|---|---|"]
+    for impl in ("sockchan", "serial", "curl", "asyncio", "create"):
+        k = ("eyeballs", "silent-first", impl)
+        if k in data:
+            out.append(f"| {NAMES[impl]} | {cell(k)} |")
+    v = med(("eyeballs", "silent-first", "sockchan"))
+    goals.append(("Silent-then-live name connects in < 400 ms",
+                  f"{'met' if v is not None and v < 400 else 'missed'} ({v})"))
+    out.append("")
+if lq:
+    out += ["A name /etc/hosts answers (connected to a refused port: the "
+            "time is the lookup's) behind N lookups of a name that goes to a "
+            "nameserver that never answers:", "",
+            "| N slow clients (2 lookups each) | ms |", "|---|---|"]
+    worst = 0
+    for k in lq:
+        out.append(f"| {k[1]} | {cell(k)} |")
+        worst = max(worst, med(k) or 0)
+    goals.append(("A fast lookup never waits behind slow ones (< 100 ms)",
+                  f"{'met' if worst < 100 else 'missed'} (worst {worst:.0f})"))
+    out.append("")
+
+out += ["## The goals of issues 8 and 15", "", "| goal | this run |", "|---|---|"]
 out += [f"| {g} | {r} |" for g, r in goals]
 out.append("")
 if fails:

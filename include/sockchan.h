@@ -267,18 +267,30 @@ SC_API long long sc_chan_copy(sc_chan *in, sc_chan *out, long long size,
 #define SC_TCP_IPV6      (1 << 2)	/* Only IPv6 addresses. */
 #define SC_TCP_REUSEADDR (1 << 3)	/* Server: SO_REUSEADDR (TIP 456). */
 #define SC_TCP_REUSEPORT (1 << 4)	/* Server: SO_REUSEPORT (TIP 456). */
+#define SC_TCP_SERIAL    (1 << 5)	/* Client: no Happy Eyeballs; one
+					 * address after another, as Tcl. */
 
 /* The options of a client (socket ?-myaddr? ?-myport? ?-async?). */
 typedef struct sc_tcp_options {
     const char *myaddr;		/* Local address or name, or NULL. */
     const char *myport;		/* Local port or service, or NULL. */
-    int flags;			/* SC_TCP_ASYNC, SC_TCP_IPV4, SC_TCP_IPV6. */
+    int flags;			/* SC_TCP_ASYNC, SC_TCP_IPV4, SC_TCP_IPV6,
+				 * SC_TCP_SERIAL. */
     long timeout;		/* Milliseconds to connect; 0: no limit. */
 } sc_tcp_options;
 
 /* Open a client connection to host (a name, or an IPv4 or IPv6 address)
- * and port (a number or a service name); options may be NULL. Every
- * address is tried in turn, with every local address of its family.
+ * and port (a number or a service name); options may be NULL.
+ * A name's addresses race (Happy Eyeballs, RFC 8305): the name is looked
+ * up in the background twice, for every address and for IPv4 alone (so
+ * that a slow AAAA answer does not hold back the A one); the first attempt
+ * starts with the first answer (an IPv4 one waits up to 50 ms for the
+ * other), families
+ * interleaved with IPv6 first; each next address 250 ms after the one
+ * before started, at once when one fails, the first to connect wins and
+ * the others are closed. Every address is paired with every local address
+ * of its family. SC_TCP_SERIAL tries them one after another instead, as
+ * Tcl does. The timeout bounds all of it, the lookup included.
  * Synchronous: returns the connected channel, or NULL with "couldn't
  * open socket: connection refused" (the attempt that got farthest).
  * SC_TCP_ASYNC: returns a channel at once, whatever the network does
@@ -286,9 +298,14 @@ typedef struct sc_tcp_options {
  * writable event, after which the -error option gives the reason ("" on
  * success). A bad port or option, or a local address (myaddr) this host
  * does not have, is still an error at the call: no connect() could be
- * made, as Tcl says at once too. */
+ * made, as Tcl says at once too. The channel's blocking mode is what
+ * SC_TCP_ASYNC made it (nonblocking) until it is configured. */
 SC_API sc_chan *sc_open_tcp_client(sc_loop *loop, const char *host,
 	const char *port, const sc_tcp_options *options);
+/* The same, with the delay between two attempts of a race in ms
+ * (attemptDelay; 0: the default, 250). */
+SC_API sc_chan *sc_open_tcp_client_ex(sc_loop *loop, const char *host,
+	const char *port, const sc_tcp_options *options, long attemptDelay);
 
 /* A server calls this for each connection: the new channel, the client's
  * numeric address and port. */

@@ -1530,6 +1530,39 @@ bad_input(void **state)
     sct_loop_free(loop);
 }
 
+
+static void
+CountCall(void *clientData)
+{
+    (*(int *) clientData)++;
+}
+
+/* A post taken back before any dispatch took it never runs, and is no
+ * longer work; one that is not there cannot be taken back. */
+static void
+unpost_takes_back_a_post(void **state)
+{
+    sc_loop *loop = sct_loop();
+    int a = 0, b = 0;
+
+    (void) state;
+    assert_int_equal(sc_loop_post(loop, CountCall, &a), 0);
+    assert_int_equal(sc_loop_post(loop, CountCall, &b), 0);
+    assert_int_equal(sc__loop_unpost(loop, CountCall, &b), 1);
+    assert_int_equal(sc__loop_unpost(loop, CountCall, &b), 0);
+    assert_int_equal(sc_vwait(loop, NULL), 0);
+    assert_int_equal(a, 1);
+    assert_int_equal(b, 0);
+    /* The tail too: a post after a taken-back last one still runs. */
+    assert_int_equal(sc_loop_post(loop, CountCall, &a), 0);
+    assert_int_equal(sc__loop_unpost(loop, CountCall, &a), 1);
+    assert_int_equal(sc_loop_post(loop, CountCall, &b), 0);
+    assert_int_equal(sc_vwait(loop, NULL), 0);
+    assert_int_equal(a, 1);
+    assert_int_equal(b, 1);
+    sct_loop_free(loop);
+}
+
 static const struct CMUnitTest tests[] = {
     SCT(readable_and_writable),
     SCT(handler_removes_itself),
@@ -1561,6 +1594,7 @@ static const struct CMUnitTest tests[] = {
     SCT(regular_file_is_always_ready),
     SCT(loop_new_under_faults),
     SCT(post_during_drain_is_not_lost),
+    SCT(unpost_takes_back_a_post),
     SCT(wakeup_through_pipe),
     SCT(interrupted_wait_goes_on),
     SCT(failed_wait_is_reported),

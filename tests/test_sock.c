@@ -151,7 +151,11 @@ FakeGetaddrinfo(const char *node, const char *service,
 	struct timespec ts = {slowMs / 1000, (slowMs % 1000) * 1000000L};
 
 	nanosleep(&ts, NULL);	/* A slow resolver, on the worker. */
-	node = "127.0.0.1";
+	if (h.ai_family == AF_INET6) {
+	    return EAI_NONAME;	/* IPv4 only (never a real lookup). */
+	}
+	h.ai_flags |= AI_NUMERICHOST;
+	return realGetaddrinfo("127.0.0.1", service, &h, res);
     }
     if (node != NULL && strcmp(node, "multi.test") == 0) {
 	struct addrinfo *v6 = NULL, *v4 = NULL;
@@ -190,10 +194,11 @@ Setup(void **state)
     return sct_setup(state);
 }
 
+/* The fake stays: a lookup a test let go (closed, timed out) may still
+ * be on its way into getaddrinfo, and must never reach a real resolver. */
 static int
 Teardown(void **state)
 {
-    sc__sys.getaddrinfo = getaddrinfo;
     return sct_teardown(state);
 }
 
@@ -1075,7 +1080,8 @@ loop_freed_with_lookup_out(void **state)
     c = sc_open_tcp_client(loop, "slow.test", "9", &o);
     assert_non_null(c);
     sc_close(c);
-    assert_int_equal(sc_loop_handlers(loop, SC_FILE_EVENTS), 1); /* held */
+    /* Closed, the client let its lookup go: nothing holds the loop. */
+    assert_int_equal(sc_loop_handlers(loop, SC_FILE_EVENTS), 0);
     sc_loop_free(loop);
     /* Wait past the lookup on another loop (ASan would catch a post into
      * the freed one). */
@@ -1216,6 +1222,136 @@ descriptor_modes_and_reset(void **state)
     sct_loop_free(loop);
 }
 
+
+/* --- issue 15: timeouts over the lookup, lookups that never queue ------- */
+
+/* A synchronous client's timeout bounds its name lookup too. */
+static void
+sync_timeout_bounds_lookup(void **state)
+{
+    sc_loop *loop = sct_loop();
+    sc_tcp_options o = {NULL, NULL, 0, 300};
+    uint64_t t0;
+
+    (void) state;
+    slowMs = 1500;
+    t0 = sct_ms();
+    assert_null(sc_open_tcp_client(loop, "slow.test", "9", &o));
+    assert_true(sct_ms() - t0 < 1000);
+    assert_string_equal(sc_errmsg(loop),
+	    "couldn't open socket: connection timed out");
+    assert_int_equal(sc_vwait(loop, NULL), 0);
+    sct_loop_free(loop);
+}
+
+/* An asynchronous client made blocking before it connects: a blocking
+ * write waits for the connect within the timeout, lookup included. */
+static void
+blocking_wait_keeps_timeout(void **state)
+{
+    sc_loop *loop = sct_loop();
+    sc_tcp_options o = {NULL, NULL, SC_TCP_ASYNC, 300};
+    sc_chan *c;
+    uint64_t t0;
+
+    (void) state;
+    slowMs = 1500;
+    t0 = sct_ms();
+    c = sc_open_tcp_client(loop, "slow.test", "9", &o);
+    assert_non_null(c);
+    assert_int_equal(sc_chan_set_blocking(c, 1), 0);
+    assert_int_equal(sc_puts(c, "x"), 0);
+    assert_int_equal(sc_flush(c), SC_ERROR);
+    assert_true(sct_ms() - t0 < 1000);
+    sct_expect(c, "-error", "connection timed out");
+    sc_close(c);
+    assert_int_equal(sc_vwait(loop, NULL), 0);
+    sct_loop_free(loop);
+}
+
+/* A client closed while its lookup runs: nothing waits for the lookup. */
+static void
+closed_client_lets_vwait_return(void **state)
+{
+    sc_loop *loop = sct_loop();
+    sc_tcp_options o = {NULL, NULL, SC_TCP_ASYNC, 0};
+    sc_chan *c;
+    uint64_t t0;
+
+    (void) state;
+    slowMs = 1500;
+    c = sc_open_tcp_client(loop, "slow.test", "9", &o);
+    assert_non_null(c);
+    sc_close(c);
+    t0 = sct_ms();
+    assert_int_equal(sc_vwait(loop, NULL), 0);
+    assert_true(sct_ms() - t0 < 200);
+    sct_loop_free(loop);
+}
+
+/* Eight slow lookups running: a fast one is not queued behind them. */
+static void
+fast_lookup_never_waits(void **state)
+{
+    sc_loop *loop = sct_loop();
+    sc_tcp_options o = {NULL, NULL, SC_TCP_ASYNC, 0};
+    struct accepted a = {0};
+    sc_chan *server = Server(loop, "127.0.0.1", &a), *slow[8], *c;
+    struct flag f = {0, 0};
+    uint64_t t0;
+    int i;
+
+    (void) state;
+    slowMs = 1500;
+    for (i = 0; i < 8; i++) {
+	slow[i] = sc_open_tcp_client(loop, "slow.test", "9", &o);
+	assert_non_null(slow[i]);
+    }
+    t0 = sct_ms();
+    c = sc_open_tcp_client(loop, "multi.test", Str(PortOf(server)), &o);
+    assert_non_null(c);
+    assert_int_equal(sc_chan_event(c, SC_WRITABLE, SetFlag, &f), 0);
+    sct_wait_for(loop, &f.set, 5000);
+    assert_true(sct_ms() - t0 < 500);
+    sct_expect(c, "-error", "");
+    sct_wait_for(loop, &a.n, 5000);
+    for (i = 0; i < 8; i++) {
+	sc_close(slow[i]);
+    }
+    sc_close(c);
+    CloseAccepted(&a);
+    sc_close(server);
+    sct_loop_free(loop);
+}
+
+
+/* After a failed connect, -sockname is the local address the attempt
+ * used, as in Tcl; "" while connecting. */
+static void
+failed_connect_sockname(void **state)
+{
+    sc_loop *loop = sct_loop();
+    sc_tcp_options o = {NULL, NULL, SC_TCP_ASYNC, 0};
+    struct flag f = {0, 0};
+    sc_chan *c;
+    char *v;
+
+    (void) state;
+    c = sc_open_tcp_client(loop, "127.0.0.1", Str(ClosedPort(AF_INET)), &o);
+    assert_non_null(c);
+    assert_int_equal(sc_chan_event(c, SC_WRITABLE, SetFlag, &f), 0);
+    sct_wait_for(loop, &f.set, 5000);
+    sct_expect(c, "-error", "connection refused");
+    v = sc_chan_cget(c, "-sockname");
+    assert_non_null(v);
+    assert_int_equal(strncmp(v, "127.0.0.1 127.0.0.1 ", 20), 0);
+    assert_true(atoi(v + 20) > 0);
+    free(v);
+    sct_expect(c, "-peername", "");
+    sc_close(c);
+    sct_loop_free(loop);
+}
+
 static const struct CMUnitTest tests[] = {
     SCT(sync_client_ipv4),
     SCT(sync_client_ipv6),
@@ -1241,6 +1377,11 @@ static const struct CMUnitTest tests[] = {
     SCT(async_second_address),
     SCT(timeout_during_lookup),
     SCT(loop_freed_with_lookup_out),
+    SCT(sync_timeout_bounds_lookup),
+    SCT(blocking_wait_keeps_timeout),
+    SCT(closed_client_lets_vwait_return),
+    SCT(fast_lookup_never_waits),
+    SCT(failed_connect_sockname),
     SCT(poll_failure_closes_once),
     SCT(half_close_while_connecting),
     SCT(descriptor_modes_and_reset),

@@ -12,6 +12,8 @@
 #include "core/sys.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <string.h>
@@ -51,6 +53,191 @@ Run(struct sc__connect *c, int r)
 	r = sc__connect_step(c);
     }
     return r;
+}
+
+
+/* The port of a listening or connected socket (local side). */
+static int
+PortOf(int fd, int peer)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    char host[64];
+    int port;
+
+    assert_int_equal(peer ? getpeername(fd, (struct sockaddr *) &ss, &len)
+	    : getsockname(fd, (struct sockaddr *) &ss, &len), 0);
+    sc__addr_numeric((struct sockaddr *) &ss, len, host, sizeof(host), &port);
+    return port;
+}
+
+/*
+ * A port on 127.0.0.1 that never answers: a listener with backlog 0 whose
+ * accept queue one connection fills, so that later SYNs are dropped (the
+ * connect stays in progress, as to an address that is silent). Returns
+ * the port; *lfd and *filler are to close.
+ */
+static int
+SilentPort(int *lfd, int *filler)
+{
+    struct sc__err err;
+    struct pollfd pfd;
+    int port, fd;
+
+    assert_int_equal(sc__tcp_listen("127.0.0.1", 0, SC__FAMILY_ANY, 0, 0,
+	    lfd, 1, &err), 1);
+    port = PortOf(*lfd, 0);
+    {
+	struct addrinfo *ai = List("127.0.0.1", port);
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	(void) connect(fd, ai->ai_addr, ai->ai_addrlen);
+	sc__freeaddrinfo(ai);
+    }
+    pfd.fd = fd;
+    pfd.events = POLLOUT;
+    pfd.revents = 0;
+    assert_int_equal(poll(&pfd, 1, 5000), 1);	/* In the accept queue. */
+    *filler = fd;
+    return port;
+}
+
+/* Drive a racing machine: poll every attempt, with the machine's own
+ * wake-up time, until it is done or failed. */
+static int
+Race(struct sc__connect *c, int r)
+{
+    uint64_t until = sct_ms() + 10000;
+
+    while (r == SC_CONN_INPROGRESS) {
+	struct pollfd pfd[SC__RACE_MAX];
+	long wait = sc__connect_wait_ms(c);
+	int i;
+
+	assert_true(sct_ms() < until);
+	for (i = 0; i < c->natt; i++) {
+	    pfd[i].fd = c->att[i].fd;
+	    pfd[i].events = POLLOUT;
+	    pfd[i].revents = 0;
+	}
+	assert_true(c->natt > 0 || wait >= 0);
+	(void) poll(pfd, (nfds_t) c->natt, wait < 0 ? 5000 : (int) wait);
+	r = sc__connect_step(c);
+    }
+    return r;
+}
+
+/* Descriptors open in this process. */
+static int
+OpenFds(void)
+{
+    int fd, n = 0;
+
+    for (fd = 0; fd < 1024; fd++) {
+	n += fcntl(fd, F_GETFD) >= 0;
+    }
+    return n;
+}
+
+/*
+ * Happy Eyeballs: the first address is silent, the second listens: the
+ * race connects to the second one delay ms after the first started (a
+ * serial connect would wait for the first's timeout), and the silent
+ * attempt is closed.
+ */
+static void
+race_silent_then_live(void **state)
+{
+    struct sc__connect c = {0};
+    struct sc__err err;
+    int slfd, filler, sport, lfd, lport, before;
+    uint64_t t0, ms;
+
+    (void) state;
+    sport = SilentPort(&slfd, &filler);
+    assert_int_equal(sc__tcp_listen("127.0.0.1", 0, SC__FAMILY_ANY, 0, 8,
+	    &lfd, 1, &err), 1);
+    lport = PortOf(lfd, 0);
+    before = OpenFds();
+    c.delay = 100;
+    t0 = sct_ms();
+    assert_int_equal(Race(&c, sc__connect_start(&c, Join(List("127.0.0.1",
+	    sport), List("127.0.0.1", lport)), NULL)), SC_CONN_DONE);
+    ms = sct_ms() - t0;
+    assert_true(ms >= 90 && ms < 1000);
+    assert_int_equal(PortOf(c.fd, 1), lport);
+    assert_int_equal(c.natt, 0);
+    assert_int_equal(OpenFds(), before + 1);	/* The winner alone. */
+    close(c.fd);
+    c.fd = -1;
+    sc__connect_free(&c);
+    close(filler);
+    close(slfd);
+    close(lfd);
+}
+
+/* Every attempt fails: the farthest error, and the local address of the
+ * failed connect (what -sockname shows afterwards). */
+static void
+race_all_fail(void **state)
+{
+    struct sc__connect c = {0};
+    struct sc__err err;
+    int fds[1], port;
+
+    (void) state;
+    assert_int_equal(sc__tcp_listen("127.0.0.1", 0, SC__FAMILY_ANY, 0, 1,
+	    fds, 1, &err), 1);
+    port = PortOf(fds[0], 0);
+    close(fds[0]);
+    c.delay = 250;
+    sc__fault_set(SC_SYS_SOCKET, 2, 1, EMFILE);
+    assert_int_equal(Race(&c, sc__connect_start(&c, Join(List("127.0.0.1",
+	    port), List("127.0.0.1", port)), NULL)), SC_CONN_FAILED);
+    sc__fault_clear();
+    assert_string_equal(c.err.text, "connection refused");
+    assert_true(c.failNameLen > 0);
+    assert_int_equal(c.natt, 0);
+    sc__connect_free(&c);
+}
+
+/* Families interleaved, IPv6 first; an IPv4 answer alone waits the
+ * resolution delay for the IPv6 one, and no longer once that failed. */
+static void
+race_order_and_resolution_delay(void **state)
+{
+    struct sc__connect c = {0};
+    struct sc__err why;
+    int lfd, filler, port;
+
+    (void) state;
+    port = SilentPort(&lfd, &filler);
+    sc__connect_init(&c, 250, 2);
+    assert_int_equal(sc__connect_add(&c, Join(List("127.0.0.1", port),
+	    List("127.0.0.2", port)), NULL, NULL), SC_CONN_INPROGRESS);
+    assert_int_equal(c.natt, 0);	/* Waiting for IPv6... */
+    assert_true(sc__connect_wait_ms(&c) > 0
+	    && sc__connect_wait_ms(&c) <= SC__RESOLUTION_DELAY);
+    snprintf(why.text, sizeof(why.text), "no address");
+    why.code = 0;
+    assert_int_equal(sc__connect_add(&c, NULL, NULL, &why),
+	    SC_CONN_INPROGRESS);
+    assert_int_equal(c.natt, 1);	/* ...no longer once it failed. */
+    sc__connect_free(&c);
+
+    sc__connect_init(&c, 250, 1);
+    (void) sc__connect_add(&c, Join(Join(List("127.0.0.1", port),
+	    List("127.0.0.2", port)), Join(List("::1", port),
+	    List("::2", port))), NULL, NULL);
+    assert_int_equal(c.npairs, 4);
+    assert_int_equal(c.pairs[0].r->ai_family, AF_INET6);
+    assert_int_equal(c.pairs[1].r->ai_family, AF_INET);
+    assert_int_equal(c.pairs[2].r->ai_family, AF_INET6);
+    assert_int_equal(c.pairs[3].r->ai_family, AF_INET);
+    sc__connect_free(&c);
+    close(filler);
+    close(lfd);
 }
 
 static void
@@ -191,6 +378,9 @@ static const struct CMUnitTest tests[] = {
     SCT(farthest_error_wins),
     SCT(same_port_for_both_families),
     SCT(listen_errors),
+    SCT(race_silent_then_live),
+    SCT(race_all_fail),
+    SCT(race_order_and_resolution_delay),
 };
 
 SCT_MAIN(tests)

@@ -17,10 +17,12 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/eventfd.h>
 #include <time.h>
 
 enum { KIND_CLIENT, KIND_ACCEPTED, KIND_SERVER };
@@ -44,25 +46,47 @@ enum {
 
 /*
  * A lookup and what the loop's thread needs of it. The worker reads only
- * the lookup; owner is the loop thread's alone (NULL once the channel no
- * longer wants the result). The loop is held while a lookup is out, so
- * that its result always finds the loop alive.
+ * the lookup and, under lookupLock, done, detached and wakeFd; owner and
+ * held are the loop thread's alone. While the owner wants the result the
+ * lookup holds the loop (so that sc_vwait does not end); an owner that
+ * gives up first (a close, a timeout, a connection already won) detaches
+ * it: the hold goes at once and the worker frees the lookup when
+ * getaddrinfo returns, so nobody waits for a lookup no one wants.
  */
 struct sockLookup {
     struct sc__lookup l;	/* First: sc__lookup_free frees it all. */
     sc_loop *loop;
     struct sc__mailbox *mailbox;	/* How the worker reaches the loop. */
     struct sockState *owner;
+    int slot;			/* Its place in connectExt.lookup[]. */
+    int held;			/* It holds the loop. */
+    int done;			/* lookupLock: the result is in (and
+				 * posted, or signalled on wakeFd). */
+    int posted;			/* lookupLock: posted to the loop
+				 * (LookupDone frees it). */
+    int detached;		/* lookupLock: the worker frees it. */
+    int wakeFd;			/* lookupLock: an eventfd to signal when
+				 * done, for a blocking wait that takes
+				 * the result itself (no post), or -1. */
 };
+
+static pthread_mutex_t lookupLock = PTHREAD_MUTEX_INITIALIZER;
 
 struct connectExt {
     struct sc__connect c;
-    struct sockLookup *lookup;	/* While resolving. */
+    struct sockLookup *lookup[2];	/* While resolving: one, or one per
+					 * family (Happy Eyeballs). */
     sc_timer timeout;
     sc_timer failTimer;		/* Fires events after a failure. */
+    sc_timer raceTimer;		/* The machine's next step (its delays). */
     uint64_t deadline;		/* Monotonic ns; 0: none. */
     int family;
+    int watch[SC__RACE_MAX];	/* The attempts' sockets being watched. */
+    int nwatch;
     struct sc__err failure;
+    struct sockaddr_storage failName;	/* -sockname after a failure. */
+    socklen_t failNameLen;
+    int wakeFd;			/* A blocking wait's eventfd, or -1. */
 };
 
 struct serverExt {
@@ -127,6 +151,93 @@ Register(struct sockState *s, int mask, sc_file_proc *proc)
     return err;
 }
 
+/*
+ * Stop watching the attempts' sockets. Done before every step of the
+ * machine, while they are still open: a step may close one and open the
+ * next, which may get the same number (and epoll has forgotten the old).
+ */
+static void
+Unwatch(struct sockState *s)
+{
+    struct connectExt *ce = s->ext;
+
+    while (ce->nwatch > 0) {
+	sc_delete_file_handler(s->chan->loop, ce->watch[--ce->nwatch]);
+    }
+}
+
+/* Watch every attempt's socket for writable. 0, or an errno value. */
+static int
+Rewatch(struct sockState *s)
+{
+    struct connectExt *ce = s->ext;
+    int i;
+
+    for (i = 0; i < ce->c.natt; i++) {
+	if (sc_create_file_handler(s->chan->loop, ce->c.att[i].fd,
+		SC_WRITABLE, ConnectReady, s) < 0) {
+	    int err = errno ? errno : EIO;
+
+	    Unwatch(s);
+	    return err;
+	}
+	ce->watch[ce->nwatch++] = ce->c.att[i].fd;
+    }
+    return 0;
+}
+
+/*
+ * The owner no longer wants lookup i: see struct sockLookup. The lookup
+ * must not be touched after the lock is let go when the worker will free
+ * it.
+ */
+static void LookupDone(void *clientData);
+
+static void
+Detach(struct sockState *s, int i)
+{
+    struct connectExt *ce = s->ext;
+    struct sockLookup *sl = ce->lookup[i];
+    sc_loop *loop;
+    int done, posted, held;
+
+    if (sl == NULL) {
+	return;
+    }
+    ce->lookup[i] = NULL;
+    sl->owner = NULL;
+    loop = sl->loop;
+    held = sl->held;
+    pthread_mutex_lock(&lookupLock);
+    done = sl->done;
+    posted = sl->posted;
+    sl->detached = !done;
+    sl->wakeFd = -1;
+    pthread_mutex_unlock(&lookupLock);
+    if (posted && !sc__loop_unpost(loop, LookupDone, sl)) {
+	return;			/* It runs in the dispatch under way:
+				 * LookupDone releases and frees. */
+    }
+    /* Not posted (the worker frees it if not done), or taken back
+     * before it ran. */
+    if (held) {
+	sc_loop_release(loop);
+    }
+    if (done) {
+	/* In, and nobody else will free it: ours. */
+	sc__mailbox_release(sl->mailbox);
+	sc__lookup_free(&sl->l);
+    }
+}
+
+static void
+DetachAll(struct sockState *s)
+{
+    Detach(s, 0);
+    Detach(s, 1);
+    s->flags &= (uint16_t) ~SF_RESOLVING;
+}
+
 static void
 FreeConnect(struct sockState *s)
 {
@@ -135,16 +246,17 @@ FreeConnect(struct sockState *s)
     if (ce == NULL) {
 	return;
     }
+    Unwatch(s);
     if (ce->timeout) {
 	sc_delete_timer(s->chan->loop, ce->timeout);
     }
     if (ce->failTimer) {
 	sc_delete_timer(s->chan->loop, ce->failTimer);
     }
-    if (ce->lookup != NULL) {
-	/* The worker still has it: orphan it; LookupDone frees it. */
-	ce->lookup->owner = NULL;
+    if (ce->raceTimer) {
+	sc_delete_timer(s->chan->loop, ce->raceTimer);
     }
+    DetachAll(s);
     if (ce->c.fd >= 0 && ce->c.fd == s->fd) {
 	ce->c.fd = -1;		/* Ours now, or closed by the caller. */
     }
@@ -153,58 +265,70 @@ FreeConnect(struct sockState *s)
     s->ext = NULL;
 }
 
+static void Step(struct sockState *s);
+
+static void
+RaceTimer(void *clientData)
+{
+    struct sockState *s = clientData;
+
+    ((struct connectExt *) s->ext)->raceTimer = 0;
+    Step(s);
+}
+
 /* Act on a result of the state machine. */
 static void
 Advance(struct sockState *s, int r)
 {
     struct connectExt *ce = s->ext;
 
+    if (ce->raceTimer) {
+	sc_delete_timer(s->chan->loop, ce->raceTimer);
+	ce->raceTimer = 0;
+    }
     if (r == SC_CONN_INPROGRESS) {
+	long ms = sc__connect_wait_ms(&ce->c);
 	int err;
 
-	s->fd = ce->c.fd;
 	s->flags |= SF_CONNECTING;
-	s->watched = 0;
-	err = Register(s, SC_WRITABLE, ConnectReady);
+	err = Rewatch(s);
+	if (err == 0 && ms >= 0 && (ce->raceTimer = sc_create_timer(
+		s->chan->loop, ms, RaceTimer, s)) == 0) {
+	    err = errno ? errno : ENOMEM;
+	    Unwatch(s);
+	}
 	if (err != 0) {
 	    /* No event would ever come: the connect fails (and
-	     * ConnectFailed closes the attempt's socket). */
-	    s->fd = -1;
+	     * ConnectFailed closes the attempts' sockets). */
 	    sc__err_set(&ce->failure, err);
 	    ConnectFailed(s);
 	}
 	return;
     }
-    if (s->watched && s->fd >= 0) {
-	sc_delete_file_handler(s->chan->loop, s->fd);
-	s->watched = 0;
-    }
+    Unwatch(s);
     if (r == SC_CONN_DONE) {
 	Connected(s);
     } else {
-	s->fd = -1;
 	ce->failure = ce->c.err;
 	ConnectFailed(s);
     }
 }
 
+/* A step of the machine: an attempt is writable, or a delay is over. */
+static void
+Step(struct sockState *s)
+{
+    struct connectExt *ce = s->ext;
+
+    Unwatch(s);
+    Advance(s, sc__connect_step(&ce->c));
+}
+
 static void
 ConnectReady(void *clientData, int mask)
 {
-    struct sockState *s = clientData;
-    struct connectExt *ce = s->ext;
-
     (void) mask;
-    /*
-     * Forget this attempt's handler while its socket is still open: the
-     * step may close it and open the next attempt's socket, which may
-     * get the same number (and epoll has forgotten the old one).
-     */
-    if (s->watched && s->fd >= 0) {
-	sc_delete_file_handler(s->chan->loop, s->fd);
-	s->watched = 0;
-    }
-    Advance(s, sc__connect_step(&ce->c));
+    Step(clientData);
 }
 
 /* Report the outcome through the channel: events as the channel wants. */
@@ -240,16 +364,23 @@ ConnectFailed(struct sockState *s)
 
     s->flags &= (uint16_t) ~(SF_RESOLVING | SF_CONNECTING);
     s->flags |= SF_FAILED;
-    if (ce->lookup != NULL) {
-	/* Timed out while resolving: the result, when it comes, is
-	 * dropped. */
-	ce->lookup->owner = NULL;
-	ce->lookup = NULL;
+    s->fd = -1;
+    /* Lookups still out (timed out while resolving): their results,
+     * when they come, are dropped. */
+    DetachAll(s);
+    Unwatch(s);
+    if (ce->c.failNameLen > 0) {
+	memcpy(&ce->failName, &ce->c.failName, ce->c.failNameLen);
+	ce->failNameLen = ce->c.failNameLen;
     }
     sc__connect_free(&ce->c);
     if (ce->timeout) {
 	sc_delete_timer(s->chan->loop, ce->timeout);
 	ce->timeout = 0;
+    }
+    if (ce->raceTimer) {
+	sc_delete_timer(s->chan->loop, ce->raceTimer);
+	ce->raceTimer = 0;
     }
     if (s->want && !ce->failTimer) {
 	ce->failTimer = sc_create_timer(s->chan->loop, 0, FailTimer, s);
@@ -265,7 +396,7 @@ Connected(struct sockState *s)
     s->fd = ce->c.fd;
     ce->c.fd = -1;
     s->flags &= (uint16_t) ~(SF_RESOLVING | SF_CONNECTING);
-    FreeConnect(s);
+    FreeConnect(s);		/* The losers closed, lookups let go. */
     /* The channel's mode: the attempt's socket was nonblocking. A
      * failure here leaves it nonblocking, which reads and writes then
      * report as would-block: still correct, never a hang. */
@@ -288,18 +419,13 @@ Connected(struct sockState *s)
     }
 }
 
-/* The attempt failed outside the state machine: forget its socket's
- * handler, let ConnectFailed close it. */
+/* The connect failed outside the state machine: ConnectFailed closes
+ * the attempts' sockets. */
 static void
 Fail(struct sockState *s, int err)
 {
     struct connectExt *ce = s->ext;
 
-    if (s->watched && s->fd >= 0) {
-	sc_delete_file_handler(s->chan->loop, s->fd);
-	s->watched = 0;
-    }
-    s->fd = -1;
     sc__err_set(&ce->failure, err);
     ConnectFailed(s);
 }
@@ -318,7 +444,8 @@ TimedOut(void *clientData)
     Fail(s, ETIMEDOUT);
 }
 
-/* Start connecting, once the addresses are known. Takes the lists. */
+/* Start connecting with the addresses of a lookup that needed none (the
+ * lists are taken). */
 static void
 StartConnect(struct sockState *s, struct addrinfo *remote,
 	struct addrinfo *local)
@@ -329,31 +456,52 @@ StartConnect(struct sockState *s, struct addrinfo *remote,
     Advance(s, sc__connect_start(&ce->c, remote, local));
 }
 
+/* On the loop's thread: lookup sl's result goes to its owner, s. */
+static void
+Deliver(struct sockState *s, struct sockLookup *sl)
+{
+    struct connectExt *ce = s->ext;
+    int r;
+
+    ce->lookup[sl->slot] = NULL;
+    sl->owner = NULL;
+    if (sl->slot == 0 && !sl->l.failed && ce->lookup[1] != NULL) {
+	/* Every address is in: the IPv4-only lookup has nothing to add
+	 * (see sc_open_tcp_client_ex). */
+	Detach(s, 1);
+	ce->c.lookups--;
+    }
+    if (ce->lookup[0] == NULL && ce->lookup[1] == NULL) {
+	s->flags &= (uint16_t) ~SF_RESOLVING;
+    }
+    Unwatch(s);
+    if (sl->l.failed) {
+	r = sc__connect_add(&ce->c, NULL, NULL, &sl->l.err);
+    } else {
+	r = sc__connect_add(&ce->c, sl->l.remote, sl->l.local, NULL);
+	sl->l.remote = sl->l.local = NULL;
+    }
+    Advance(s, r);
+}
+
 /* On the loop's thread: the worker's lookup is in. */
 static void
 LookupDone(void *clientData)
 {
     struct sockLookup *sl = clientData;
-    struct sockState *s = sl->owner;
 
-    sc_loop_release(sl->loop);
+    if (sl->held) {
+	sc_loop_release(sl->loop);
+    }
     sc__mailbox_release(sl->mailbox);
-    if (s != NULL) {
-	struct connectExt *ce = s->ext;
-
-	ce->lookup = NULL;
-	if (sl->l.failed) {
-	    ce->failure = sl->l.err;
-	    ConnectFailed(s);
-	} else {
-	    StartConnect(s, sl->l.remote, sl->l.local);
-	    sl->l.remote = sl->l.local = NULL;
-	}
+    if (sl->owner != NULL) {
+	Deliver(sl->owner, sl);
     }
     sc__lookup_free(&sl->l);
 }
 
-/* On a worker thread: hand the result to the loop's thread. */
+/* On a worker thread: hand the result to the loop's thread, or free it
+ * if nobody wants it any more. */
 static void
 LookupPosted(void *clientData, struct sc__lookup *l)
 {
@@ -361,17 +509,40 @@ LookupPosted(void *clientData, struct sc__lookup *l)
 
     (void) l;
     for (;;) {
-	int r = sc__mailbox_post(sl->mailbox, LookupDone, sl);
+	int r;
 
+	/*
+	 * Under the lock, so that the owner sees it either not done (and
+	 * may detach it: then it is freed here) or done and, unless a
+	 * blocking wait takes it, already posted (and may take the post
+	 * back: sc__loop_unpost).
+	 */
+	pthread_mutex_lock(&lookupLock);
+	if (sl->detached) {
+	    pthread_mutex_unlock(&lookupLock);
+	    break;
+	}
+	if (sl->wakeFd >= 0) {
+	    uint64_t one = 1;
+
+	    /* A blocking wait takes it from here (TakeLookups). */
+	    sl->done = 1;
+	    (void) sc__write(sl->wakeFd, &one, sizeof(one));
+	    pthread_mutex_unlock(&lookupLock);
+	    return;
+	}
+	/* Marked before: once posted, LookupDone may free it at once. */
+	sl->done = sl->posted = 1;
+	r = sc__mailbox_post(sl->mailbox, LookupDone, sl);
+	if (r != 0) {
+	    sl->done = sl->posted = 0;
+	}
+	pthread_mutex_unlock(&lookupLock);
 	if (r == 0) {
 	    return;
 	}
 	if (r > 0) {
-	    /* The loop is gone (freed with the lookup out): nobody will
-	     * take the result. */
-	    sc__mailbox_release(sl->mailbox);
-	    sc__lookup_free(&sl->l);
-	    return;
+	    break;		/* The loop is gone: nobody will take it. */
 	}
 	{
 	    /* No memory for the post: try again, or the hold is lost. */
@@ -380,34 +551,82 @@ LookupPosted(void *clientData, struct sc__lookup *l)
 	    nanosleep(&ms, NULL);
 	}
     }
+    sc__mailbox_release(sl->mailbox);
+    sc__lookup_free(&sl->l);
 }
 
-/* Wait (poll, not the loop) until connected or failed; for blocking I/O
- * on a channel still connecting, and for a synchronous open. */
+/*
+ * A blocking wait needs the lookups now: take each result that is in,
+ * and have the others signal *efd (made here) when they are.
+ */
+static void
+TakeLookups(struct sockState *s, int efd)
+{
+    struct connectExt *ce = s->ext;
+    int i;
+
+    for (i = 0; i < 2 && s->ext == ce; i++) {
+	struct sockLookup *sl = ce->lookup[i];
+	int done, posted;
+
+	if (sl == NULL) {
+	    continue;
+	}
+	pthread_mutex_lock(&lookupLock);
+	done = sl->done;
+	posted = sl->posted;
+	if (!done) {
+	    sl->wakeFd = efd;
+	}
+	pthread_mutex_unlock(&lookupLock);
+	if (!done) {
+	    continue;
+	}
+	Deliver(s, sl);
+	if (!posted || sc__loop_unpost(sl->loop, LookupDone, sl)) {
+	    /* Not posted, or taken back: ours to let go. (One that runs
+	     * in the dispatch under way finds no owner, releases and
+	     * frees.) */
+	    if (sl->held) {
+		sc_loop_release(sl->loop);
+	    }
+	    sc__mailbox_release(sl->mailbox);
+	    sc__lookup_free(&sl->l);
+	}
+	if (s->ext != ce || !(s->flags & (SF_RESOLVING | SF_CONNECTING))) {
+	    break;
+	}
+    }
+}
+
+/* Wait (poll, not the loop) until connected or failed, within the
+ * deadline: for blocking I/O on a channel still connecting, and for a
+ * synchronous open. The lookups too are waited for with the deadline. */
 static int
 WaitConnected(struct sockState *s)
 {
     struct connectExt *ce = s->ext;
+    int efd, i;
 
-    if (s->flags & SF_RESOLVING) {
-	/* Resolve here instead: a blocking call may block. The worker's
-	 * result, when it comes, is dropped. */
-	const struct sc__lookup *l = &ce->lookup->l;
-	struct addrinfo *remote, *local;
-
-	ce->lookup->owner = NULL;
-	ce->lookup = NULL;
-	if (sc__resolve_pair(l->host, l->port, l->myaddr, l->myport, l->family,
-		&remote, &local, &ce->failure) < 0) {
-	    ConnectFailed(s);
-	    return -1;
-	}
-	StartConnect(s, remote, local);
+    if (!(s->flags & (SF_RESOLVING | SF_CONNECTING))) {
+	return (s->flags & SF_FAILED) ? -1 : 0;
     }
-    while (s->flags & SF_CONNECTING) {
-	struct pollfd pfd = {s->fd, POLLOUT, 0};
-	int timeout = -1;
+    efd = ce->wakeFd;
+    if (efd < 0 && (s->flags & SF_RESOLVING)) {
+	efd = sc__eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    }
+    ce->wakeFd = -1;
+    for (;;) {
+	struct pollfd pfd[SC__RACE_MAX + 1];
+	int n = 0, timeout = -1, ready = 0;
+	long race;
 
+	if (s->flags & SF_RESOLVING) {
+	    TakeLookups(s, efd);
+	}
+	if (!(s->flags & (SF_RESOLVING | SF_CONNECTING))) {
+	    break;
+	}
 	if (ce->deadline) {
 	    uint64_t now = sc__now_ns();
 
@@ -417,13 +636,55 @@ WaitConnected(struct sockState *s)
 	    }
 	    timeout = (int) ((ce->deadline - now + 999999) / 1000000);
 	}
-	if (sc__poll(&pfd, 1, timeout) < 0 && errno != EINTR) {
+	race = sc__connect_wait_ms(&ce->c);
+	if (race >= 0 && (timeout < 0 || race < timeout)) {
+	    timeout = (int) race;
+	}
+	if ((s->flags & SF_RESOLVING) && efd < 0
+		&& (timeout < 0 || timeout > 10)) {
+	    timeout = 10;	/* No eventfd to wake us: look again soon. */
+	}
+	for (i = 0; i < ce->c.natt; i++) {
+	    pfd[n].fd = ce->c.att[i].fd;
+	    pfd[n].events = POLLOUT;
+	    pfd[n++].revents = 0;
+	}
+	if (efd >= 0) {
+	    pfd[n].fd = efd;
+	    pfd[n].events = POLLIN;
+	    pfd[n++].revents = 0;
+	}
+	if (sc__poll(pfd, (nfds_t) n, timeout) < 0 && errno != EINTR) {
 	    Fail(s, errno);
 	    break;
 	}
-	if (pfd.revents) {
-	    ConnectReady(s, SC_WRITABLE);
+	for (i = 0; i < n; i++) {
+	    if (pfd[i].revents == 0) {
+		continue;
+	    }
+	    if (pfd[i].fd == efd) {
+		uint64_t count;
+
+		(void) sc__read(efd, &count, sizeof(count));
+	    } else {
+		ready = 1;
+	    }
 	}
+	if ((s->flags & SF_CONNECTING) && (ready
+		|| sc__connect_wait_ms(&ce->c) == 0)) {
+	    Step(s);
+	}
+    }
+    if (efd >= 0) {
+	/* Lookups still out (detached by a failure) no longer know it. */
+	for (i = 0; i < 2 && s->ext == ce; i++) {
+	    if (ce->lookup[i] != NULL) {
+		pthread_mutex_lock(&lookupLock);
+		ce->lookup[i]->wakeFd = -1;
+		pthread_mutex_unlock(&lookupLock);
+	    }
+	}
+	sc__close(efd);
     }
     return (s->flags & SF_FAILED) ? -1 : 0;
 }
@@ -443,16 +704,21 @@ WaitConnected(struct sockState *s)
 static void
 Poke(struct sockState *s)
 {
-    struct pollfd pfd;
+    struct connectExt *ce = s->ext;
+    struct pollfd pfd[SC__RACE_MAX];
+    int i;
 
-    if (!(s->flags & SF_CONNECTING) || s->fd < 0) {
+    if (!(s->flags & SF_CONNECTING) || ce == NULL) {
 	return;
     }
-    pfd.fd = s->fd;
-    pfd.events = POLLOUT;
-    pfd.revents = 0;
-    if (sc__poll(&pfd, 1, 0) == 1) {
-	ConnectReady(s, SC_WRITABLE);
+    for (i = 0; i < ce->c.natt; i++) {
+	pfd[i].fd = ce->c.att[i].fd;
+	pfd[i].events = POLLOUT;
+	pfd[i].revents = 0;
+    }
+    if ((ce->c.natt > 0 && sc__poll(pfd, (nfds_t) ce->c.natt, 0) > 0)
+	    || sc__connect_wait_ms(&ce->c) == 0) {
+	Step(s);
     }
 }
 
@@ -691,6 +957,14 @@ NameOption(struct sockState *s, int peer, struct sc__str *out, int asElement)
 	}
 	r = AppendName(&v, (struct sockaddr *) &ss, len,
 		s->flags & SF_REVERSE);
+    } else if (!peer && (s->flags & SF_FAILED) && s->ext != NULL
+	    && ((struct connectExt *) s->ext)->failNameLen > 0) {
+	/* As Tcl: after a failed connect, the local address the attempt
+	 * (the one whose error -error gives) used. */
+	struct connectExt *ce = s->ext;
+
+	r = AppendName(&v, (struct sockaddr *) &ce->failName,
+		ce->failNameLen, s->flags & SF_REVERSE);
     }
     return sc__str_put_value(out, &v, asElement, r);
 }
@@ -996,9 +1270,55 @@ Dup(const char *s)
     return d;
 }
 
+/*
+ * Start looking up host (and myaddr) for family on the pool, as
+ * ce->lookup[slot]. Returns 0, or -1 with errno (nothing started).
+ */
+static int
+StartLookup(struct sockState *s, int slot, const char *host, int port,
+	const char *myaddr, int myport, int family)
+{
+    struct connectExt *ce = s->ext;
+    sc_loop *loop = s->chan->loop;
+    struct sockLookup *sl = sc__calloc(1, sizeof(*sl));
+
+    if (sl == NULL || (sl->l.host = Dup(host ? host : "localhost")) == NULL
+	    || (myaddr && (sl->l.myaddr = Dup(myaddr)) == NULL)) {
+	if (sl != NULL) {
+	    sc__lookup_free(&sl->l);
+	}
+	errno = ENOMEM;
+	return -1;
+    }
+    sl->l.port = port;
+    sl->l.myport = myport;
+    sl->l.family = family;
+    sl->l.done = LookupPosted;
+    sl->l.clientData = sl;
+    sl->loop = loop;
+    sl->owner = s;
+    sl->slot = slot;
+    sl->held = 1;
+    sl->wakeFd = ce->wakeFd;
+    sl->mailbox = sc__loop_mailbox(loop);
+    sc_loop_hold(loop);
+    if (sc__lookup_start(&sl->l) < 0) {
+	int code = errno;
+
+	sc_loop_release(loop);
+	sc__mailbox_release(sl->mailbox);
+	sc__lookup_free(&sl->l);
+	errno = code;
+	return -1;
+    }
+    ce->lookup[slot] = sl;
+    s->flags |= SF_RESOLVING | SF_CONNECTING;
+    return 0;
+}
+
 sc_chan *
-sc_open_tcp_client(sc_loop *loop, const char *host, const char *port,
-	const sc_tcp_options *options)
+sc_open_tcp_client_ex(sc_loop *loop, const char *host, const char *port,
+	const sc_tcp_options *options, long attemptDelay)
 {
     sc_tcp_options none = {NULL, NULL, 0, 0};
     const sc_tcp_options *o = options ? options : &none;
@@ -1007,18 +1327,25 @@ sc_open_tcp_client(sc_loop *loop, const char *host, const char *port,
     struct connectExt *ce;
     sc_chan *chan;
     int portNum, myport = 0, family, async;
+    long delay;
 
     if (loop == NULL) {
 	errno = EINVAL;
 	return NULL;
     }
-    if (o->flags & ~(SC_TCP_ASYNC | SC_TCP_IPV4 | SC_TCP_IPV6)) {
+    if (o->flags & ~(SC_TCP_ASYNC | SC_TCP_IPV4 | SC_TCP_IPV6
+	    | SC_TCP_SERIAL)) {
 	sc__loop_error(loop, 0, "bad flags %#x for a client", o->flags);
 	return NULL;
     }
     if (o->timeout < 0) {
 	sc__loop_error(loop, 0, "bad timeout %ld: should be a non-negative "
 		"number of milliseconds", o->timeout);
+	return NULL;
+    }
+    if (attemptDelay < 0) {
+	sc__loop_error(loop, 0, "bad attempt delay %ld: should be a "
+		"non-negative number of milliseconds", attemptDelay);
 	return NULL;
     }
     if (sc__parse_port(port, &portNum, &err) < 0
@@ -1034,6 +1361,8 @@ sc_open_tcp_client(sc_loop *loop, const char *host, const char *port,
     }
     family = Family(o->flags);
     async = (o->flags & SC_TCP_ASYNC) != 0;
+    delay = (o->flags & SC_TCP_SERIAL) ? 0
+	    : attemptDelay > 0 ? attemptDelay : SC__RACE_DELAY;
 
     chan = NewSockChan(loop, &sockType, KIND_CLIENT, -1,
 	    SC_READABLE | SC_WRITABLE);
@@ -1048,6 +1377,8 @@ sc_open_tcp_client(sc_loop *loop, const char *host, const char *port,
     s = chan->inst;
     s->ext = ce;
     ce->c.fd = -1;
+    ce->c.delay = delay;
+    ce->wakeFd = -1;
     ce->family = family;
     if (o->timeout > 0) {
 	ce->deadline = sc__now_ns() + (uint64_t) o->timeout * 1000000u;
@@ -1056,41 +1387,35 @@ sc_open_tcp_client(sc_loop *loop, const char *host, const char *port,
 	chan->flags |= CF_NONBLOCK;
     }
 
-    if (async && (!sc__host_is_numeric(host)
-	    || !sc__host_is_numeric(o->myaddr))) {
-	/* A name: looked up off the loop. */
-	struct sockLookup *sl = sc__calloc(1, sizeof(*sl));
+    if (!sc__host_is_numeric(host) || !sc__host_is_numeric(o->myaddr)) {
+	/*
+	 * A name: looked up off the loop, for a synchronous client too
+	 * (so that its timeout holds during the lookup). Racing for a
+	 * host name of either family, two lookups run side by side: every
+	 * address (what a plain lookup gives: /etc/hosts keeps its say,
+	 * and no AAAA query is made that it would not make), and IPv4
+	 * alone, so that a slow AAAA answer does not hold back the A one.
+	 * The first one in starts the race (an IPv4 answer waits the
+	 * resolution delay for the other); the whole answer ends the
+	 * IPv4-only lookup; the machine drops addresses it has already.
+	 */
+	int split = delay > 0 && family == SC__FAMILY_ANY
+		&& !sc__host_is_numeric(host);
 
-	if (sl == NULL
-		|| (sl->l.host = Dup(host ? host : "localhost")) == NULL
-		|| (o->myaddr && (sl->l.myaddr = Dup(o->myaddr)) == NULL)) {
-	    if (sl != NULL) {
-		sc__lookup_free(&sl->l);
-	    }
-	    sc_close(chan);
-	    sc__loop_error(loop, ENOMEM, "couldn't open socket");
-	    return NULL;
+	sc__connect_init(&ce->c, delay, split ? 2 : 1);
+	if (!async) {
+	    /* The waiter takes the results itself: nothing is posted. */
+	    ce->wakeFd = sc__eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	}
-	sl->l.port = portNum;
-	sl->l.myport = myport;
-	sl->l.family = family;
-	sl->l.done = LookupPosted;
-	sl->l.clientData = sl;
-	sl->loop = loop;
-	sl->owner = s;
-	sl->mailbox = sc__loop_mailbox(loop);
-	ce->lookup = sl;
-	s->flags |= SF_RESOLVING;
-	sc_loop_hold(loop);
-	if (sc__lookup_start(&sl->l) < 0) {
+	if (StartLookup(s, 0, host, portNum, o->myaddr, myport, family) < 0
+		|| (split && StartLookup(s, 1, host, portNum, o->myaddr,
+		    myport, SC__FAMILY_INET) < 0)) {
 	    int code = errno;
 
-	    sc_loop_release(loop);
-	    sc__mailbox_release(sl->mailbox);
-	    ce->lookup = NULL;
-	    s->flags &= (uint16_t) ~SF_RESOLVING;
-	    sc__lookup_free(&sl->l);
-	    sc_close(chan);
+	    if (ce->wakeFd >= 0) {
+		sc__close(ce->wakeFd);
+	    }
+	    sc_close(chan);	/* Lets a lookup started go. */
 	    sc__loop_error(loop, code, "couldn't open socket");
 	    return NULL;
 	}
@@ -1131,6 +1456,13 @@ sc_open_tcp_client(sc_loop *loop, const char *host, const char *port,
 	}
     }
     return chan;
+}
+
+sc_chan *
+sc_open_tcp_client(sc_loop *loop, const char *host, const char *port,
+	const sc_tcp_options *options)
+{
+    return sc_open_tcp_client_ex(loop, host, port, options, 0);
 }
 
 /*
@@ -1463,6 +1795,7 @@ sc_open_unix_client(sc_loop *loop, const char *path,
     s->ext = ce;
     ce->c.fd = -1;
     ce->c.ownAlloc = 1;
+    ce->wakeFd = -1;
     if (o->flags & SC_UNIX_ASYNC) {
 	chan->flags |= CF_NONBLOCK;
     }

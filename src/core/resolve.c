@@ -17,7 +17,8 @@
 #include <string.h>
 #include <time.h>
 
-#define POOL_MAX 4		/* Threads at most. */
+#define POOL_MAX 256		/* Threads at most: a lookup waits only when
+				 * this many slower ones are running. */
 #define IDLE_SECONDS 10		/* An idle worker leaves after this. */
 
 static pthread_mutex_t poolLock = PTHREAD_MUTEX_INITIALIZER;
@@ -83,7 +84,7 @@ sc__lookup_start(struct sc__lookup *l)
 
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 1024 * 1024);
+	pthread_attr_setstacksize(&attr, 512 * 1024);
 	if (pthread_create(&t, &attr, Worker, NULL) == 0) {
 	    threads++;
 	} else if (threads == 0) {

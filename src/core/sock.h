@@ -17,6 +17,8 @@
 
 #include <netdb.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 struct sc__err {
@@ -89,34 +91,92 @@ int sc__addr_names(const struct sockaddr *sa, socklen_t len, int reverse,
 	struct sc__names *names);
 
 /*
- * The connect state machine: every remote address in turn, each with
- * every local address of its family (or none), as Tcl does. One step per
- * call; nonblocking throughout.
+ * The connect state machine. Serial (delay 0, Tcl's way): every remote
+ * address in turn, each with every local address of its family (or none),
+ * the next only when the one before has failed. Racing (delay > 0, Happy
+ * Eyeballs, RFC 8305): the same pairs, families interleaved with IPv6
+ * first; a new attempt starts delay ms after the last one started (at
+ * once when one fails) while the others go on; the first to connect wins
+ * and the others are closed. Nonblocking throughout, driven by the
+ * caller: after each call, watch every att[i].fd for writable and call
+ * sc__connect_step when one is, or when sc__connect_wait_ms says so.
+ *
+ * The addresses may come in more than one piece (lookups running side
+ * by side: every address, and IPv4 alone): sc__connect_init says how many
+ * lookups are out, sc__connect_add gives each result; a pair that a piece
+ * before brought already is dropped. While a lookup is out, an answer
+ * without IPv6 that came first waits SC__RESOLUTION_DELAY ms for it (RFC
+ * 8305's resolution delay) before its first attempt. (The caller may
+ * decrement lookups itself for one it lets go.)
  */
 enum { SC_CONN_DONE, SC_CONN_INPROGRESS, SC_CONN_FAILED };
+
+#define SC__RACE_MAX 8		/* Attempts in flight at most. */
+#define SC__RACE_DELAY 250	/* The default delay between attempts (ms). */
+#define SC__RESOLUTION_DELAY 50	/* ms an IPv4 answer waits for IPv6. */
+
+struct sc__pair {
+    const struct addrinfo *r, *l;	/* Remote, and local (or NULL). */
+};
 
 struct sc__connect {
     struct addrinfo *remote, *local;	/* Owned lists (local may be NULL). */
     int ownAlloc;			/* remote is one sc__malloc block,
 					 * not getaddrinfo's. */
-    struct addrinfo *r, *l;		/* The current pair. */
-    int fd;				/* The attempt's socket, or -1. */
+    struct addrinfo *remote2, *local2;	/* sc__connect_add's second piece. */
+    int fd;				/* Serial: the attempt's socket while
+					 * in progress. Both: the connected
+					 * socket after SC_CONN_DONE (the
+					 * caller's: set it to -1). Else -1. */
     int stage;				/* Farthest stage reached. */
     struct sc__err err;			/* Its error. */
+    union {
+	struct sockaddr sa;
+	struct sockaddr_in6 in6;	/* (Holds an IPv4 one, and a Unix
+					 * client's unnamed one, too.) */
+    } failName;				/* Local address of the farthest */
+    socklen_t failNameLen;		/* failed connect() (0: none). */
+    long delay;				/* ms between attempts; 0: serial.
+					 * Set before the start. */
+    int lookups;			/* Results still to come (add). */
+    int started;			/* An attempt was ever made. */
+    struct sc__pair *pairs;		/* Every pair, in the order tried. */
+    int npairs, next;			/* How many; the next to try. */
+    struct {
+	int fd;
+	int pair;
+    } att[SC__RACE_MAX];		/* The attempts in flight. */
+    int natt;
+    uint64_t nextAt;			/* Monotonic ns: step then (0: no). */
+    uint64_t lastStart;			/* When the newest attempt started. */
+    uint64_t holdUntil;			/* The resolution delay's end, or 0. */
 };
 
-/* Takes ownership of the lists; starts the first attempt. */
+/* Takes ownership of the lists (every address known); starts the first
+ * attempt. c->delay (and ownAlloc) may be set before, the rest is reset. */
 int sc__connect_start(struct sc__connect *c, struct addrinfo *remote,
 	struct addrinfo *local);
-/* The attempt's socket became writable: check it, or go on to the next.
- * Returns SC_CONN_DONE (c->fd is connected and now the caller's),
- * SC_CONN_INPROGRESS (wait for c->fd to be writable) or SC_CONN_FAILED
- * (c->err says why, farthest attempt first). */
+/* Addresses to come from `lookups` lookups: sc__connect_add each. */
+void sc__connect_init(struct sc__connect *c, long delay, int lookups);
+/* One lookup's result: the lists (taken), or remote NULL and lookupErr
+ * (why it failed, kept as the error if nothing gets farther). Starts
+ * attempts as the rules say. Returns as sc__connect_step. */
+int sc__connect_add(struct sc__connect *c, struct addrinfo *remote,
+	struct addrinfo *local, const struct sc__err *lookupErr);
+/* An attempt's socket became writable, or the time sc__connect_wait_ms
+ * gave has come: check the attempts, start the next if it is time.
+ * Returns SC_CONN_DONE (c->fd is connected and now the caller's; every
+ * other attempt is closed), SC_CONN_INPROGRESS (watch the att[] sockets,
+ * call again after sc__connect_wait_ms) or SC_CONN_FAILED (c->err says
+ * why, farthest attempt first). Serial, it checks c->fd without waiting. */
 int sc__connect_step(struct sc__connect *c);
+/* Milliseconds until sc__connect_step must be called even if no socket
+ * becomes writable (rounded up), or -1 for never. */
+long sc__connect_wait_ms(const struct sc__connect *c);
 /* A one-address list for a Unix name, in one block (set ownAlloc). */
 struct addrinfo *sc__unix_addrinfo(const struct sockaddr_un *sun,
 	socklen_t len);
-/* Give up: close the attempt's socket, free the lists. */
+/* Give up: close every attempt's socket, free the lists. */
 void sc__connect_free(struct sc__connect *c);
 /* Record err at stage if it got at least as far as anything before. */
 void sc__err_note(struct sc__connect *c, int stage, int code);

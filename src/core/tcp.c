@@ -12,8 +12,11 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_PORT_RETRIES 10
@@ -27,116 +30,196 @@ sc__err_note(struct sc__connect *c, int stage, int code)
     }
 }
 
-/* The next (remote, local) pair with matching families, or 0 at the end. */
-static int
-NextPair(struct sc__connect *c, int first)
+static uint64_t
+Now(void)
 {
-    for (;;) {
-	if (first) {
-	    first = 0;
-	    c->r = c->remote;
-	    c->l = c->local;
-	} else if (c->local != NULL && c->l != NULL
-		&& (c->l = c->l->ai_next) != NULL) {
-	    /* Next local address for the same remote. */
-	} else if (c->r != NULL) {
-	    c->r = c->r->ai_next;
-	    c->l = c->local;
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+}
+
+static int
+SameAddr(const struct addrinfo *a, const struct addrinfo *b)
+{
+    if (a == NULL || b == NULL) {
+	return a == b;
+    }
+    return a->ai_family == b->ai_family && a->ai_addrlen == b->ai_addrlen
+	    && memcmp(a->ai_addr, b->ai_addr, a->ai_addrlen) == 0;
+}
+
+/* Append the pair (r, l) unless a piece before brought it already. */
+static void
+AddPair(struct sc__connect *c, const struct addrinfo *r,
+	const struct addrinfo *l)
+{
+    int i;
+
+    for (i = 0; i < c->npairs; i++) {
+	if (SameAddr(c->pairs[i].r, r) && SameAddr(c->pairs[i].l, l)) {
+	    return;
 	}
-	if (c->r == NULL) {
-	    return 0;
+    }
+    c->pairs[c->npairs].r = r;
+    c->pairs[c->npairs++].l = l;
+}
+
+/*
+ * Append the pairs of one piece of addresses: each remote address with
+ * each local address of its family, or alone without local addresses;
+ * a pair already there (from this piece or one before) is not repeated.
+ * Racing, the untried pairs are then interleaved by family, IPv6 first.
+ * Returns 0, or -1 (no memory: nothing added).
+ */
+static int
+AddPairs(struct sc__connect *c, const struct addrinfo *remote,
+	const struct addrinfo *local)
+{
+    const struct addrinfo *r, *l;
+    struct sc__pair *pairs;
+    int n = 0, i, j, k;
+
+    for (r = remote; r != NULL; r = r->ai_next) {
+	if (local == NULL) {
+	    n++;
 	}
-	if (c->local == NULL) {
-	    return 1;
+	for (l = local; l != NULL; l = l->ai_next) {
+	    n += l->ai_family == r->ai_family;
 	}
-	if (c->l != NULL && c->l->ai_family == c->r->ai_family) {
-	    return 1;
+    }
+    if (n == 0) {
+	return 0;
+    }
+    pairs = sc__realloc(c->pairs, (size_t) (c->npairs + n) * sizeof(*pairs));
+    if (pairs == NULL) {
+	return -1;
+    }
+    c->pairs = pairs;
+    for (r = remote; r != NULL; r = r->ai_next) {
+	if (local == NULL) {
+	    AddPair(c, r, NULL);
 	}
-	/* A local address of another family, or none left for this
-	 * remote: on to the next. */
+	for (l = local; l != NULL; l = l->ai_next) {
+	    if (l->ai_family == r->ai_family) {
+		AddPair(c, r, l);
+	    }
+	}
+    }
+    if (c->delay > 0 && c->npairs - c->next > 1) {
+	/* Interleave what is left to try: IPv6, other, IPv6, other... in
+	 * each family's own order. One pass with a scratch copy. */
+	int left = c->npairs - c->next;
+	struct sc__pair *tmp = sc__malloc((size_t) left * sizeof(*tmp));
+
+	if (tmp == NULL) {
+	    return 0;		/* Still every pair, in the lookup's order. */
+	}
+	memcpy(tmp, pairs + c->next, (size_t) left * sizeof(*tmp));
+	/* i walks the IPv6 pairs, j the others, k the places. */
+	for (i = 0, j = 0, k = c->next; k < c->npairs; ) {
+	    while (i < left && tmp[i].r->ai_family != AF_INET6) {
+		i++;
+	    }
+	    if (i < left) {
+		pairs[k++] = tmp[i++];
+	    }
+	    while (j < left && tmp[j].r->ai_family == AF_INET6) {
+		j++;
+	    }
+	    if (j < left && k < c->npairs) {
+		pairs[k++] = tmp[j++];
+	    }
+	}
+	sc__free(tmp);
+    }
+    return 0;
+}
+
+/* Forget attempt i (its socket closed unless keep). */
+static void
+DropAttempt(struct sc__connect *c, int i, int keep)
+{
+    if (!keep) {
+	sc__close(c->att[i].fd);
+    }
+    c->att[i] = c->att[--c->natt];
+}
+
+/* Record a connect() failure at its stage, with the local address the
+ * attempt used (what -sockname shows after a failed connect, as Tcl). */
+static void
+ConnectError(struct sc__connect *c, int fd, int code)
+{
+    if (SC_STAGE_CONNECT >= c->stage) {
+	socklen_t len = sizeof(c->failName);
+
+	sc__err_note(c, SC_STAGE_CONNECT, code);
+	c->failNameLen = 0;
+	if (sc__getsockname(fd, &c->failName.sa, &len) == 0
+		&& len <= sizeof(c->failName)) {
+	    c->failNameLen = len;
+	}
     }
 }
 
 /*
- * Try the current pair. Returns SC_CONN_DONE, SC_CONN_INPROGRESS, or -1
- * when this pair failed (the caller moves on).
+ * Start the next pairs until one connects or is in progress. Returns
+ * SC_CONN_DONE (c->fd), SC_CONN_INPROGRESS (a new attempt in att[]), or
+ * -1 when no pair is left.
  */
 static int
-Attempt(struct sc__connect *c)
+Launch(struct sc__connect *c)
 {
-    const struct addrinfo *r = c->r, *l = c->l;
-    int fd, one = 1;
+    while (c->next < c->npairs) {
+	int p = c->next++;
+	const struct addrinfo *r = c->pairs[p].r, *l = c->pairs[p].l;
+	int fd, one = 1;
 
-    fd = sc__socket(r->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-	    0);
-    if (fd < 0) {
-	sc__err_note(c, SC_STAGE_SOCKET, errno);
-	return -1;
-    }
-    if (l != NULL) {
-	/* As Tcl: reuse the local address, so that -myport can be reused
-	 * while an earlier connection lingers. */
-	(void) sc__setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
-		sizeof(one));
-	if (sc__bind(fd, l->ai_addr, l->ai_addrlen) < 0) {
-	    sc__err_note(c, SC_STAGE_BIND, errno);
-	    sc__close(fd);
-	    return -1;
+	c->started = 1;
+	fd = sc__socket(r->ai_family,
+		SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+	    sc__err_note(c, SC_STAGE_SOCKET, errno);
+	    continue;
 	}
+	if (l != NULL) {
+	    /* As Tcl: reuse the local address, so that -myport can be
+	     * reused while an earlier connection lingers. */
+	    (void) sc__setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+		    sizeof(one));
+	    if (sc__bind(fd, l->ai_addr, l->ai_addrlen) < 0) {
+		sc__err_note(c, SC_STAGE_BIND, errno);
+		sc__close(fd);
+		continue;
+	    }
+	}
+	if (sc__connect(fd, r->ai_addr, r->ai_addrlen) == 0) {
+	    c->fd = fd;
+	    return SC_CONN_DONE;
+	}
+	if (errno == EINPROGRESS || errno == EINTR) {
+	    c->att[c->natt].fd = fd;
+	    c->att[c->natt++].pair = p;
+	    return SC_CONN_INPROGRESS;
+	}
+	ConnectError(c, fd, errno);
+	sc__close(fd);
     }
-    if (sc__connect(fd, r->ai_addr, r->ai_addrlen) == 0) {
-	c->fd = fd;
-	return SC_CONN_DONE;
-    }
-    if (errno == EINPROGRESS || errno == EINTR) {
-	c->fd = fd;
-	return SC_CONN_INPROGRESS;
-    }
-    sc__err_note(c, SC_STAGE_CONNECT, errno);
-    sc__close(fd);
     return -1;
 }
 
-/* From the current pair on, until one connects or is in progress. */
+/*
+ * Attempt i's socket is writable. Returns SC_CONN_DONE (c->fd is it),
+ * SC_CONN_INPROGRESS (not yet), or SC_CONN_FAILED (noted and dropped).
+ */
 static int
-Run(struct sc__connect *c, int first)
+Check(struct sc__connect *c, int i)
 {
-    while (NextPair(c, first)) {
-	int r = Attempt(c);
-
-	first = 0;
-	if (r >= 0) {
-	    return r;
-	}
-    }
-    return SC_CONN_FAILED;
-}
-
-int
-sc__connect_start(struct sc__connect *c, struct addrinfo *remote,
-	struct addrinfo *local)
-{
-    c->remote = remote;
-    c->local = local;
-    c->r = c->l = NULL;
-    c->fd = -1;
-    c->stage = SC_STAGE_LOOKUP;
-    /* With no usable pair at all (say, no local address of the remote's
-     * family), this is what Tcl says. */
-    sc__err_set(&c->err, EHOSTUNREACH);
-    return Run(c, 1);
-}
-
-int
-sc__connect_step(struct sc__connect *c)
-{
-    int soErr = 0;
+    int fd = c->att[i].fd, soErr = 0;
     socklen_t len = sizeof(soErr);
 
-    if (c->fd < 0) {
-	return SC_CONN_FAILED;
-    }
-    if (sc__getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soErr, &len) < 0) {
+    if (sc__getsockopt(fd, SOL_SOCKET, SO_ERROR, &soErr, &len) < 0) {
 	soErr = errno;
     }
     if (soErr == 0) {
@@ -145,7 +228,9 @@ sc__connect_step(struct sc__connect *c)
 
 	/* Writable with no error may still be early (EINPROGRESS seen as
 	 * done by some systems): a peer name says it is connected. */
-	if (sc__getpeername(c->fd, (struct sockaddr *) &peer, &plen) == 0) {
+	if (sc__getpeername(fd, (struct sockaddr *) &peer, &plen) == 0) {
+	    c->fd = fd;
+	    DropAttempt(c, i, 1);
 	    return SC_CONN_DONE;
 	}
 	if (errno == ENOTCONN) {
@@ -153,15 +238,219 @@ sc__connect_step(struct sc__connect *c)
 	}
 	soErr = errno;
     }
-    sc__err_note(c, SC_STAGE_CONNECT, soErr);
-    sc__close(c->fd);
+    ConnectError(c, fd, soErr);
+    DropAttempt(c, i, 0);
+    return SC_CONN_FAILED;
+}
+
+/*
+ * After any change: a winner closes the rest; otherwise start what the
+ * rules say is due (failed: an attempt has just failed) and say when to
+ * look again.
+ */
+static int
+Settle(struct sc__connect *c, int r, int failed)
+{
+    uint64_t now, delay = (uint64_t) c->delay * 1000000u;
+
+    if (r == SC_CONN_DONE) {
+	while (c->natt > 0) {
+	    DropAttempt(c, 0, 0);
+	}
+	c->nextAt = c->holdUntil = 0;
+	return SC_CONN_DONE;
+    }
+    if (c->delay <= 0) {
+	/* Serial: the next pair only when the one in flight has failed. */
+	if (c->natt == 0 && Launch(c) == SC_CONN_DONE) {
+	    return SC_CONN_DONE;
+	}
+	c->fd = c->natt > 0 ? c->att[0].fd : -1;
+	return c->natt > 0 || c->lookups > 0 ? SC_CONN_INPROGRESS
+		: SC_CONN_FAILED;
+    }
+    now = Now();
+    if (c->holdUntil != 0 && now < c->holdUntil && !c->started) {
+	c->nextAt = c->holdUntil;	/* The resolution delay. */
+	return SC_CONN_INPROGRESS;
+    }
+    c->holdUntil = 0;
+    while (c->next < c->npairs && c->natt < SC__RACE_MAX
+	    && (c->natt == 0 || failed || now >= c->lastStart + delay)) {
+	failed = 0;
+	r = Launch(c);
+	if (r == SC_CONN_DONE) {
+	    return Settle(c, SC_CONN_DONE, 0);
+	}
+	if (r == SC_CONN_INPROGRESS) {
+	    c->lastStart = now;
+	}
+    }
+    c->nextAt = c->natt > 0 && c->natt < SC__RACE_MAX && c->next < c->npairs
+	    ? c->lastStart + delay : 0;
+    return c->natt > 0 || c->lookups > 0 ? SC_CONN_INPROGRESS
+	    : SC_CONN_FAILED;
+}
+
+void
+sc__connect_init(struct sc__connect *c, long delay, int lookups)
+{
+    c->remote = c->local = c->remote2 = c->local2 = NULL;
     c->fd = -1;
-    return Run(c, 0);
+    c->stage = SC_STAGE_LOOKUP;
+    /* With no usable pair at all (say, no local address of the remote's
+     * family), this is what Tcl says. */
+    sc__err_set(&c->err, EHOSTUNREACH);
+    c->failNameLen = 0;
+    c->delay = delay;
+    c->lookups = lookups;
+    c->started = 0;
+    c->pairs = NULL;
+    c->npairs = c->next = 0;
+    c->natt = 0;
+    c->nextAt = c->holdUntil = c->lastStart = 0;
+}
+
+int
+sc__connect_add(struct sc__connect *c, struct addrinfo *remote,
+	struct addrinfo *local, const struct sc__err *lookupErr)
+{
+    const struct addrinfo *ai;
+    int six = 0;
+
+    if (c->lookups > 0) {
+	c->lookups--;
+    }
+    if (remote == NULL) {
+	if (lookupErr != NULL && c->stage == SC_STAGE_LOOKUP
+		&& c->npairs == 0) {
+	    c->err = *lookupErr;
+	}
+	sc__freeaddrinfo(local);
+	if (c->lookups == 0) {
+	    c->holdUntil = 0;
+	}
+	return Settle(c, SC_CONN_INPROGRESS, 0);
+    }
+    if (c->remote == NULL && c->remote2 == NULL) {
+	c->remote = remote;
+	c->local = local;
+    } else {
+	/* Later pieces are kept on the second lists (for the free). */
+	struct addrinfo **tail = &c->remote2;
+
+	while (*tail != NULL) {
+	    tail = &(*tail)->ai_next;
+	}
+	*tail = remote;
+	for (tail = &c->local2; *tail != NULL; tail = &(*tail)->ai_next) {
+	}
+	*tail = local;
+    }
+    if (AddPairs(c, remote, local) < 0) {
+	sc__err_note(c, SC_STAGE_SOCKET, ENOMEM);
+	return Settle(c, SC_CONN_INPROGRESS, 1);
+    }
+    for (ai = remote; ai != NULL; ai = ai->ai_next) {
+	six |= ai->ai_family == AF_INET6;
+    }
+    if (c->delay > 0 && !c->started && !six && c->lookups > 0) {
+	/* RFC 8305's resolution delay: IPv4 came first; give the IPv6
+	 * answer a moment before starting without it. */
+	if (c->holdUntil == 0) {
+	    c->holdUntil = Now()
+		    + (uint64_t) SC__RESOLUTION_DELAY * 1000000u;
+	}
+    } else if (six || c->lookups == 0) {
+	c->holdUntil = 0;
+    }
+    return Settle(c, SC_CONN_INPROGRESS, 0);
+}
+
+int
+sc__connect_start(struct sc__connect *c, struct addrinfo *remote,
+	struct addrinfo *local)
+{
+    int own = c->ownAlloc;
+
+    sc__connect_init(c, c->delay, 1);
+    c->ownAlloc = own;
+    return sc__connect_add(c, remote, local, NULL);
+}
+
+int
+sc__connect_step(struct sc__connect *c)
+{
+    int i, failed = 0;
+
+    if (c->delay <= 0) {
+	/* Serial: the caller says c->fd is writable. */
+	if (c->natt == 0) {
+	    return c->lookups > 0 ? SC_CONN_INPROGRESS : SC_CONN_FAILED;
+	}
+	i = Check(c, 0);
+	if (i == SC_CONN_INPROGRESS) {
+	    return SC_CONN_INPROGRESS;
+	}
+	return Settle(c, i, i == SC_CONN_FAILED);
+    }
+    if (c->natt > 0) {
+	struct pollfd pfd[SC__RACE_MAX];
+	int n = c->natt;
+
+	for (i = 0; i < n; i++) {
+	    pfd[i].fd = c->att[i].fd;
+	    pfd[i].events = POLLOUT;
+	    pfd[i].revents = 0;
+	}
+	if (sc__poll(pfd, (nfds_t) n, 0) > 0) {
+	    /* From the end, so that dropping attempt i moves one already
+	     * seen into its place. */
+	    for (i = n - 1; i >= 0; i--) {
+		if (pfd[i].revents == 0) {
+		    continue;
+		}
+		switch (Check(c, i)) {
+		case SC_CONN_DONE:
+		    return Settle(c, SC_CONN_DONE, 0);
+		case SC_CONN_FAILED:
+		    failed = 1;
+		    break;
+		default:
+		    break;
+		}
+	    }
+	}
+    }
+    return Settle(c, SC_CONN_INPROGRESS, failed);
+}
+
+long
+sc__connect_wait_ms(const struct sc__connect *c)
+{
+    uint64_t now;
+
+    if (c->nextAt == 0) {
+	return -1;
+    }
+    now = Now();
+    return now >= c->nextAt ? 0 : (long) ((c->nextAt - now + 999999) / 1000000);
 }
 
 void
 sc__connect_free(struct sc__connect *c)
 {
+    if (c->delay <= 0) {
+	/* Serial: the attempt is c->fd, closed below, unless the caller
+	 * took it (set c->fd to -1). */
+	c->natt = 0;
+    }
+    while (c->natt > 0) {
+	if (c->att[0].fd == c->fd) {
+	    c->fd = -1;
+	}
+	DropAttempt(c, 0, 0);
+    }
     if (c->fd >= 0) {
 	sc__close(c->fd);
 	c->fd = -1;
@@ -172,7 +461,12 @@ sc__connect_free(struct sc__connect *c)
 	sc__freeaddrinfo(c->remote);
     }
     sc__freeaddrinfo(c->local);
-    c->remote = c->local = NULL;
+    sc__freeaddrinfo(c->remote2);
+    sc__freeaddrinfo(c->local2);
+    sc__free(c->pairs);
+    c->pairs = NULL;
+    c->npairs = c->next = 0;
+    c->remote = c->local = c->remote2 = c->local2 = NULL;
 }
 
 /*
@@ -306,6 +600,36 @@ ListenAll(struct addrinfo *list, int port, unsigned flags, int backlog,
     return n;
 }
 
+/*
+ * Drop the repeats from a list (glibc gives 127.0.0.1 twice for
+ * "localhost" and IPv4 when /etc/hosts also lists ::1 for it): the
+ * second bind of one address would fail with "address already in use".
+ * Tcl listens once per distinct address too.
+ */
+static void
+Distinct(struct addrinfo *list)
+{
+    struct addrinfo *ai, *prev, *seen;
+
+    for (prev = list, ai = list ? list->ai_next : NULL; ai != NULL;
+	    ai = prev->ai_next) {
+	for (seen = list; seen != ai; seen = seen->ai_next) {
+	    if (seen->ai_family == ai->ai_family
+		    && seen->ai_addrlen == ai->ai_addrlen
+		    && memcmp(seen->ai_addr, ai->ai_addr, ai->ai_addrlen) == 0) {
+		break;
+	    }
+	}
+	if (seen == ai) {
+	    prev = ai;
+	    continue;
+	}
+	prev->ai_next = ai->ai_next;
+	ai->ai_next = NULL;
+	sc__freeaddrinfo(ai);	/* POSIX: any sublist may be freed. */
+    }
+}
+
 int
 sc__tcp_listen(const char *host, int port, int family, unsigned flags,
 	int backlog, int *fds, int maxFds, struct sc__err *err)
@@ -316,6 +640,7 @@ sc__tcp_listen(const char *host, int port, int family, unsigned flags,
     if (sc__resolve(host, port, family, 1, &list, err) < 0) {
 	return -1;
     }
+    Distinct(list);
     for (tries = 0; tries < MAX_PORT_RETRIES; tries++) {
 	n = ListenAll(list, port, flags, backlog, fds, maxFds, err, &stage,
 		&again);

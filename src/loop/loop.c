@@ -136,6 +136,34 @@ WakeProc(void *clientData, int mask)
     }
 }
 
+int
+sc__loop_unpost(sc_loop *loop, sc_proc *proc, void *clientData)
+{
+    struct sc__post **pp, *p = NULL;
+
+    pthread_mutex_lock(&loop->postLock);
+    for (pp = &loop->postHead; *pp != NULL; pp = &(*pp)->next) {
+	if ((*pp)->proc == proc && (*pp)->clientData == clientData) {
+	    p = *pp;
+	    *pp = p->next;
+	    if (loop->postTail == p) {
+		/* The new tail is the one before (or none). */
+		struct sc__post *q = loop->postHead;
+
+		while (q != NULL && q->next != NULL) {
+		    q = q->next;
+		}
+		loop->postTail = q;
+	    }
+	    atomic_fetch_sub(&loop->numPosts, 1);
+	    break;
+	}
+    }
+    pthread_mutex_unlock(&loop->postLock);
+    sc__free(p);
+    return p != NULL;
+}
+
 static int
 OpenWake(sc_loop *loop)
 {

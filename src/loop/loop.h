@@ -182,6 +182,12 @@ struct sc__mailbox *sc__loop_mailbox(sc_loop *loop);
 int sc__mailbox_post(struct sc__mailbox *mb, sc_proc *proc,
 	void *clientData);
 void sc__mailbox_release(struct sc__mailbox *mb);
+/*
+ * Loop thread: take back a post of proc(clientData) that no dispatch has
+ * taken yet. Returns 1 if it was there (it will not run), else 0 (it ran,
+ * or runs in the dispatch under way).
+ */
+int sc__loop_unpost(sc_loop *loop, sc_proc *proc, void *clientData);
 
 /*
  * While the loop dispatches, put a call off until just before it next
