@@ -59,6 +59,7 @@ struct pump {
     char *buf;
     size_t len, off;		/* buf[off..len) waits for out. */
     int done;			/* in ended and everything went out. */
+    int err;			/* The errno of what failed. */
     int blockedIsEnd;		/* Nothing more to read counts as the end. */
     long long moved;		/* Bytes out has taken. */
     char error[256];		/* What failed, for PUMP_*_FAILED. */
@@ -80,6 +81,7 @@ static void
 PumpEnd(struct pump *p, int how, sc_chan *failed)
 {
     p->done = 1;
+    p->err = errno;
     if (how != PUMP_EOF) {
 	snprintf(p->error, sizeof(p->error), "%s",
 		sc_errmsg(sc_chan_loop(failed)));
@@ -105,8 +107,10 @@ Pump(struct pump *p)
 		PumpEnd(p, PUMP_WRITE_FAILED, p->out);
 		return;
 	    }
-	    p->off += (size_t) n;
-	    p->moved += n;
+	    if (n > 0) {	/* Not SC_BLOCKED: none taken. */
+		p->off += (size_t) n;
+		p->moved += n;
+	    }
 	    if (p->off < p->len) {
 		/* out is full: wait for room, and read no more meanwhile. */
 		sc_chan_event(p->in, SC_READABLE, NULL, NULL);
@@ -372,6 +376,16 @@ Report(struct session *s, const char *what)
     }
 }
 
+/* The connection failed with the socket error e (its -error). */
+static void
+Lost(struct session *s, const char *e)
+{
+    char what[300];
+
+    snprintf(what, sizeof(what), "connection lost (%s)", e);
+    Report(s, what);
+}
+
 /* The socket's -error ("" when none), as a new string. */
 static char *
 SocketError(sc_chan *sock)
@@ -404,7 +418,7 @@ EndSession(struct session *s)
 	char *e = SocketError(s->sock);
 
 	if (e[0] != '\0') {
-	    Report(s, e);
+	    Lost(s, e);
 	}
 	free(e);
     }
@@ -456,7 +470,7 @@ Settle(void *clientData)
     s->settle = 0;
     e = SocketError(s->sock);
     if (e[0] != '\0') {
-	Report(s, e);
+	Lost(s, e);
 	free(e);
 	EndSession(s);
 	return;
@@ -487,7 +501,11 @@ UpEnd(struct pump *p, int how)
     int err = cli_stdin_error();
 
     if (how == PUMP_WRITE_FAILED) {
-	Report(s, p->error);
+	char what[300];
+
+	snprintf(what, sizeof(what), "can't send: %s", p->err != 0
+		? sc_errno_msg(p->err) : p->error);
+	Report(s, what);
 	EndSession(s);
 	return;
     }
@@ -523,7 +541,11 @@ DownEnd(struct pump *p, int how)
     }
     e = SocketError(s->sock);
     if (how == PUMP_READ_FAILED || e[0] != '\0') {
-	Report(s, e[0] != '\0' ? e : p->error);
+	if (e[0] != '\0') {
+	    Lost(s, e);
+	} else {
+	    Report(s, p->error);
+	}
 	free(e);
 	EndSession(s);
 	return;
