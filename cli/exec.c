@@ -162,9 +162,10 @@ cli_program_parse(const char *command, const char *text, int shell,
  *	The child's pid, or -1 with errno set (fork failed).
  *
  * Side effects:
- *	The child gets the default signal mask and SIGPIPE action, fd in
- *	blocking mode, and SIGTERM should the command die first (so that
- *	a server killed with SIGKILL leaves no program behind).
+ *	The child leads a process group of its own, gets the default
+ *	signal mask and SIGPIPE action, fd in blocking mode, and SIGTERM
+ *	should the command die first (so that a server killed with SIGKILL
+ *	leaves no program behind).
  *
  *----------------------------------------------------------------------
  */
@@ -178,6 +179,9 @@ cli_program_run(const cli_program *prog, int fd)
     fflush(stderr);
     pid = fork();
     if (pid != 0) {
+	if (pid > 0) {
+	    (void) setpgid(pid, pid);	/* Both sides, whichever is first. */
+	}
 	return (long) pid;
     }
     {
@@ -187,6 +191,9 @@ cli_program_run(const cli_program *prog, int fd)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
+	/* A process group of its own, so that its end reaches what it
+	 * started too. */
+	(void) setpgid(0, 0);
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent) {
 	    _exit(127);		/* The command is gone already. */
 	}

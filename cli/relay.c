@@ -1008,7 +1008,7 @@ EndChildren(void)
 	return;
     }
     for (i = 0; i < nChildren; i++) {
-	kill((pid_t) children[i], SIGTERM);
+	kill(-(pid_t) children[i], SIGTERM);	/* Its process group. */
     }
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);	/* Blocked: the signalfd's. */
@@ -1020,7 +1020,7 @@ EndChildren(void)
 	Reap();
     }
     for (i = 0; i < nChildren; i++) {
-	kill((pid_t) children[i], SIGKILL);
+	kill(-(pid_t) children[i], SIGKILL);
 	waitpid((pid_t) children[i], NULL, 0);
     }
     nChildren = 0;
