@@ -181,7 +181,11 @@ cli_echo_start(cli_echo *e, sc_chan *chan)
 
     if (sc_chan_configure(chan, "-translation", "binary") < 0
 	    || sc_chan_configure(chan, "-blocking", "0") < 0
-	    || sc_chan_set_outputlimit(chan, e->limit) < 0
+	    /* A limit above the channel's own (1 MiB) must be its too; one
+	     * below needs nothing (a write never passes our room), and
+	     * costs the channel an allocation. */
+	    || (e->limit > (1u << 20)
+		&& sc_chan_set_outputlimit(chan, e->limit) < 0)
 	    || (c = calloc(1, sizeof(*c))) == NULL) {
 	sc_close(chan);
 	return;
