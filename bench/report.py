@@ -25,7 +25,8 @@ for line in open(raw):
 NAMES = {"sockchan": "sockchan", "splice": "sockchan (sc_chan_copy, splice)",
          "uv": "libuv", "event": "libevent", "epoll": "raw epoll",
          "tcl": "Tcl 8.6 socket", "tclext": "sockchan::socket (Tcl)",
-         "nmap": "nmap -sT -T5"}
+         "nmap": "nmap -sT -T5", "cli-serve": "sockchan serve echo",
+         "cli-listen": "sockchan listen -k --echo"}
 
 
 def nums(key):
@@ -132,7 +133,8 @@ out.append("")
 
 # 4. Idle.
 ns = sorted({int(k[1]) for k in data if k[0] == "idle"})
-iimpls = [i for i in ("sockchan", "uv", "event", "epoll", "tcl", "tclext")
+iimpls = [i for i in ("sockchan", "uv", "event", "epoll", "tcl", "tclext",
+                      "cli-serve", "cli-listen")
           if any(k[0] == "idle" and k[2] == i for k in data)]
 out += ["## 4. Idle connections: server memory per connection, bytes "
         "((VmRSS at N − VmRSS at 0) ÷ N; lower is better)", "",
@@ -146,6 +148,12 @@ im = [x for x in im if x is not None]
 goals.append(("≤ 256 bytes of user-space memory per idle connection",
               f"{'met' if im and max(im) <= 256 else 'missed'} "
               f"({', '.join(f'{x:.0f}' for x in im)} bytes)"))
+cm = [med(("idle", str(n), i)) for n in ns for i in ("cli-serve", "cli-listen")]
+cm = [x for x in cm if x is not None]
+goals.append(("≤ 512 bytes of RSS per idle connection for the command's "
+              "echo servers (issue 14.7)",
+              f"{'met' if cm and max(cm) <= 512 else 'missed'} "
+              f"({', '.join(f'{x:.0f}' for x in cm)} bytes)"))
 held = [n for n in ns if med(("idle", str(n), "sockchan")) is not None]
 over = [n for n in ns if "limit" in data.get(("idle", str(n), "sockchan"), [])]
 if 100000 in held:
