@@ -551,11 +551,15 @@ DownEnd(struct pump *p, int how)
 	return;
     }
     free(e);
-    if (!s->up.done && isatty(0) && cli_stdin_stop()) {
-	/* A terminal: what was typed before the peer's end goes, the
-	 * rest is not read. */
-	s->up.blockedIsEnd = 1;
-	Pump(&s->up);
+    if (!s->up.done && isatty(0)) {
+	/* A terminal: what was typed before the peer's end goes, the rest
+	 * is not read (with listen -k, it is left for the next
+	 * connection). While the thread still hands bytes on, it ends the
+	 * pair itself after them. */
+	if (s->o->keepOpen || cli_stdin_stop()) {
+	    s->up.blockedIsEnd = 1;
+	    Pump(&s->up);
+	}
 	return;			/* UpEnd settles. */
     }
     MaybeSettle(s);
