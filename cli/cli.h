@@ -90,11 +90,14 @@ size_t cli_echo_queued(const cli_echo *echo);
 typedef struct cli_program {
     char **argv;		/* NULL-terminated; argv[0] is the program. */
     const char *text;		/* As given, for messages. */
+    int shell;			/* -c: argv's three strings are each
+				 * allocated; -e: argv[0] holds them all. */
 } cli_program;
 /* Parse and check (the program must exist and be executable): exits 2
  * with a message otherwise. */
 void cli_program_parse(const char *command, const char *text, int shell,
 	cli_program *prog);
+void cli_program_free(cli_program *prog);
 /* Fork and run prog with fd as its stdin and stdout (stderr stays ours).
  * The pid, or -1 with a message left in errno's words: a failed exec is
  * reported on stderr by the child, which exits 127. */

@@ -123,6 +123,7 @@ cli_program_parse(const char *command, const char *text, int shell,
     int err;
 
     prog->text = text;
+    prog->shell = shell;
     if (shell) {
 	if (text[strspn(text, " \t\n")] == '\0') {
 	    cli_usage(command, "%s needs a command: got \"%s\"", opt, text);
@@ -148,6 +149,20 @@ cli_program_parse(const char *command, const char *text, int shell,
     if (err != 0) {
 	cli_die(EXIT_USAGE, "can't run \"%s\": %s", prog->argv[0],
 		sc_errno_msg(err));
+    }
+}
+
+void
+cli_program_free(cli_program *prog)
+{
+    if (prog->argv != NULL) {
+	free(prog->argv[0]);	/* -e: every word lives in this block. */
+	if (prog->shell) {
+	    free(prog->argv[1]);
+	    free(prog->argv[2]);
+	}
+	free(prog->argv);
+	prog->argv = NULL;
     }
 }
 

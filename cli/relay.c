@@ -1092,6 +1092,7 @@ int
 cmd_connect(int argc, char **argv)
 {
     struct options o;
+    int status;
 
     memset(&o, 0, sizeof(o));
     o.command = "connect";
@@ -1103,7 +1104,11 @@ cmd_connect(int argc, char **argv)
 	cli_usage("connect", "bad port \"%s\": should be a number from 0 to "
 		"65535 or a service name", argv[optind + 1]);
     }
-    return Connect(&o, argv[optind], argv[optind + 1]);
+    status = Connect(&o, argv[optind], argv[optind + 1]);
+    cli_program_free(&o.prog);
+    free(children);
+    children = NULL;
+    return status;
 }
 
 /*
@@ -1250,6 +1255,7 @@ int
 cmd_listen(int argc, char **argv)
 {
     struct options o;
+    int status;
 
     memset(&o, 0, sizeof(o));
     o.command = "listen";
@@ -1261,7 +1267,11 @@ cmd_listen(int argc, char **argv)
 	cli_usage("listen", "bad port \"%s\": should be a number from 0 to "
 		"65535 or a service name", argv[optind]);
     }
-    return Listen(&o, argv[optind]);
+    status = Listen(&o, argv[optind]);
+    cli_program_free(&o.prog);
+    free(children);
+    children = NULL;
+    return status;
 }
 
 /*
@@ -1276,7 +1286,7 @@ int
 cmd_unix(int argc, char **argv)
 {
     struct options o;
-    int listening;
+    int listening, status;
     const char *path;
 
     memset(&o, 0, sizeof(o));
@@ -1300,8 +1310,9 @@ cmd_unix(int argc, char **argv)
     if (path[0] == '\0') {
 	cli_usage("unix", "unix %s needs a PATH: got \"\"", argv[1]);
     }
-    if (listening) {
-	return Listen(&o, path);
-    }
-    return Connect(&o, path, NULL);
+    status = listening ? Listen(&o, path) : Connect(&o, path, NULL);
+    cli_program_free(&o.prog);
+    free(children);
+    children = NULL;
+    return status;
 }
