@@ -310,6 +310,7 @@ struct session {
     int ended;			/* EndSession ran (a pump may still call). */
     sc_timer idle;
     sc_timer settle;		/* Waiting for the peer's acknowledgement. */
+    long long ackedBase;	/* Acked() when the relay began. */
     void (*onClose)(struct session *s);
 };
 
@@ -328,6 +329,26 @@ Unacknowledged(sc_chan *sock)
     return n;
 }
 
+/* For TCP without translation: the bytes the peer acknowledged so far
+ * (TCP_INFO; a client's count includes its SYN, and later a FIN); -1
+ * when not known. */
+static long long
+Acked(struct session *s)
+{
+    struct tcp_info ti;
+    socklen_t len = sizeof(ti);
+    int fd = sc_chan_fd(s->sock, SC_WRITABLE);
+
+    memset(&ti, 0, sizeof(ti));
+    if (s->o->unix || s->o->translation || fd < 0
+	    || getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0
+	    || len < offsetof(struct tcp_info, tcpi_bytes_acked)
+		+ sizeof(ti.tcpi_bytes_acked)) {
+	return -1;
+    }
+    return (long long) ti.tcpi_bytes_acked;
+}
+
 /*
  * How many of the bytes read from stdin did not reach the peer: those
  * never taken by the socket, plus, for TCP, those it took that the peer
@@ -338,17 +359,13 @@ Undelivered(struct session *s)
 {
     long long taken = s->up.moved - (long long) sc_pending(s->sock,
 	    SC_WRITABLE);
-    struct tcp_info ti;
-    socklen_t len = sizeof(ti);
-    int fd = sc_chan_fd(s->sock, SC_WRITABLE);
+    long long acked = Acked(s);
 
-    memset(&ti, 0, sizeof(ti));
-    if (!s->o->unix && !s->o->translation && fd >= 0
-	    && getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0
-	    && len >= offsetof(struct tcp_info, tcpi_bytes_acked)
-		+ sizeof(ti.tcpi_bytes_acked)
-	    && (long long) ti.tcpi_bytes_acked < taken) {
-	taken = (long long) ti.tcpi_bytes_acked;
+    if (acked >= 0 && s->ackedBase >= 0) {
+	acked -= s->ackedBase;	/* The handshake's share. */
+	if (acked < taken) {
+	    taken = acked;	/* A FIN's share is more than taken. */
+	}
     } else {
 	taken -= Unacknowledged(s->sock);
     }
@@ -358,7 +375,12 @@ Undelivered(struct session *s)
     return cli_stdin_count() - taken;
 }
 
-/* One line on stderr about a failure, with what was not delivered. */
+/*
+ * One line on stderr about a failure, with how many bytes read from stdin
+ * the peer never acknowledged (TCP) or never read (Unix). A reset also
+ * drops what the peer's kernel acknowledged and its program had not yet
+ * read: that no one can count from this side.
+ */
 static void
 Report(struct session *s, const char *what)
 {
@@ -368,9 +390,9 @@ Report(struct session *s, const char *what)
     s->failed = 1;
     if (lost > 0 || !ended) {
 	fprintf(stderr, "sockchan: %s: %lld of the %lld bytes read from "
-		"stdin were not delivered%s\n", what, lost > 0 ? lost : 0,
-		cli_stdin_count(), ended ? "" : ", and stdin was not read to "
-		"its end");
+		"stdin were not %s by the peer%s\n", what, lost > 0 ? lost : 0,
+		cli_stdin_count(), s->o->unix ? "read" : "acknowledged",
+		ended ? "" : ", and stdin was not read to its end");
     } else {
 	fprintf(stderr, "sockchan: %s\n", what);
     }
@@ -501,11 +523,7 @@ UpEnd(struct pump *p, int how)
     int err = cli_stdin_error();
 
     if (how == PUMP_WRITE_FAILED) {
-	char what[300];
-
-	snprintf(what, sizeof(what), "can't send: %s", p->err != 0
-		? sc_errno_msg(p->err) : p->error);
-	Report(s, what);
+	Lost(s, p->err != 0 ? sc_errno_msg(p->err) : p->error);
 	EndSession(s);
 	return;
     }
@@ -581,6 +599,7 @@ Relay(sc_chan *sock, const struct options *o,
     SetUpSocket(sock, o);
     s->sock = sock;
     s->o = o;
+    s->ackedBase = Acked(s);
     s->onClose = onClose;
     PumpInit(&s->up, stdIn, sock, UpEnd, s);
     PumpInit(&s->down, sock, stdOut, DownEnd, s);
