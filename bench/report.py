@@ -29,7 +29,9 @@ NAMES = {"sockchan": "sockchan", "splice": "sockchan (sc_chan_copy, splice)",
          "serial": "sockchan, SC_TCP_SERIAL (in turn, as before; 2 s timeout)",
          "curl": "curl (races first IPv6 against first IPv4)",
          "asyncio": "Python asyncio open_connection(happy_eyeballs_delay=0.25)",
-         "create": "Python socket.create_connection (in turn; 2 s timeout)"}
+         "create": "Python socket.create_connection (in turn; 2 s timeout)",
+         "cli-serve": "sockchan serve echo",
+         "cli-listen": "sockchan listen -k --echo"}
 
 
 def nums(key):
@@ -136,7 +138,8 @@ out.append("")
 
 # 4. Idle.
 ns = sorted({int(k[1]) for k in data if k[0] == "idle"})
-iimpls = [i for i in ("sockchan", "uv", "event", "epoll", "tcl", "tclext")
+iimpls = [i for i in ("sockchan", "uv", "event", "epoll", "tcl", "tclext",
+                      "cli-serve", "cli-listen")
           if any(k[0] == "idle" and k[2] == i for k in data)]
 out += ["## 4. Idle connections: server memory per connection, bytes "
         "((VmRSS at N − VmRSS at 0) ÷ N; lower is better)", "",
@@ -150,6 +153,12 @@ im = [x for x in im if x is not None]
 goals.append(("≤ 256 bytes of user-space memory per idle connection",
               f"{'met' if im and max(im) <= 256 else 'missed'} "
               f"({', '.join(f'{x:.0f}' for x in im)} bytes)"))
+cm = [med(("idle", str(n), i)) for n in ns for i in ("cli-serve", "cli-listen")]
+cm = [x for x in cm if x is not None]
+goals.append(("≤ 512 bytes of RSS per idle connection for the command's "
+              "echo servers (issue 14.7)",
+              f"{'met' if cm and max(cm) <= 512 else 'missed'} "
+              f"({', '.join(f'{x:.0f}' for x in cm)} bytes)"))
 held = [n for n in ns if med(("idle", str(n), "sockchan")) is not None]
 over = [n for n in ns if "limit" in data.get(("idle", str(n), "sockchan"), [])]
 if 100000 in held:

@@ -142,6 +142,9 @@ start() {
     epoll | uv | event) "$out/echo-$impl" "$mode" "$PORT" & ;;
     tcl) tclsh8.6 "$here/echo.tcl" "$mode" "$PORT" tcl & ;;
     tclext) TCLLIBPATH="$top/build/tcl" tclsh8.6 "$here/echo.tcl" "$mode" "$PORT" sockchan & ;;
+    # The command's echo servers (issue 14.7), as a user starts them.
+    cli-serve) "$top/build/sockchan" serve echo "$PORT" 2>/dev/null & ;;
+    cli-listen) "$top/build/sockchan" listen -k --echo "$PORT" 2>/dev/null & ;;
     esac
     SPID=$!
     PIDS+=("$SPID")
@@ -272,7 +275,7 @@ idle() {
 	record idle "$n" "$impl" "$r" dead "held $fds"
 	log "idle: $impl held $fds of $n connections (server alive: $(kill -0 "$SPID" 2>/dev/null && echo yes || echo no))"
 	# A peer that cannot hold them is a finding; sockchan failing is not.
-	case $impl in sockchan | tclext) fail "idle $impl $n" ;; esac
+	case $impl in sockchan | tclext | cli-*) fail "idle $impl $n" ;; esac
     fi
     pkill_tree "$lgpid"
     stop
@@ -373,6 +376,12 @@ for n in $IDLE; do
 	    if [ "$impl" = tcl ] && [ "$n" -gt 10000 ]; then continue; fi
 	    idle "$impl" "$n" "$r"
 	done
+	# The command's servers: at each count, in the first round.
+	if [ $r = 1 ]; then
+	    for impl in cli-serve cli-listen; do
+		idle "$impl" "$n" "$r"
+	    done
+	fi
     done
 done
 if [ $inner = 1 ] || [ $smoke = 0 ]; then
@@ -415,6 +424,8 @@ if [ $smoke = 1 ]; then
     cut -f1-5 "$RAW" >&2
     [ $fails = 0 ] || exit 1
     # Every workload must have produced a figure.
+    grep -q "^idle	[0-9]*	cli-serve	" "$RAW" && grep -q "^idle	[0-9]*	cli-listen	" "$RAW" \
+	|| die "no idle result for the command's servers"
     for w in pingpong bulk accept idle strace eyeballs lookupq; do
 	# (strace's figure only where strace is installed.)
 	grep -q "^$w	" "$RAW" \

@@ -41,13 +41,78 @@ void cli_check_stdout_at_exit(void);
  * ADDR PORT" for each address the server listens on. */
 void cli_announce(sc_chan *server, const char *path);
 
-/* Parse a whole non-negative number no larger than max; -1 if it is not. */
+/* Parse a whole non-negative number no larger than max; -1 if it is not
+ * a number, -2 if it is one but larger than max. */
 long cli_number(const char *text, long max);
+/* The same for an option's value: bad input exits 2 with "bad WHAT "TEXT":
+ * should be a number[ of UNIT]" or "...: too large (at most MAX[UNIT])". */
+long cli_number_arg(const char *command, const char *what, const char *text,
+	long max, const char *unit);
+/* A size in bytes above 0, with an optional K, M or G (1024-based). */
+long cli_size_arg(const char *command, const char *what, const char *text,
+	long max);
 /* A port: a number 0..65535 or a service name; -1 if it is neither. */
 int cli_port(const char *text);
 
 /* Raise RLIMIT_NOFILE's soft limit to the hard one; the new soft limit. */
 long cli_raise_nofile(void);
+
+/* Run the loop until no descriptor is watched (closes that are still
+ * sending have finished), giving up after ms without progress: 0, or -1
+ * when it gave up. */
+int cli_drain(sc_loop *loop, long ms);
+
+/*
+ * stdin and stdout through threads and socketpairs (stdio.c): their
+ * descriptors' flags are never changed. open returns the loop's end of
+ * the pair (the caller owns it) or -1 with errno set.
+ */
+int cli_stdin_open(void);
+int cli_stdin_error(void);	/* errno of a failed read of stdin, or 0. */
+int cli_stdin_ended(void);	/* stdin's end of file was read. */
+long long cli_stdin_count(void);	/* Bytes read from stdin. */
+int cli_stdin_stop(void);	/* Read no more; 1: nothing held. */
+int cli_stdout_open(void);
+int cli_stdout_finish(void);	/* After closing our end: wait; errno. */
+int cli_stdout_error(void);
+long long cli_stdout_count(void);
+
+/*
+ * The echo service (echo.c), shared by serve echo and listen --echo: at
+ * most limit bytes queued per connection, budget in all.
+ */
+typedef struct cli_echo cli_echo;
+cli_echo *cli_echo_new(size_t limit, size_t budget,
+	void (*onClose)(void *clientData), void *clientData);
+void cli_echo_start(cli_echo *echo, sc_chan *chan);
+size_t cli_echo_live(const cli_echo *echo);
+size_t cli_echo_queued(const cli_echo *echo);
+
+#define CLI_ECHO_LIMIT (64L * 1024)		/* --output-limit default */
+#define CLI_ECHO_BUDGET (16L * 1024 * 1024)	/* --output-budget default */
+
+/*
+ * Programs for a connection (exec.c): -e/--exec PROG [ARGS] run directly
+ * (the words split at blanks, a backslash keeping the next character as
+ * it is), -c/--sh-exec CMD through /bin/sh -c.
+ */
+typedef struct cli_program {
+    char **argv;		/* NULL-terminated; argv[0] is the program. */
+    const char *text;		/* As given, for messages. */
+    int shell;			/* -c: argv's three strings are each
+				 * allocated; -e: argv[0] holds them all. */
+} cli_program;
+/* Parse and check (the program must exist and be executable): exits 2
+ * with a message otherwise. */
+void cli_program_parse(const char *command, const char *text, int shell,
+	cli_program *prog);
+void cli_program_free(cli_program *prog);
+/* Fork and run prog with fd as its stdin and stdout (stderr stays ours).
+ * The pid, or -1 with a message left in errno's words: a failed exec is
+ * reported on stderr by the child, which exits 127. */
+long cli_program_run(const cli_program *prog, int fd);
+/* A wait status as an exit status: the code, or 128 + the signal. */
+int cli_exit_status(int waitStatus);
 
 /*
  * Signals for the loop: SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGCHLD are

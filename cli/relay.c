@@ -4,15 +4,22 @@
  *	sockchan connect, listen and unix: a socket relayed to stdin and
  *	stdout, echoed, or handed to a program, on sockchan's channels.
  *
- *	End of input is defined, not left to chance: when stdin ends, the
- *	socket's write side is half-closed and the command keeps reading
- *	until the peer closes (so a server that answers after our FIN is
- *	heard); --no-shutdown keeps the write side open. When the peer's end
- *	of file comes first, what stdin still has to send is sent (a peer that
- *	half-closed and reads on gets all of it; one that is gone makes the
- *	write fail) unless stdin is a terminal; then the command exits once
- *	everything is written. Nothing queued is dropped at exit: the loop
- *	runs until every close has finished sending.
+ *	The end-of-input policy (sockchan(1), END OF INPUT): nothing read is
+ *	ever dropped without a word.
+ *	  - stdin's end: the socket's write side is half-closed once all of
+ *	    stdin is sent (not with --no-shutdown), and the command keeps
+ *	    reading until the peer's end.
+ *	  - the peer's end first: all of stdin is still sent, however long
+ *	    stdin takes to end (a peer that half-closed reads on), unless
+ *	    stdin is a terminal: then what has been read from it is sent, and
+ *	    no more is read.
+ *	  - the command exits 0 only once everything read from stdin is
+ *	    acknowledged by the peer (the socket's send queue is empty) and
+ *	    everything from the peer is on stdout; a peer that resets, or a
+ *	    stdout that fails, ends it with status 1 and a line that says how
+ *	    many bytes were not delivered.
+ *	stdin and stdout are never made nonblocking (stdio.c): the relay
+ *	reads and writes them through threads and socketpairs.
  */
 
 #include "cli.h"
@@ -20,14 +27,21 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <linux/sockios.h>
+#include <linux/tcp.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define CHUNK 65536
+#define SETTLE_MS 10		/* How often an unacknowledged queue is
+				 * looked at before the exit. */
 
 /*
  *----------------------------------------------------------------------
@@ -38,12 +52,18 @@
  *----------------------------------------------------------------------
  */
 
+enum { PUMP_EOF, PUMP_READ_FAILED, PUMP_WRITE_FAILED };
+
 struct pump {
     sc_chan *in, *out;
     char *buf;
     size_t len, off;		/* buf[off..len) waits for out. */
     int done;			/* in ended and everything went out. */
-    void (*onEnd)(struct pump *p, const char *error);
+    int err;			/* The errno of what failed. */
+    int blockedIsEnd;		/* Nothing more to read counts as the end. */
+    long long moved;		/* Bytes out has taken. */
+    char error[256];		/* What failed, for PUMP_*_FAILED. */
+    void (*onEnd)(struct pump *p, int how);
     void (*onData)(void *owner);	/* Bytes moved (for idle timers). */
     void *owner;
 };
@@ -58,31 +78,38 @@ PumpEvent(void *clientData, int mask)
 }
 
 static void
-PumpEnd(struct pump *p, const char *error)
+PumpEnd(struct pump *p, int how, sc_chan *failed)
 {
     p->done = 1;
+    p->err = errno;
+    if (how != PUMP_EOF) {
+	snprintf(p->error, sizeof(p->error), "%s",
+		sc_errmsg(sc_chan_loop(failed)));
+    }
     sc_chan_event(p->in, SC_READABLE, NULL, NULL);
     sc_chan_event(p->out, SC_WRITABLE, NULL, NULL);
-    if (p->onEnd) {
-	p->onEnd(p, error);
-    }
+    p->onEnd(p, how);
 }
 
 /* Move what can move now; arrange to be called when more can. */
 static void
 Pump(struct pump *p)
 {
+    if (p->done) {
+	return;
+    }
     for (;;) {
 	long n;
 
 	if (p->off < p->len) {
 	    n = sc_write(p->out, p->buf + p->off, p->len - p->off);
 	    if (n == SC_ERROR) {
-		PumpEnd(p, sc_errmsg(sc_chan_loop(p->out)));
+		PumpEnd(p, PUMP_WRITE_FAILED, p->out);
 		return;
 	    }
-	    if (n > 0) {
+	    if (n > 0) {	/* Not SC_BLOCKED: none taken. */
 		p->off += (size_t) n;
+		p->moved += n;
 	    }
 	    if (p->off < p->len) {
 		/* out is full: wait for room, and read no more meanwhile. */
@@ -102,38 +129,28 @@ Pump(struct pump *p)
 	    continue;
 	}
 	p->len = p->off = 0;
-	if (n == SC_BLOCKED) {
+	if (n == SC_BLOCKED && !p->blockedIsEnd) {
 	    sc_chan_event(p->in, SC_READABLE, PumpEvent, p);
 	    return;
 	}
-	PumpEnd(p, n == SC_EOF ? NULL : sc_errmsg(sc_chan_loop(p->in)));
+	PumpEnd(p, n == SC_ERROR ? PUMP_READ_FAILED : PUMP_EOF, p->in);
 	return;
     }
 }
 
-static struct pump *
-PumpNew(sc_chan *in, sc_chan *out, void (*onEnd)(struct pump *, const char *),
-	void *owner)
+static void
+PumpInit(struct pump *p, sc_chan *in, sc_chan *out,
+	void (*onEnd)(struct pump *, int), void *owner)
 {
-    struct pump *p = calloc(1, sizeof(*p));
-
-    if (p == NULL || (p->buf = malloc(CHUNK)) == NULL) {
+    memset(p, 0, sizeof(*p));
+    p->buf = malloc(CHUNK);
+    if (p->buf == NULL) {
 	cli_die(EXIT_NET, "out of memory");
     }
     p->in = in;
     p->out = out;
     p->onEnd = onEnd;
     p->owner = owner;
-    return p;
-}
-
-static void
-PumpFree(struct pump *p)
-{
-    if (p != NULL) {
-	free(p->buf);
-	free(p);
-    }
 }
 
 /*
@@ -154,25 +171,21 @@ struct options {
     int reuseaddr, reuseport;
     long backlog;
     int keepOpen;
-    const char *exec;
+    const char *exec;		/* -e or -c as given. */
+    int shell;			/* It was -c. */
+    cli_program prog;
     int echo;
+    long maxConns;		/* 0: the default for the mode. */
+    long outputLimit, outputBudget;
     int mode;
     int unix;
 };
 
 static sc_loop *loop;
 static int exitStatus = -1;	/* Set: the loop ends with it. */
-static int stdinFlags = -1;	/* To give stdin its mode back. */
-static sc_chan *stdIn, *stdOut;
+static int signalled;		/* The loop ended for a signal. */
+static sc_chan *stdIn, *stdOut;	/* The loop's ends of stdio's pairs. */
 static long idleMs;
-
-static void
-RestoreStdin(void)
-{
-    if (stdinFlags >= 0) {
-	fcntl(0, F_SETFL, stdinFlags);
-    }
-}
 
 static void
 Finish(int status)
@@ -190,17 +203,25 @@ Signal(void *clientData, int signo)
     if (signo == SIGCHLD) {
 	return;			/* Reaped where it is waited for. */
     }
+    signalled = 1;
     Finish(128 + signo);
 }
 
+/* A channel over the loop's end of one of stdio's pairs. */
 static sc_chan *
 StdChan(int fd, int mode)
 {
-    sc_chan *chan = sc_chan_open_fd(loop, fd, mode, SC_CHAN_KEEP_FD);
+    sc_chan *chan;
 
+    if (fd < 0) {
+	cli_die(EXIT_NET, "can't start a thread for %s: %s", mode
+		== SC_READABLE ? "stdin" : "stdout", sc_errno_msg(errno));
+    }
+    chan = sc_chan_open_fd(loop, fd, mode, 0);
     if (chan == NULL || sc_chan_configure(chan, "-translation", "binary") < 0
-	    || sc_chan_configure(chan, "-buffering", "none") < 0) {
-	cli_die(EXIT_USAGE, "%s", sc_errmsg(loop));
+	    || sc_chan_configure(chan, "-buffering", "none") < 0
+	    || sc_chan_configure(chan, "-blocking", "0") < 0) {
+	cli_die(EXIT_NET, "%s", sc_errmsg(loop));
     }
     return chan;
 }
@@ -218,25 +239,20 @@ SetUpSocket(sc_chan *sock, const struct options *o)
     }
 }
 
-static void
-DrainTimeout(void *clientData)
-{
-    *(int *) clientData = 1;
-}
-
-/*
- * Run the loop until Finish; then let every close that is still sending
- * finish (giving up after 5 s without progress), and give stdin its mode
- * back. The status.
- */
 static void StopListening(void);
 static void EndSessions(void);
+static void EndChildren(void);
+
+/*
+ * Run the loop until Finish. Then, unless a signal ended it: let every
+ * close that is still sending finish, and wait until stdout has taken
+ * everything, however long a stopped reader takes. The status.
+ */
 
 static int
 Run(void)
 {
-    int stalled = 0;
-    sc_timer t;
+    int err;
 
     while (exitStatus < 0) {
 	if (sc_do_one_event(loop, SC_ALL_EVENTS) < 0) {
@@ -244,32 +260,37 @@ Run(void)
 	    Finish(EXIT_NET);
 	}
     }
+    EndChildren();
     cli_unwatch_signals(loop);
     StopListening();		/* A Unix server removes its file. */
     EndSessions();		/* Before stdin and stdout close under them. */
     if (stdIn != NULL) {
 	sc_chan_event(stdIn, SC_READABLE, NULL, NULL);
-	sc_close(stdIn);
+	sc_close(stdIn);	/* stdin's thread sees EPIPE, or stays in a
+				 * read that the exit ends. */
 	stdIn = NULL;
     }
+    if (signalled) {
+	return exitStatus;	/* At once: nothing more is wanted. */
+    }
     if (stdOut != NULL) {
+	/* Everything for stdout into its thread's hands, however long a
+	 * stopped reader takes; then the sockets' closes (5 s without
+	 * progress at most); then the thread's last writes. */
 	sc_chan_event(stdOut, SC_WRITABLE, NULL, NULL);
-	sc_close(stdOut);	/* Flushed, in the background if need be. */
+	(void) sc_chan_set_blocking(stdOut, 1);
+	(void) sc_close(stdOut);
 	stdOut = NULL;
-    }
-    t = sc_create_timer(loop, 5000, DrainTimeout, &stalled);
-    while (!stalled && sc_loop_handlers(loop, SC_FILE_EVENTS) > 0) {
-	int r = sc_do_one_event(loop, SC_ALL_EVENTS);
-
-	if (r < 0) {
-	    break;
+	(void) cli_drain(loop, 5000);
+	err = cli_stdout_finish();
+	if (err != 0 && exitStatus == 0) {
+	    fprintf(stderr, "sockchan: error writing \"stdout\": %s\n",
+		    sc_errno_msg(err));
+	    exitStatus = EXIT_NET;
 	}
-	if (r > 0 && !stalled) {
-	    sc_delete_timer(loop, t);	/* Progress: another 5 s. */
-	    t = sc_create_timer(loop, 5000, DrainTimeout, &stalled);
-	}
+    } else {
+	(void) cli_drain(loop, 5000);
     }
-    RestoreStdin();
     return exitStatus;
 }
 
@@ -282,45 +303,150 @@ Run(void)
  */
 
 struct session {
-    sc_chan *sock, *in, *out;
-    struct pump *up, *down;	/* stdin -> sock, sock -> stdout */
+    sc_chan *sock;
+    struct pump up, down;	/* stdin -> sock, sock -> stdout */
     const struct options *o;
     int failed;			/* The connection ended in an error. */
+    int ended;			/* EndSession ran (a pump may still call). */
     sc_timer idle;
-    sc_timer grace;		/* After the peer's end: stdin's last bytes. */
+    sc_timer settle;		/* Waiting for the peer's acknowledgement. */
+    long long ackedBase;	/* Acked() when the relay began. */
     void (*onClose)(struct session *s);
 };
 
-#define GRACE_MS 200
-
 static struct session *current;
+
+/* Bytes the socket's kernel still holds: not yet acknowledged (TCP) or not
+ * yet read by the peer (Unix). */
+static long
+Unacknowledged(sc_chan *sock)
+{
+    int fd = sc_chan_fd(sock, SC_WRITABLE), n = 0;
+
+    if (fd < 0 || ioctl(fd, SIOCOUTQ, &n) < 0) {
+	return 0;
+    }
+    return n;
+}
+
+/* For TCP without translation: the bytes the peer acknowledged so far
+ * (TCP_INFO; a client's count includes its SYN, and later a FIN); -1
+ * when not known. */
+static long long
+Acked(struct session *s)
+{
+    struct tcp_info ti;
+    socklen_t len = sizeof(ti);
+    int fd = sc_chan_fd(s->sock, SC_WRITABLE);
+
+    memset(&ti, 0, sizeof(ti));
+    if (s->o->unix || s->o->translation || fd < 0
+	    || getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0
+	    || len < offsetof(struct tcp_info, tcpi_bytes_acked)
+		+ sizeof(ti.tcpi_bytes_acked)) {
+	return -1;
+    }
+    return (long long) ti.tcpi_bytes_acked;
+}
+
+/*
+ * How many of the bytes read from stdin did not reach the peer: those
+ * never taken by the socket, plus, for TCP, those it took that the peer
+ * never acknowledged (a reset empties the kernel's queue).
+ */
+static long long
+Undelivered(struct session *s)
+{
+    long long taken = s->up.moved - (long long) sc_pending(s->sock,
+	    SC_WRITABLE);
+    long long acked = Acked(s);
+
+    if (acked >= 0 && s->ackedBase >= 0) {
+	acked -= s->ackedBase;	/* The handshake's share. */
+	if (acked < taken) {
+	    taken = acked;	/* A FIN's share is more than taken. */
+	}
+    } else {
+	taken -= Unacknowledged(s->sock);
+    }
+    if (taken < 0) {
+	taken = 0;
+    }
+    return cli_stdin_count() - taken;
+}
+
+/*
+ * One line on stderr about a failure, with how many bytes read from stdin
+ * the peer never acknowledged (TCP) or never read (Unix). A reset also
+ * drops what the peer's kernel acknowledged and its program had not yet
+ * read: that no one can count from this side.
+ */
+static void
+Report(struct session *s, const char *what)
+{
+    long long lost = Undelivered(s);
+    int ended = cli_stdin_ended() && s->up.done;
+
+    s->failed = 1;
+    if (lost > 0 || !ended) {
+	fprintf(stderr, "sockchan: %s: %lld of the %lld bytes read from "
+		"stdin were not %s by the peer%s\n", what, lost > 0 ? lost : 0,
+		cli_stdin_count(), s->o->unix ? "read" : "acknowledged",
+		ended ? "" : ", and stdin was not read to its end");
+    } else {
+	fprintf(stderr, "sockchan: %s\n", what);
+    }
+}
+
+/* The connection failed with the socket error e (its -error). */
+static void
+Lost(struct session *s, const char *e)
+{
+    char what[300];
+
+    snprintf(what, sizeof(what), "connection lost (%s)", e);
+    Report(s, what);
+}
+
+/* The socket's -error ("" when none), as a new string. */
+static char *
+SocketError(sc_chan *sock)
+{
+    char *e = sc_chan_cget(sock, "-error");
+
+    if (e == NULL) {
+	e = strdup("");
+    }
+    return e;
+}
 
 static void
 EndSession(struct session *s)
 {
-    if (!s->up->done) {
-	sc_chan_event(s->in, SC_READABLE, NULL, NULL);
+    if (s->ended) {
+	return;
     }
+    s->ended = 1;
+    s->up.done = s->down.done = 1;	/* No pump moves again. */
+    sc_chan_event(s->up.in, SC_READABLE, NULL, NULL);
+    sc_chan_event(s->down.out, SC_WRITABLE, NULL, NULL);
     if (s->idle) {
 	sc_delete_timer(loop, s->idle);
     }
-    if (s->grace) {
-	sc_delete_timer(loop, s->grace);
+    if (s->settle) {
+	sc_delete_timer(loop, s->settle);
     }
-    sc_flush(s->out);
-    /* A reset shows as end of file; -error tells them apart. */
-    {
-	char *e = sc_chan_cget(s->sock, "-error");
+    if (!s->failed) {
+	char *e = SocketError(s->sock);
 
-	if (e != NULL && e[0] != '\0') {
-	    fprintf(stderr, "sockchan: %s\n", e);
-	    s->failed = 1;
+	if (e[0] != '\0') {
+	    Lost(s, e);
 	}
 	free(e);
     }
-    sc_close(s->sock);		/* Queued output goes in the background. */
-    PumpFree(s->up);
-    PumpFree(s->down);
+    sc_close(s->sock);		/* Nothing is left to send. */
+    free(s->up.buf);
+    free(s->down.buf);
     current = NULL;
     if (s->onClose) {
 	s->onClose(s);
@@ -341,24 +467,10 @@ SessionIdle(void *clientData)
 }
 
 static void
-Grace(void *clientData)
-{
-    struct session *s = clientData;
-
-    s->grace = 0;
-    EndSession(s);
-}
-
-static void
 SessionData(void *owner)
 {
     struct session *s = owner;
 
-    if (s->grace) {
-	/* stdin is still sending after the peer's end: a while more. */
-	sc_delete_timer(loop, s->grace);
-	s->grace = sc_create_timer(loop, GRACE_MS, Grace, s);
-    }
     if (idleMs > 0) {
 	if (s->idle) {
 	    sc_delete_timer(loop, s->idle);
@@ -367,57 +479,108 @@ SessionData(void *owner)
     }
 }
 
-/* stdin ended (or failed): the peer hears end of file, unless asked not. */
+/*
+ * Both directions are done: end once the peer has everything (the
+ * socket's queues are empty), or fail if it reset meanwhile.
+ */
 static void
-UpEnd(struct pump *p, const char *error)
+Settle(void *clientData)
+{
+    struct session *s = clientData;
+    char *e;
+
+    s->settle = 0;
+    e = SocketError(s->sock);
+    if (e[0] != '\0') {
+	Lost(s, e);
+	free(e);
+	EndSession(s);
+	return;
+    }
+    free(e);
+    if (sc_pending(s->sock, SC_WRITABLE) > 0 || Unacknowledged(s->sock) > 0) {
+	s->settle = sc_create_timer(loop, SETTLE_MS, Settle, s);
+	if (s->settle != 0) {
+	    return;
+	}
+    }
+    EndSession(s);
+}
+
+static void
+MaybeSettle(struct session *s)
+{
+    if (s->up.done && s->down.done && !s->ended && s->settle == 0) {
+	Settle(s);
+    }
+}
+
+/* stdin ended (or failed), or the socket would take no more. */
+static void
+UpEnd(struct pump *p, int how)
 {
     struct session *s = p->owner;
+    int err = cli_stdin_error();
 
-    if (error != NULL) {
-	fprintf(stderr, "sockchan: %s\n", error);
-	s->failed = 1;
-    }
-    SessionData(s);
-    if (s->down->done) {
-	EndSession(s);		/* The peer ended first; all is sent. */
+    if (how == PUMP_WRITE_FAILED) {
+	Lost(s, p->err != 0 ? sc_errno_msg(p->err) : p->error);
+	EndSession(s);
 	return;
+    }
+    if (how == PUMP_READ_FAILED || err != 0) {
+	fprintf(stderr, "sockchan: error reading \"stdin\": %s\n",
+		err != 0 ? sc_errno_msg(err) : p->error);
+	s->failed = 1;
     }
     if (!s->o->noShutdown) {
 	sc_close_half(s->sock, SC_WRITABLE);
     }
+    MaybeSettle(s);
 }
 
-/* The peer's end of file (or an error reading it). */
+/* The peer's end of file (or a reset), or stdout would take no more. */
 static void
-DownEnd(struct pump *p, const char *error)
+DownEnd(struct pump *p, int how)
 {
     struct session *s = p->owner;
+    char *e;
 
-    if (error != NULL) {
-	fprintf(stderr, "sockchan: %s\n", error);
+    if (how == PUMP_WRITE_FAILED) {
+	int err = cli_stdout_error();
+
+	fprintf(stderr, "sockchan: error writing \"stdout\": %s: %lld of the "
+		"%lld bytes received were not written\n", err != 0
+		? sc_errno_msg(err) : p->error, p->moved
+		- cli_stdout_count() + (long long) (p->len - p->off),
+		p->moved + (long long) (p->len - p->off));
 	s->failed = 1;
+	EndSession(s);
+	return;
     }
-    sc_flush(s->out);
-    if (error == NULL && !s->up->done && !isatty(0)) {
-	char *e = sc_chan_cget(s->sock, "-error");
-	int reset = e != NULL && e[0] != '\0';
-
-	if (reset) {
-	    fprintf(stderr, "sockchan: %s\n", e);
-	    s->failed = 1;
+    e = SocketError(s->sock);
+    if (how == PUMP_READ_FAILED || e[0] != '\0') {
+	if (e[0] != '\0') {
+	    Lost(s, e);
+	} else {
+	    Report(s, p->error);
 	}
 	free(e);
-	if (!reset) {
-	    /* What stdin is still sending goes out (a peer that half-closed
-	     * reads on; one that is gone makes the write fail): until stdin
-	     * ends or pauses for GRACE_MS. */
-	    s->grace = sc_create_timer(loop, GRACE_MS, Grace, s);
-	    if (s->grace != 0) {
-		return;
-	    }
-	}
+	EndSession(s);
+	return;
     }
-    EndSession(s);
+    free(e);
+    if (!s->up.done && isatty(0)) {
+	/* A terminal: what was typed before the peer's end goes, the rest
+	 * is not read (with listen -k, it is left for the next
+	 * connection). While the thread still hands bytes on, it ends the
+	 * pair itself after them. */
+	if (s->o->keepOpen || cli_stdin_stop()) {
+	    s->up.blockedIsEnd = 1;
+	    Pump(&s->up);
+	}
+	return;			/* UpEnd settles. */
+    }
+    MaybeSettle(s);
 }
 
 static void
@@ -430,27 +593,22 @@ Relay(sc_chan *sock, const struct options *o,
 	cli_die(EXIT_NET, "out of memory");
     }
     if (stdIn == NULL) {
-	stdinFlags = fcntl(0, F_GETFL);
-	stdIn = StdChan(0, SC_READABLE);
-	if (sc_chan_configure(stdIn, "-blocking", "0") < 0) {
-	    cli_die(EXIT_USAGE, "%s", sc_errmsg(loop));
-	}
-	stdOut = StdChan(1, SC_WRITABLE);
+	stdIn = StdChan(cli_stdin_open(), SC_READABLE);
+	stdOut = StdChan(cli_stdout_open(), SC_WRITABLE);
     }
     SetUpSocket(sock, o);
     s->sock = sock;
-    s->in = stdIn;
-    s->out = stdOut;
     s->o = o;
+    s->ackedBase = Acked(s);
     s->onClose = onClose;
-    s->up = PumpNew(stdIn, sock, UpEnd, s);
-    s->down = PumpNew(sock, stdOut, DownEnd, s);
-    s->up->onData = s->down->onData = SessionData;
+    PumpInit(&s->up, stdIn, sock, UpEnd, s);
+    PumpInit(&s->down, sock, stdOut, DownEnd, s);
+    s->up.onData = s->down.onData = SessionData;
     current = s;
     SessionData(s);
-    Pump(s->up);
-    if (current == s && !s->down->done) {
-	Pump(s->down);
+    Pump(&s->up);
+    if (current == s) {
+	Pump(&s->down);
     }
 }
 
@@ -464,18 +622,20 @@ Relay(sc_chan *sock, const struct options *o,
 
 enum {
     OPT_MYADDR = 256, OPT_MYPORT, OPT_TIMEOUT, OPT_IDLE, OPT_TRANSLATION,
-    OPT_NOSHUTDOWN, OPT_REUSEADDR, OPT_REUSEPORT, OPT_BACKLOG, OPT_EXEC,
-    OPT_ECHO, OPT_MODE
+    OPT_NOSHUTDOWN, OPT_REUSEADDR, OPT_REUSEPORT, OPT_BACKLOG, OPT_ECHO,
+    OPT_MODE, OPT_OUTLIMIT, OPT_BUDGET
 };
+
+#define EXEC_MAX_CONNS 100	/* -k --exec: ncat's default. */
+#define RELAY_WAITING 64	/* -k to stdio: connections in line. */
+#define CHILD_GRACE_MS 2000	/* SIGTERM, then this long, then SIGKILL. */
 
 static const char connectHelp[] =
 "usage: sockchan connect [options] HOST PORT\n"
 "\n"
 "Connect over TCP to HOST (a name, an IPv4 or an IPv6 address) on PORT (a\n"
 "number or a service name), and relay: stdin to the socket, the socket to\n"
-"stdout, bytes as they are. When stdin ends, the socket's write side is\n"
-"closed (the peer sees end of file) and the command keeps reading until the\n"
-"peer closes; it exits once all the peer sent is written.\n"
+"stdout, bytes as they are.\n"
 "\n"
 "  -4, -6                 IPv4 or IPv6 addresses only\n"
 "  --myaddr ADDR          the local address to connect from\n"
@@ -485,10 +645,20 @@ static const char connectHelp[] =
 "  --translation MODE     end-of-line translation on the socket: binary\n"
 "                         (the default), lf, cr, crlf, auto, or \"IN OUT\"\n"
 "  --no-shutdown          keep the write side open when stdin ends\n"
+"  -e, --exec \"PROG ARGS\" instead of relaying, run PROG (no shell) with the\n"
+"                         connection as its stdin and stdout\n"
+"  -c, --sh-exec CMD      the same with /bin/sh -c CMD\n"
 "  -h, --help             this text\n"
 "\n"
-"When the peer's end of file comes first, what stdin still has is sent\n"
-"(unless stdin is a terminal), then the command exits.\n"
+"End of input: when stdin ends, all of it is sent, then the socket's write\n"
+"side is closed (the peer sees end of file; not with --no-shutdown) and the\n"
+"command reads on until the peer's end. When the peer's end comes first,\n"
+"all of stdin is still sent, however long stdin takes to end, unless stdin\n"
+"is a terminal (then what was read is sent, and no more). The command exits\n"
+"0 only when the peer has acknowledged every byte read from stdin and all\n"
+"the peer sent is on stdout; otherwise 1, with a line that says how many\n"
+"bytes were not delivered and why. stdin and stdout are never made\n"
+"nonblocking. With -e or -c, the exit status is the program's.\n"
 "\n"
 "Exit status: 0 done, 1 refused, timed out, host not found, reset or an\n"
 "I/O error, 2 bad usage, 130 interrupted (128+N for signal N).\n";
@@ -508,19 +678,33 @@ static const char listenHelp[] =
 "  --backlog N            the listen backlog (default: the system's largest)\n"
 "  -k, --keep-open        serve every connection, not just the first\n"
 "  --echo                 echo each connection back to itself\n"
-"  --exec CMD             run CMD (with sh -c) for each connection, with the\n"
-"                         connection as its stdin and stdout\n"
+"  -e, --exec \"PROG ARGS\" run PROG directly (no shell; the words split at\n"
+"                         blanks, \\ keeps the next character) for each\n"
+"                         connection, with the connection as its stdin and\n"
+"                         stdout\n"
+"  -c, --sh-exec CMD      the same through /bin/sh -c CMD\n"
+"  -m, --max-conns N      at most N connections at once; more are closed\n"
+"                         as they come (default 100 with -e/-c, 65 relaying\n"
+"                         to stdio: one served, 64 in line; none with\n"
+"                         --echo, whose memory --output-budget bounds)\n"
+"  --output-limit BYTES   --echo: at most BYTES queued for a client that\n"
+"                         does not read (default 64K); K, M, G suffixes\n"
+"  --output-budget BYTES  --echo: at most BYTES queued for all clients\n"
+"                         (default 16M); past it, clients with output\n"
+"                         waiting are not read until it drains\n"
 "  --translation MODE     as for connect (relaying to stdio only)\n"
 "  --no-shutdown          as for connect\n"
 "  --idle-timeout MS      as for connect\n"
 "  -h, --help             this text\n"
 "\n"
-"Without --echo or --exec, a connection is relayed to stdin and stdout;\n"
-"with -k the next connection is served when one ends (up to 64 wait;\n"
-"more are closed). With --echo or\n"
-"--exec, connections are served at once, side by side. The client's end of\n"
-"file reaches an --exec program as end of input, and the program's output\n"
-"keeps flowing until it exits.\n";
+"Without --echo or -e/-c, a connection is relayed to stdin and stdout, with\n"
+"the end-of-input rules of sockchan connect; with -k the next connection is\n"
+"served when one ends. With --echo or -e/-c, connections are served at once,\n"
+"side by side. The client's end of file reaches a program as end of input,\n"
+"and the program's output keeps flowing until it exits. Without -k, the\n"
+"exit status is the program's. When the server ends, its programs get\n"
+"SIGTERM, and SIGKILL 2 s later if still running (SIGTERM too if the\n"
+"server is killed).\n";
 
 static const char unixHelp[] =
 "usage: sockchan unix listen [options] PATH\n"
@@ -533,8 +717,10 @@ static const char unixHelp[] =
 "\n"
 "  --mode MODE            listen: the socket file's mode, octal (e.g. 600)\n"
 "  -k, --keep-open        listen: serve every connection\n"
-"  --echo, --exec CMD     listen: as for sockchan listen\n"
+"  --echo, -e PROG, -c CMD, -m N, --output-limit BYTES, --output-budget BYTES\n"
+"                         listen: as for sockchan listen\n"
 "  --backlog N            listen: the backlog\n"
+"  -e PROG, -c CMD        connect: as for sockchan connect\n"
 "  --translation MODE, --no-shutdown, --idle-timeout MS\n"
 "                         as for sockchan connect\n"
 "  -h, --help             this text\n";
@@ -554,7 +740,11 @@ ParseOptions(int argc, char **argv, struct options *o, const char *help,
 	{"reuseport", no_argument, NULL, OPT_REUSEPORT},
 	{"backlog", required_argument, NULL, OPT_BACKLOG},
 	{"keep-open", no_argument, NULL, 'k'},
-	{"exec", required_argument, NULL, OPT_EXEC},
+	{"exec", required_argument, NULL, 'e'},
+	{"sh-exec", required_argument, NULL, 'c'},
+	{"max-conns", required_argument, NULL, 'm'},
+	{"output-limit", required_argument, NULL, OPT_OUTLIMIT},
+	{"output-budget", required_argument, NULL, OPT_BUDGET},
 	{"echo", no_argument, NULL, OPT_ECHO},
 	{"mode", required_argument, NULL, OPT_MODE},
 	{"help", no_argument, NULL, 'h'},
@@ -566,7 +756,7 @@ ParseOptions(int argc, char **argv, struct options *o, const char *help,
     o->backlog = -1;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":46kh", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":46khe:c:m:", longs, NULL)) != -1) {
 	switch (c) {
 	case '4':
 	case '6':
@@ -593,15 +783,9 @@ ParseOptions(int argc, char **argv, struct options *o, const char *help,
 	    break;
 	case OPT_TIMEOUT:
 	case OPT_IDLE:
-	    {
-		long ms = cli_number(optarg, 1L << 30);
-
-		if (ms < 0) {
-		    cli_usage(o->command, "bad timeout \"%s\": should be a "
-			    "number of milliseconds", optarg);
-		}
-		*(c == OPT_TIMEOUT ? &o->timeout : &o->idleTimeout) = ms;
-	    }
+	    *(c == OPT_TIMEOUT ? &o->timeout : &o->idleTimeout) =
+		    cli_number_arg(o->command, "timeout", optarg, 1L << 30,
+		    " milliseconds");
 	    break;
 	case OPT_TRANSLATION:
 	    o->translation = optarg;
@@ -623,14 +807,33 @@ ParseOptions(int argc, char **argv, struct options *o, const char *help,
 	    o->reuseport = 1;
 	    break;
 	case OPT_BACKLOG:
-	    o->backlog = cli_number(optarg, 1 << 20);
-	    if (o->backlog < 0) {
-		cli_usage(o->command, "bad backlog \"%s\": should be a number",
-			optarg);
+	    o->backlog = cli_number_arg(o->command, "backlog", optarg,
+		    1 << 20, "");
+	    break;
+	case 'e':
+	case 'c':
+	    if (o->exec != NULL) {
+		cli_usage(o->command, "-e/--exec and -c/--sh-exec can't be "
+			"given more than once");
+	    }
+	    o->exec = optarg;
+	    o->shell = c == 'c';
+	    break;
+	case 'm':
+	    o->maxConns = cli_number_arg(o->command, "--max-conns", optarg,
+		    1L << 24, "");
+	    if (o->maxConns == 0) {
+		cli_usage(o->command, "bad --max-conns \"%s\": should be 1 "
+			"or more", optarg);
 	    }
 	    break;
-	case OPT_EXEC:
-	    o->exec = optarg;
+	case OPT_OUTLIMIT:
+	    o->outputLimit = cli_size_arg(o->command, "--output-limit",
+		    optarg, 1L << 30);
+	    break;
+	case OPT_BUDGET:
+	    o->outputBudget = cli_size_arg(o->command, "--output-budget",
+		    optarg, 1L << 40);
 	    break;
 	case OPT_ECHO:
 	    o->echo = 1;
@@ -666,17 +869,22 @@ ParseOptions(int argc, char **argv, struct options *o, const char *help,
 	}
     }
     if (o->echo && o->exec) {
-	cli_usage(o->command, "--echo and --exec can't be used together");
+	cli_usage(o->command, "--echo and -e/-c can't be used together");
     }
     if ((o->echo || o->exec) && (o->translation || o->noShutdown
 	    || o->idleTimeout)) {
 	cli_usage(o->command, "--translation, --no-shutdown and "
 		"--idle-timeout are for relaying to stdin and stdout, not "
-		"with %s", o->echo ? "--echo" : "--exec");
+		"with %s", o->echo ? "--echo" : o->shell ? "--sh-exec"
+		: "--exec");
     }
-    if (!server && (o->echo || o->exec || o->keepOpen || o->mode
+    if ((o->outputLimit || o->outputBudget) && !o->echo) {
+	cli_usage(o->command, "--output-limit and --output-budget are for "
+		"--echo");
+    }
+    if (!server && (o->echo || o->keepOpen || o->mode || o->maxConns
 	    || o->backlog >= 0 || o->reuseport || !o->reuseaddr)) {
-	cli_usage(o->command, "--echo, --exec, -k, --mode, --backlog, "
+	cli_usage(o->command, "--echo, -k, -m, --mode, --backlog, "
 		"--reuseaddr and --reuseport are for listening");
     }
     if (server && (o->myport || o->timeout)) {
@@ -707,6 +915,19 @@ ParseOptions(int argc, char **argv, struct options *o, const char *help,
 	close(fds[1]);
 	sc_loop_free(probe);
     }
+    if (o->exec != NULL) {
+	cli_program_parse(o->command, o->exec, o->shell, &o->prog);
+    }
+    if (o->maxConns == 0) {
+	o->maxConns = o->exec ? EXEC_MAX_CONNS : o->echo ? 0
+		: 1 + RELAY_WAITING;
+    }
+    if (o->outputLimit == 0) {
+	o->outputLimit = CLI_ECHO_LIMIT;
+    }
+    if (o->outputBudget == 0) {
+	o->outputBudget = CLI_ECHO_BUDGET;
+    }
     idleMs = o->idleTimeout;
 }
 
@@ -734,6 +955,103 @@ WatchSignals(cli_signal_proc *proc)
 /*
  *----------------------------------------------------------------------
  *
+ * Programs (-e, -c): the children, their count, their end.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static const struct options *runOptions;
+static long *children;		/* Their pids; nChildren of them. */
+static long nChildren, maxChildren;
+static int lastStatus;		/* Of the last program that ended. */
+
+static void MaybeDone(void);
+
+/* Run the program for chan, which it owns from now on. */
+static void
+Exec(sc_chan *chan)
+{
+    long pid;
+
+    if (nChildren == maxChildren) {
+	long *more = realloc(children, (size_t) (maxChildren * 2 + 8)
+		* sizeof(*children));
+
+	if (more == NULL) {
+	    sc_close(chan);
+	    return;
+	}
+	children = more;
+	maxChildren = maxChildren * 2 + 8;
+    }
+    /* Blocking, so the program's reads and writes wait as it expects. */
+    (void) sc_chan_set_blocking(chan, 1);
+    pid = cli_program_run(&runOptions->prog, sc_chan_fd(chan, SC_READABLE));
+    if (pid < 0) {
+	fprintf(stderr, "sockchan: can't run \"%s\": %s\n",
+		runOptions->prog.argv[0], sc_errno_msg(errno));
+	lastStatus = EXIT_NET;
+    } else {
+	children[nChildren++] = pid;
+    }
+    sc_close(chan);		/* The program has the connection now. */
+}
+
+/* Reap what ended; the last status is kept. */
+static void
+Reap(void)
+{
+    long i;
+    int status;
+    pid_t pid;
+
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+	for (i = 0; i < nChildren; i++) {
+	    if (children[i] == pid) {
+		children[i] = children[--nChildren];
+		lastStatus = cli_exit_status(status);
+		break;
+	    }
+	}
+    }
+}
+
+/*
+ * The server ends: SIGTERM to every program still running, up to
+ * CHILD_GRACE_MS for them to exit, then SIGKILL; none is left behind.
+ */
+static void
+EndChildren(void)
+{
+    struct timespec step = {0, 20 * 1000 * 1000};
+    sigset_t chld;
+    long i, waited = 0;
+
+    if (nChildren == 0) {
+	return;
+    }
+    for (i = 0; i < nChildren; i++) {
+	kill(-(pid_t) children[i], SIGTERM);	/* Its process group. */
+    }
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);	/* Blocked: the signalfd's. */
+    Reap();
+    while (nChildren > 0 && waited < CHILD_GRACE_MS) {
+	(void) sigtimedwait(&chld, NULL, &step);	/* A child's end,
+							 * or 20 ms. */
+	waited += 20;
+	Reap();
+    }
+    for (i = 0; i < nChildren; i++) {
+	kill(-(pid_t) children[i], SIGKILL);
+	waitpid((pid_t) children[i], NULL, 0);
+    }
+    nChildren = 0;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
  * connect
  *
  *----------------------------------------------------------------------
@@ -745,11 +1063,27 @@ ConnectClosed(struct session *s)
     Finish(s->failed ? EXIT_NET : 0);
 }
 
+static sc_chan *server;
+static int served;
+static cli_echo *echoService;
+
+static void
+ConnectSignal(void *clientData, int signo)
+{
+    if (signo == SIGCHLD) {
+	Reap();
+	MaybeDone();
+	return;
+    }
+    Signal(clientData, signo);
+}
+
 static int
 Connect(const struct options *o, const char *host, const char *port)
 {
     sc_chan *sock;
 
+    runOptions = o;
     StartLoop();
     if (o->unix) {
 	sock = sc_open_unix_client(loop, host, NULL);
@@ -762,8 +1096,14 @@ Connect(const struct options *o, const char *host, const char *port)
 	cli_die(errno == ENAMETOOLONG ? EXIT_USAGE : EXIT_NET, "%s",
 		sc_errmsg(loop));
     }
-    WatchSignals(Signal);
-    Relay(sock, o, ConnectClosed);
+    WatchSignals(ConnectSignal);
+    if (o->exec) {
+	served = 1;
+	Exec(sock);
+	MaybeDone();
+    } else {
+	Relay(sock, o, ConnectClosed);
+    }
     return Run();
 }
 
@@ -771,6 +1111,7 @@ int
 cmd_connect(int argc, char **argv)
 {
     struct options o;
+    int status;
 
     memset(&o, 0, sizeof(o));
     o.command = "connect";
@@ -782,7 +1123,11 @@ cmd_connect(int argc, char **argv)
 	cli_usage("connect", "bad port \"%s\": should be a number from 0 to "
 		"65535 or a service name", argv[optind + 1]);
     }
-    return Connect(&o, argv[optind], argv[optind + 1]);
+    status = Connect(&o, argv[optind], argv[optind + 1]);
+    cli_program_free(&o.prog);
+    free(children);
+    children = NULL;
+    return status;
 }
 
 /*
@@ -793,10 +1138,7 @@ cmd_connect(int argc, char **argv)
  *----------------------------------------------------------------------
  */
 
-static const struct options *listenOptions;
-static sc_chan *server;
-static int served, children;
-static sc_chan *waiting[64];	/* -k to stdio: connections in line. */
+static sc_chan *waiting[RELAY_WAITING];	/* -k to stdio: in line. */
 static int nWaiting;
 
 static void
@@ -808,13 +1150,15 @@ StopListening(void)
     }
 }
 
+/* Without -k: done when the one connection is. */
 static void
 MaybeDone(void)
 {
-    if (!listenOptions->keepOpen && served > 0 && children == 0
-	    && current == NULL) {
-	Finish(0);
+    if (runOptions->keepOpen || served == 0 || current != NULL
+	    || nChildren > 0 || (echoService && cli_echo_live(echoService))) {
+	return;
     }
+    Finish(runOptions->exec ? lastStatus : 0);
 }
 
 static void SessionClosed(struct session *s);
@@ -838,120 +1182,72 @@ NextWaiting(void)
 	sc_chan *next = waiting[0];
 
 	memmove(waiting, waiting + 1, (size_t) --nWaiting * sizeof(*waiting));
-	Relay(next, listenOptions, SessionClosed);
+	Relay(next, runOptions, SessionClosed);
     }
 }
 
 static void
 SessionClosed(struct session *s)
 {
-    if (s->failed && !listenOptions->keepOpen) {
+    if (s->failed && !runOptions->keepOpen) {
 	Finish(EXIT_NET);
     }
     NextWaiting();
     MaybeDone();
 }
 
-/* --echo: each connection to itself, until the client closes. */
 static void
-EchoEnd(struct pump *p, const char *error)
-{
-    (void) error;
-    sc_close(p->in);
-    PumpFree(p);
-    MaybeDone();
-}
-
-static void
-Echo(sc_chan *chan)
-{
-    struct pump *p;
-
-    if (sc_chan_configure(chan, "-translation", "binary") < 0
-	    || sc_chan_configure(chan, "-blocking", "0") < 0) {
-	sc_close(chan);
-	return;
-    }
-    p = PumpNew(chan, chan, EchoEnd, NULL);
-    Pump(p);
-}
-
-/* --exec: the program gets the connection as its stdin and stdout. */
-static void
-Exec(sc_chan *chan)
-{
-    int fd = sc_chan_fd(chan, SC_READABLE);
-    pid_t pid;
-
-    fflush(stdout);
-    pid = fork();
-    if (pid < 0) {
-	fprintf(stderr, "sockchan: can't run \"%s\": %s\n",
-		listenOptions->exec, sc_errno_msg(errno));
-	sc_close(chan);
-	return;
-    }
-    if (pid == 0) {
-	sigset_t none;
-
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);
-	if (dup2(fd, 0) < 0 || dup2(fd, 1) < 0) {
-	    _exit(127);
-	}
-	execl("/bin/sh", "sh", "-c", listenOptions->exec, (char *) NULL);
-	_exit(127);
-    }
-    children++;
-    sc_close(chan);		/* The program has the connection now. */
-}
-
-/* SIGCHLD: reap what ended. */
-static void
-ListenSignal(void *clientData, int signo)
+EchoClosed(void *clientData)
 {
     (void) clientData;
-    if (signo != SIGCHLD) {
-	Signal(NULL, signo);
-	return;
-    }
-    while (waitpid(-1, NULL, WNOHANG) > 0) {
-	children--;
-    }
     MaybeDone();
 }
 
 static void
 Accepted(void *clientData, sc_chan *chan, const char *address, int port)
 {
+    long max = runOptions->maxConns;
+    const struct options *o = runOptions;
+
     (void) clientData;
     (void) address;
     (void) port;
+    /* -m: past the limit, the connection is closed as it comes. */
+    if (max > 0 && (o->exec ? nChildren : o->echo
+	    ? (long) cli_echo_live(echoService)
+	    : (current != NULL) + nWaiting) >= max) {
+	sc_close(chan);
+	return;
+    }
     served++;
-    if (!listenOptions->keepOpen) {
+    if (!o->keepOpen) {
 	StopListening();
     }
-    if (listenOptions->echo) {
-	Echo(chan);
-    } else if (listenOptions->exec) {
+    if (o->echo) {
+	cli_echo_start(echoService, chan);
+    } else if (o->exec) {
 	Exec(chan);
     } else if (current != NULL) {
-	if (nWaiting == (int) (sizeof(waiting) / sizeof(waiting[0]))) {
-	    sc_close(chan);	/* Too many in line: refuse this one. */
+	if (nWaiting == RELAY_WAITING) {
+	    sc_close(chan);
 	} else {
 	    waiting[nWaiting++] = chan;
 	}
     } else {
-	Relay(chan, listenOptions, SessionClosed);
+	Relay(chan, o, SessionClosed);
     }
 }
 
 static int
 Listen(const struct options *o, const char *where)
 {
-    listenOptions = o;
+    runOptions = o;
     StartLoop();
+    if (o->echo) {
+	echoService = cli_echo_new((size_t) o->outputLimit,
+		(size_t) o->outputBudget, EchoClosed, NULL);
+	cli_raise_nofile();
+    }
     if (o->unix) {
 	sc_unix_options uo = {0, o->mode, (int) o->backlog, 0};
 
@@ -970,7 +1266,7 @@ Listen(const struct options *o, const char *where)
 		: EXIT_NET, "%s", sc_errmsg(loop));
     }
     cli_announce(server, o->unix ? where : NULL);
-    WatchSignals(ListenSignal);
+    WatchSignals(ConnectSignal);
     return Run();
 }
 
@@ -978,6 +1274,7 @@ int
 cmd_listen(int argc, char **argv)
 {
     struct options o;
+    int status;
 
     memset(&o, 0, sizeof(o));
     o.command = "listen";
@@ -989,7 +1286,11 @@ cmd_listen(int argc, char **argv)
 	cli_usage("listen", "bad port \"%s\": should be a number from 0 to "
 		"65535 or a service name", argv[optind]);
     }
-    return Listen(&o, argv[optind]);
+    status = Listen(&o, argv[optind]);
+    cli_program_free(&o.prog);
+    free(children);
+    children = NULL;
+    return status;
 }
 
 /*
@@ -1004,7 +1305,8 @@ int
 cmd_unix(int argc, char **argv)
 {
     struct options o;
-    int listening;
+    int listening, status;
+    const char *path;
 
     memset(&o, 0, sizeof(o));
     o.unix = 1;
@@ -1023,8 +1325,13 @@ cmd_unix(int argc, char **argv)
     if (argc - 1 - optind != 1) {
 	cli_usage("unix", "unix %s takes one PATH", argv[1]);
     }
-    if (listening) {
-	return Listen(&o, argv[1 + optind]);
+    path = argv[1 + optind];
+    if (path[0] == '\0') {
+	cli_usage("unix", "unix %s needs a PATH: got \"\"", argv[1]);
     }
-    return Connect(&o, argv[1 + optind], NULL);
+    status = listening ? Listen(&o, path) : Connect(&o, path, NULL);
+    cli_program_free(&o.prog);
+    free(children);
+    children = NULL;
+    return status;
 }

@@ -31,83 +31,25 @@ static const char serveHelp[] =
 "\n"
 "  --unix PATH            listen on a Unix-domain socket instead\n"
 "  --myaddr ADDR          listen on this address only\n"
+"  --output-limit BYTES   echo: at most BYTES queued for a client that does\n"
+"                         not read (default 64K); K, M, G suffixes\n"
+"  --output-budget BYTES  echo: at most BYTES queued for all clients\n"
+"                         (default 16M); past it, clients with output\n"
+"                         waiting are not read until it drains\n"
 "  -h, --help             this text\n";
-
-#define CHUNK 16384
 
 static sc_loop *loop;
 static time_t startTime;
 static int stop = -1;
-
-struct echo {
-    sc_chan *chan;
-    char buf[CHUNK];
-    size_t len, off;
-};
-
-static void EchoEvent(void *clientData, int mask);
-
-static void
-EchoEnd(struct echo *e)
-{
-    sc_close(e->chan);		/* What is queued goes in the background. */
-    free(e);
-}
-
-static void
-EchoEvent(void *clientData, int mask)
-{
-    struct echo *e = clientData;
-
-    (void) mask;
-    for (;;) {
-	long n;
-
-	if (e->off < e->len) {
-	    n = sc_write(e->chan, e->buf + e->off, e->len - e->off);
-	    if (n == SC_ERROR) {
-		EchoEnd(e);
-		return;
-	    }
-	    e->off += n > 0 ? (size_t) n : 0;
-	    if (e->off < e->len) {
-		sc_chan_event(e->chan, SC_READABLE, NULL, NULL);
-		sc_chan_event(e->chan, SC_WRITABLE, EchoEvent, e);
-		return;
-	    }
-	    sc_chan_event(e->chan, SC_WRITABLE, NULL, NULL);
-	}
-	n = sc_read(e->chan, e->buf, sizeof(e->buf));
-	if (n > 0) {
-	    e->len = (size_t) n;
-	    e->off = 0;
-	    continue;
-	}
-	if (n == SC_BLOCKED) {
-	    sc_chan_event(e->chan, SC_READABLE, EchoEvent, e);
-	    return;
-	}
-	EchoEnd(e);
-	return;
-    }
-}
+static cli_echo *echoService;
 
 static void
 AcceptEcho(void *clientData, sc_chan *chan, const char *address, int port)
 {
-    struct echo *e = calloc(1, sizeof(*e));
-
     (void) clientData;
     (void) address;
     (void) port;
-    if (e == NULL || sc_chan_configure(chan, "-translation", "binary") < 0
-	    || sc_chan_configure(chan, "-blocking", "0") < 0) {
-	free(e);
-	sc_close(chan);
-	return;
-    }
-    e->chan = chan;
-    EchoEvent(e, SC_READABLE);
+    cli_echo_start(echoService, chan);
 }
 
 static void
@@ -129,12 +71,6 @@ AcceptTime(void *clientData, sc_chan *chan, const char *address, int port)
 }
 
 static void
-Late(void *clientData)
-{
-    *(int *) clientData = 1;
-}
-
-static void
 Signal(void *clientData, int signo)
 {
     (void) clientData;
@@ -149,10 +85,13 @@ cmd_serve(int argc, char **argv)
     static const struct option longs[] = {
 	{"unix", required_argument, NULL, 'u'},
 	{"myaddr", required_argument, NULL, 'm'},
+	{"output-limit", required_argument, NULL, 'l'},
+	{"output-budget", required_argument, NULL, 'b'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0}
     };
     const char *service, *unixPath = NULL, *myaddr = NULL, *port = "0";
+    long limit = 0, budget = 0;
     sc_accept_proc *proc;
     sc_chan *server;
     int c;
@@ -169,6 +108,13 @@ cmd_serve(int argc, char **argv)
 	    break;
 	case 'm':
 	    myaddr = optarg;
+	    break;
+	case 'l':
+	    limit = cli_size_arg("serve", "--output-limit", optarg, 1L << 30);
+	    break;
+	case 'b':
+	    budget = cli_size_arg("serve", "--output-budget", optarg,
+		    1L << 40);
 	    break;
 	case ':':
 	    cli_usage("serve", "option \"%s\" needs a value",
@@ -205,6 +151,14 @@ cmd_serve(int argc, char **argv)
     if (unixPath != NULL && myaddr != NULL) {
 	cli_usage("serve", "--myaddr is for TCP");
     }
+    if (unixPath != NULL && unixPath[0] == '\0') {
+	cli_usage("serve", "--unix needs a PATH: got \"\"");
+    }
+    if (proc != AcceptEcho && (limit || budget)) {
+	cli_usage("serve", "--output-limit and --output-budget are for echo");
+    }
+    echoService = cli_echo_new((size_t) (limit ? limit : CLI_ECHO_LIMIT),
+	    (size_t) (budget ? budget : CLI_ECHO_BUDGET), NULL, NULL);
 
     startTime = time(NULL);
     signal(SIGPIPE, SIG_IGN);
@@ -231,17 +185,8 @@ cmd_serve(int argc, char **argv)
     }
     sc_close(server);		/* A Unix server removes its file. */
     cli_unwatch_signals(loop);
-    /* Let closes that are still sending finish (at most 5 s). */
-    {
-	int late = 0;
-	sc_timer t = sc_create_timer(loop, 5000, Late, &late);
-
-	while (!late && sc_loop_handlers(loop, SC_FILE_EVENTS) > 0) {
-	    if (sc_do_one_event(loop, SC_ALL_EVENTS) < 0) {
-		break;
-	    }
-	}
-	sc_delete_timer(loop, t);
-    }
+    /* Let closes that are still sending finish (5 s without progress
+     * at most). */
+    (void) cli_drain(loop, 5000);
     return stop == 128 + SIGINT ? EXIT_INTERRUPTED : stop;
 }

@@ -128,18 +128,103 @@ cli_announce(sc_chan *server, const char *path)
 long
 cli_number(const char *text, long max)
 {
+    const char *p;
     char *end;
     long n;
 
     if (text == NULL || text[0] < '0' || text[0] > '9') {
 	return -1;
     }
-    errno = 0;
-    n = strtol(text, &end, 10);
-    if (*end != '\0' || errno == ERANGE || n > max) {
+    for (p = text; *p >= '0' && *p <= '9'; p++) {
+    }
+    if (*p != '\0') {
 	return -1;
     }
+    errno = 0;
+    n = strtol(text, &end, 10);
+    if (errno == ERANGE || n > max) {
+	return -2;		/* All digits, but too large. */
+    }
     return n;
+}
+
+long
+cli_number_arg(const char *command, const char *what, const char *text,
+	long max, const char *unit)
+{
+    long n = cli_number(text, max);
+
+    if (n == -2) {
+	cli_usage(command, "bad %s \"%s\": too large (at most %ld%s)", what,
+		text, max, unit);
+    }
+    if (n < 0) {
+	cli_usage(command, "bad %s \"%s\": should be a number%s%s", what,
+		text, unit[0] ? " of" : "", unit);
+    }
+    return n;
+}
+
+long
+cli_size_arg(const char *command, const char *what, const char *text,
+	long max)
+{
+    char digits[32];
+    size_t len = text ? strlen(text) : 0;
+    long n, unit = 1;
+
+    if (len > 0 && len < sizeof(digits)) {
+	switch (text[len - 1]) {
+	case 'k': case 'K': unit = 1L << 10; break;
+	case 'm': case 'M': unit = 1L << 20; break;
+	case 'g': case 'G': unit = 1L << 30; break;
+	}
+    }
+    if (unit > 1) {
+	memcpy(digits, text, len - 1);
+	digits[len - 1] = '\0';
+	n = cli_number(digits, max / unit);
+    } else {
+	n = cli_number(text, max);
+    }
+    if (n == -2) {
+	cli_usage(command, "bad %s \"%s\": too large (at most %ld bytes)",
+		what, text, max);
+    }
+    if (n <= 0) {
+	cli_usage(command, "bad %s \"%s\": should be a number of bytes "
+		"above 0, with K, M or G for KiB, MiB or GiB", what, text);
+    }
+    return n * unit;
+}
+
+static void
+DrainTimeout(void *clientData)
+{
+    *(int *) clientData = 1;
+}
+
+int
+cli_drain(sc_loop *loop, long ms)
+{
+    int stalled = 0;
+    sc_timer t = sc_create_timer(loop, ms, DrainTimeout, &stalled);
+
+    while (!stalled && sc_loop_handlers(loop, SC_FILE_EVENTS) > 0) {
+	int r = sc_do_one_event(loop, SC_ALL_EVENTS);
+
+	if (r < 0) {
+	    break;
+	}
+	if (r > 0 && !stalled) {
+	    sc_delete_timer(loop, t);	/* Progress: another ms. */
+	    t = sc_create_timer(loop, ms, DrainTimeout, &stalled);
+	}
+    }
+    if (!stalled) {
+	sc_delete_timer(loop, t);
+    }
+    return stalled ? -1 : 0;
 }
 
 int

@@ -45,8 +45,8 @@ pids="$pids $!"
 cport=$(await "$tmp/cb.err" '^listening on ' 4)
 echo "set s [socket 127.0.0.1 $cport]; puts [gets \$s]; close \$s" | tclsh | sed 's/^/   tclsh: /'
 echo
-echo "-- sockchan listen --exec: a program per connection, its answer after end of input"
-"$sc" listen --myaddr 127.0.0.1 --exec 'wc -w' 0 2>"$tmp/ex.err" &
+echo "-- sockchan listen -e: a program per connection (run directly, as ncat's -e), its answer after end of input"
+"$sc" listen --myaddr 127.0.0.1 -e 'wc -w' 0 2>"$tmp/ex.err" &
 pids="$pids $!"
 eport=$(await "$tmp/ex.err" '^listening on ' 4)
 printf 'four words go here' | "$sc" connect 127.0.0.1 "$eport" | sed 's/^/   words counted by the server: /'

@@ -41,18 +41,30 @@ c.sendall(b"got %d bytes\n" % len(data))' fin
 out=$(printf 'hello there' | timeout 5 "$sc" connect 127.0.0.1 "$port")
 [ "$out" = "got 11 bytes" ] && ok "connect: half-close, then the answer" || fail "connect half-close: '$out'"
 
-# 2. The server closes first while stdin stays open: connect exits once
-#    the output is written.
+# 2. The server half-closes first while stdin stays open and pauses: what
+#    stdin sends after the pause still reaches it (the peer reads on), and
+#    connect exits 0 once stdin ends. (Before: stdin had 200 ms after the
+#    peer's end, then the command exited and dropped the rest.)
 pyserver '
 c.sendall(b"bye\n")
 c.shutdown(socket.SHUT_WR)
-c.recv(4096)' peerfirst
+data = b""
+while True:
+    chunk = c.recv(4096)
+    if not chunk: break
+    data += chunk
+open("'"$tmp"'/peerfirst.got", "wb").write(data)' peerfirst
 mkfifo "$tmp/fifo"
 exec 3<>"$tmp/fifo"
-out=$(timeout 5 "$sc" connect 127.0.0.1 "$port" <"$tmp/fifo")
-status=$?
+timeout 10 "$sc" connect 127.0.0.1 "$port" <"$tmp/fifo" >"$tmp/peerfirst.out" 3>&- &
+cpid=$!
+await "$tmp/peerfirst.out" '^bye$' >/dev/null
+echo late >&3
 exec 3>&-
-[ $status -eq 0 ] && [ "$out" = "bye" ] && ok "connect: the peer's end first" || fail "peer first: status $status '$out'"
+wait $cpid
+status=$?
+i=0; while [ ! -e "$tmp/peerfirst.got" ] && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.05; done
+[ $status -eq 0 ] && [ "$(cat "$tmp/peerfirst.out")" = "bye" ] && [ "$(cat "$tmp/peerfirst.got" 2>/dev/null)" = late ] && ok "connect: the peer's end first, stdin after a pause still sent" || fail "peer first: status $status '$(cat "$tmp/peerfirst.out")' server got '$(cat "$tmp/peerfirst.got" 2>/dev/null)'"
 
 # 3. --no-shutdown: the server never sees end of file; --idle-timeout ends it.
 pyserver '
@@ -226,11 +238,13 @@ exec 3>&-
 # 14. listen: the client half-closes, and still gets what stdin sends later.
 mkfifo "$tmp/late"
 exec 4<>"$tmp/late"
-timeout 30 "$sc" listen --myaddr 127.0.0.1 0 <"$tmp/late" >"$tmp/lq.out" 2>"$tmp/lq.err" &
+# The listener must not hold the fifo's write end itself (4>&-): it now
+# sends stdin until its end, not until a pause.
+timeout 30 "$sc" listen --myaddr 127.0.0.1 0 <"$tmp/late" >"$tmp/lq.out" 2>"$tmp/lq.err" 4>&- &
 lqpid=$!
 pids="$pids $lqpid"
 lqport=$(await "$tmp/lq.err" '^listening on' 4)
-timeout 10 python3 - "$lqport" >"$tmp/lq.client" <<'PY' &
+timeout 10 python3 - "$lqport" >"$tmp/lq.client" 4>&- <<'PY' &
 import socket, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
 s.sendall(b"question\n")

@@ -1,0 +1,317 @@
+/*
+ * stdio.c --
+ *
+ *	Standard input and output for the relay, left as they are. The open
+ *	file descriptions behind descriptors 0 and 1 are shared with other
+ *	processes (the shell, the other end of a pipeline), and a status flag
+ *	set on them (O_NONBLOCK) outlives a command that is killed: so none
+ *	is ever set. Instead a thread reads stdin with plain blocking reads
+ *	and writes what it gets into a socketpair; another thread writes to
+ *	stdout what arrives on a second socketpair. The loop's ends of the
+ *	pairs are the command's own, made nonblocking like any socket, and
+ *	give the loop backpressure both ways: while the loop does not read,
+ *	the stdin thread blocks; while stdout does not take more, the loop's
+ *	writes to its pair stop.
+ *
+ *	Terminals, regular files, pipes and sockets on stdin or stdout are
+ *	all handled the same way.
+ */
+
+#include "cli.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define CHUNK 65536
+
+/*
+ * stdin's thread. busy is set while the thread holds bytes it read and
+ * has not yet handed to the pair; stop asks it to end after that (a
+ * terminal, once the peer has gone).
+ */
+
+static struct {
+    int fd;			/* The thread's end of the pair. */
+    pthread_t thread;
+    pthread_mutex_t lock;
+    int busy, stop;
+    atomic_int error;		/* The errno of a failed read; -1: none. */
+    atomic_int ended;		/* stdin's end of file was read. */
+    atomic_llong count;		/* Bytes read from stdin. */
+} in = {-1, 0, PTHREAD_MUTEX_INITIALIZER, 0, 0, -1, 0, 0};
+
+static struct {
+    int fd;
+    pthread_t thread;
+    int started;
+    atomic_int error;		/* The errno of a failed write; -1: none. */
+    atomic_llong count;		/* Bytes written to stdout. */
+} out = {-1, 0, 0, -1, 0};
+
+/* Write all of buf to fd (blocking); 0, or -1 with errno set. */
+static int
+WriteAll(int fd, const char *buf, size_t n, int sock)
+{
+    while (n > 0) {
+	ssize_t w = sock ? send(fd, buf, n, MSG_NOSIGNAL) : write(fd, buf, n);
+
+	if (w < 0) {
+	    if (errno == EINTR) {
+		continue;
+	    }
+	    return -1;
+	}
+	buf += w;
+	n -= (size_t) w;
+    }
+    return 0;
+}
+
+static void *
+StdinThread(void *arg)
+{
+    static char buf[CHUNK];
+    int stop = 0;
+
+    (void) arg;
+    while (!stop) {
+	ssize_t n = read(0, buf, sizeof(buf));
+
+	if (n < 0 && errno == EINTR) {
+	    continue;
+	}
+	if (n <= 0) {
+	    if (n < 0) {
+		atomic_store(&in.error, errno);
+	    } else {
+		atomic_store(&in.ended, 1);
+	    }
+	    break;
+	}
+	atomic_fetch_add(&in.count, n);
+	pthread_mutex_lock(&in.lock);
+	in.busy = 1;
+	pthread_mutex_unlock(&in.lock);
+	if (WriteAll(in.fd, buf, (size_t) n, 1) < 0) {
+	    break;		/* The loop closed its end: not wanted. */
+	}
+	pthread_mutex_lock(&in.lock);
+	in.busy = 0;
+	stop = in.stop;
+	pthread_mutex_unlock(&in.lock);
+    }
+    shutdown(in.fd, SHUT_WR);	/* The loop reads end of file. */
+    return NULL;
+}
+
+static void *
+StdoutThread(void *arg)
+{
+    static char buf[CHUNK];
+
+    (void) arg;
+    for (;;) {
+	ssize_t n = recv(out.fd, buf, sizeof(buf), 0);
+
+	if (n < 0 && errno == EINTR) {
+	    continue;
+	}
+	if (n <= 0) {
+	    break;
+	}
+	if (WriteAll(1, buf, (size_t) n, 0) < 0) {
+	    atomic_store(&out.error, errno);
+	    break;
+	}
+	atomic_fetch_add(&out.count, n);
+    }
+    /* Whatever the loop still writes fails now (EPIPE), rather than
+     * piling up where nobody reads. */
+    close(out.fd);
+    out.fd = -1;
+    return NULL;
+}
+
+/* A socketpair; the thread's end blocking, the loop's nonblocking. */
+static int
+Pair(int *mine, int *theirs)
+{
+    int sv[2];
+
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+	return -1;
+    }
+    *mine = sv[0];
+    *theirs = sv[1];
+    return 0;
+}
+
+/* Start a thread with every signal blocked: signals are the loop's. */
+static int
+StartThread(pthread_t *thread, void *(*proc)(void *))
+{
+    sigset_t all, old;
+    int err;
+
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    err = pthread_create(thread, NULL, proc, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (err != 0) {
+	errno = err;
+	return -1;
+    }
+    return 0;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * cli_stdin_open --
+ *
+ *	Starts reading stdin in a thread.
+ *
+ * Results:
+ *	The loop's end of the pair (the caller owns it): readable as stdin
+ *	is, end of file when stdin ends or fails (cli_stdin_error says
+ *	which). -1 with errno set on failure.
+ *
+ *----------------------------------------------------------------------
+ */
+
+int
+cli_stdin_open(void)
+{
+    int mine;
+
+    if (Pair(&mine, &in.fd) < 0) {
+	return -1;
+    }
+    if (StartThread(&in.thread, StdinThread) < 0) {
+	int err = errno;
+
+	close(mine);
+	close(in.fd);
+	errno = err;
+	return -1;
+    }
+    pthread_detach(in.thread);	/* It may be left blocked in a read. */
+    return mine;
+}
+
+int
+cli_stdin_error(void)
+{
+    int err = atomic_load(&in.error);
+
+    return err < 0 ? 0 : err;
+}
+
+int
+cli_stdin_ended(void)
+{
+    return atomic_load(&in.ended);
+}
+
+long long
+cli_stdin_count(void)
+{
+    return atomic_load(&in.count);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * cli_stdin_stop --
+ *
+ *	Asks stdin's thread to read no more once what it holds is passed
+ *	on (for a terminal after the peer's end).
+ *
+ * Results:
+ *	1 when the thread holds nothing (it waits in a read, or is about
+ *	to): everything read is in the pair already, and the caller may
+ *	take stdin as ended once the pair is empty. 0 when the thread is
+ *	passing bytes on: it ends the pair itself after them.
+ *
+ *----------------------------------------------------------------------
+ */
+
+int
+cli_stdin_stop(void)
+{
+    int idle;
+
+    pthread_mutex_lock(&in.lock);
+    in.stop = 1;
+    idle = !in.busy;
+    pthread_mutex_unlock(&in.lock);
+    return idle;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * cli_stdout_open, cli_stdout_finish --
+ *
+ *	Starts the thread that writes to stdout what the loop writes to
+ *	the returned descriptor (the caller owns it). Once the caller has
+ *	closed it, cli_stdout_finish waits until everything is on stdout.
+ *
+ * Results:
+ *	open: the descriptor, or -1 with errno set. finish: 0, or the
+ *	errno of the write to stdout that failed.
+ *
+ *----------------------------------------------------------------------
+ */
+
+int
+cli_stdout_open(void)
+{
+    int mine;
+
+    if (Pair(&mine, &out.fd) < 0) {
+	return -1;
+    }
+    if (StartThread(&out.thread, StdoutThread) < 0) {
+	int err = errno;
+
+	close(mine);
+	close(out.fd);
+	errno = err;
+	return -1;
+    }
+    out.started = 1;
+    return mine;
+}
+
+int
+cli_stdout_finish(void)
+{
+    int err;
+
+    if (out.started) {
+	pthread_join(out.thread, NULL);
+	out.started = 0;
+    }
+    err = atomic_load(&out.error);
+    return err < 0 ? 0 : err;
+}
+
+int
+cli_stdout_error(void)
+{
+    int err = atomic_load(&out.error);
+
+    return err < 0 ? 0 : err;
+}
+
+long long
+cli_stdout_count(void)
+{
+    return atomic_load(&out.count);
+}
