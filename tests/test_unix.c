@@ -181,6 +181,16 @@ existing_files_survive(void **state)
     snprintf(expect, sizeof(expect), "couldn't open socket: \"%s\" exists "
 	    "and is a symbolic link", link);
     assert_string_equal(sc_errmsg(loop), expect);
+    /* A directory's name with a slash: still a directory, not a place. */
+    {
+	char slash[200];
+
+	snprintf(slash, sizeof(slash), "%s/", sub);
+	assert_null(sc_open_unix_server(loop, slash, NULL, Accept, &a));
+	snprintf(expect, sizeof(expect), "couldn't open socket: \"%s\" "
+		"exists and is a directory", slash);
+	assert_string_equal(sc_errmsg(loop), expect);
+    }
 
     /* All three are as they were. */
     fd = open(file, O_RDONLY | O_CLOEXEC);

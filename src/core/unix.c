@@ -354,9 +354,15 @@ MakePlace(struct place *p, struct sc__err *err)
     }
     if (p->base[0] == '\0' || strcmp(p->base, ".") == 0
 	    || strcmp(p->base, "..") == 0) {
-	err->code = EISDIR;
-	snprintf(err->text, sizeof(err->text), "\"%.80s\" is a directory",
-		path);
+	/* "dir/", "dir/.": a directory's name, never a socket's (looked up
+	 * by name only for the message). */
+	if (lstat(path, &st) < 0) {
+	    sc__err_set(err, errno);
+	} else {
+	    err->code = EEXIST;
+	    snprintf(err->text, sizeof(err->text), "\"%.80s\" exists and is "
+		    "%s", path, Kind(st.st_mode));
+	}
 	return -1;
     }
     p->pfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
