@@ -87,6 +87,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -306,7 +307,7 @@ static void
 RandomName(char *out, size_t n)
 {
     static const char digits[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-    static unsigned long counter;
+    static atomic_ulong counter;
     unsigned char bytes[16];
     size_t i;
 
@@ -315,14 +316,15 @@ RandomName(char *out, size_t n)
     }
     if (getrandom(bytes, n, GRND_NONBLOCK) != (ssize_t) n) {
 	struct timespec ts;
-	unsigned long x;
+	unsigned long long x;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	x = (unsigned long) ts.tv_nsec ^ ((unsigned long) getpid() << 16)
-		^ (counter++ * 2654435761UL);
+	x = (unsigned long long) ts.tv_nsec
+		^ ((unsigned long long) getpid() << 32)
+		^ (atomic_fetch_add(&counter, 1) * 2654435761ULL);
 	for (i = 0; i < n; i++) {
-	    bytes[i] = (unsigned char) (x >> ((i % 8) * 8));
-	    x = x * 6364136223846793005UL + 1442695040888963407UL;
+	    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+	    bytes[i] = (unsigned char) (x >> 56);
 	}
     }
     for (i = 0; i < n; i++) {
