@@ -1025,6 +1025,124 @@ stale_lock_held_gives_up_in_a_second(void **state)
     sct_loop_free(loop);
 }
 
+
+/*
+ * A file that is not the stale socket probed takes its name between the
+ * probe and the removal (an outside program's doing): it is moved out of
+ * sight, found to be another file, and put back; never destroyed. If even
+ * putting it back fails, it stays in the private directory, which the
+ * error names.
+ */
+static int (*realConnect)(int, const struct sockaddr *, socklen_t);
+static int (*realRename2)(int, const char *, int, const char *,
+	unsigned int);
+static int probes, swapAtProbe, failPutBack;
+static const char *swapFile;
+
+static int
+SwapAfterProbe(int fd, const struct sockaddr *sa, socklen_t len)
+{
+    int r = realConnect(fd, sa, len), e = errno;
+
+    if (++probes == swapAtProbe) {
+	/* The second probe (under the lock) said stale: now the swap. */
+	if (rename(swapFile, spyPath) < 0) {
+	    return -1;
+	}
+    }
+    errno = e;
+    return r;
+}
+
+static int
+FailPutBack(int oldDir, const char *oldName, int newDir, const char *newName,
+	unsigned int flags)
+{
+    if (failPutBack && strcmp(oldName, "stale") == 0) {
+	errno = EEXIST;
+	return -1;
+    }
+    return realRename2(oldDir, oldName, newDir, newName, flags);
+}
+
+static void
+StaleAt(const char *path)
+{
+    struct sockaddr_un sun;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    memset(&sun, 0, sizeof(sun));
+    sun.sun_family = AF_UNIX;
+    snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+    assert_int_equal(bind(fd, (struct sockaddr *) &sun, sizeof(sun)), 0);
+    close(fd);
+}
+
+static void
+a_file_swapped_in_is_put_back(void **state)
+{
+    sc_loop *loop = sct_loop();
+    struct accepted a = {0};
+    char *path = Path("putback.sock"), *file = Path("mine"), expect[256];
+    char buf[16], *moved = NULL;
+    sc_chan *server;
+    DIR *d;
+    struct dirent *e;
+    int fd, round;
+
+    (void) state;
+    for (round = 0; round < 2; round++) {
+	unlink(path);
+	StaleAt(path);
+	fd = open(file, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0644);
+	assert_int_equal(write(fd, "mine", 4), 4);
+	close(fd);
+	spyPath = path;
+	swapFile = file;
+	probes = 0;
+	swapAtProbe = 2;
+	failPutBack = round == 1;
+	realConnect = sc__sys.connect;
+	realRename2 = sc__sys.renameat2;
+	sc__sys.connect = SwapAfterProbe;
+	sc__sys.renameat2 = FailPutBack;
+	server = sc_open_unix_server(loop, path, NULL, Accept, &a);
+	sc__sys.connect = realConnect;
+	sc__sys.renameat2 = realRename2;
+	assert_null(server);
+	assert_true(probes >= 2);
+	if (round == 0) {
+	    snprintf(expect, sizeof(expect), "couldn't open socket: \"%s\" "
+		    "exists and is a regular file", path);
+	    assert_string_equal(sc_errmsg(loop), expect);
+	    fd = open(path, O_RDONLY | O_CLOEXEC);
+	} else {
+	    assert_non_null(strstr(sc_errmsg(loop), "could not be put back: "
+		    "it is in \".sockchan-"));
+	    /* Left in the private directory, whole. */
+	    d = opendir(dir);
+	    assert_non_null(d);
+	    while ((e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, ".sockchan-", 10) == 0) {
+		    char name[64];
+
+		    snprintf(name, sizeof(name), "%.40s", e->d_name);
+		    moved = Path(name);
+		}
+	    }
+	    closedir(d);
+	    assert_non_null(moved);
+	    snprintf(expect, sizeof(expect), "%s/stale", moved);
+	    fd = open(expect, O_RDONLY | O_CLOEXEC);
+	}
+	assert_true(fd >= 0);
+	assert_int_equal(read(fd, buf, sizeof(buf)), 4);
+	assert_memory_equal(buf, "mine", 4);
+	close(fd);
+    }
+    sct_loop_free(loop);
+}
+
 /* Closing removes the path only if it is still the socket made. */
 static void
 close_keeps_a_replaced_file(void **state)
@@ -1102,6 +1220,7 @@ static const struct CMUnitTest tests[] = {
     SCT(directory_without_read_permission),
     SCT(directory_lock_held_by_another),
     SCT(stale_lock_held_gives_up_in_a_second),
+    SCT(a_file_swapped_in_is_put_back),
     SCT(close_keeps_a_replaced_file),
     SCT(client_errors),
 };
