@@ -42,7 +42,10 @@
  *	     appears at its name already listening and with its final mode,
  *	     nothing is ever replaced, and of N racers exactly one places
  *	     its socket. D is removed.
- *	No lock in this, the common path: nobody can make it wait.
+ *	No lock in this, the common path: nobody can make it wait. The
+ *	price is a directory made and removed per listener: about 0.1 ms on
+ *	tmpfs, but on ext4 mounted with "discard" and busy, 2 ms (freeing the
+ *	directory's block), ten times a bare bind.
  *
  *	When the name is taken (EEXIST), the file is looked at with
  *	fstatat(P, name, AT_SYMLINK_NOFOLLOW) and a probing connect(). Only
