@@ -4,6 +4,7 @@
 # the fuzz targets, the soak and valgrind.
 # Usage: scripts/reliability.sh BUILD_DIR
 # Environment: FUZZ_SECONDS (60), SOAK_ARGS ("-c 10000 -t 60"),
+# ATTACK_ROUNDS (10: ten times make check's attacks on the Unix listener),
 # SKIP_VALGRIND=1 to leave valgrind out.
 set -u
 cd "$(dirname "$0")/.."
@@ -20,6 +21,10 @@ note "reliability: the fault sweep"
 note "reliability: the Unix-path race"
 "$build/tests/test_unix" two_processes_race_for_a_path >"$work/race.log" 2>&1 \
     || status=1
+note "reliability: the attacks on the Unix listener (ATTACK_ROUNDS=${ATTACK_ROUNDS:-10})"
+ATTACK_ROUNDS=${ATTACK_ROUNDS:-10} tests/attack_unix.sh "$build" \
+    >"$work/attack.log" 2>&1
+case $? in 0|77) ;; *) status=1 ;; esac
 note "reliability: fuzzing, ${FUZZ_SECONDS:-60} s a target"
 FUZZ_RESULTS=$PWD/$work/fuzz.txt fuzz/run.sh "${FUZZ_SECONDS:-60}" \
     >"$work/fuzz.log" 2>&1 || status=1
@@ -64,6 +69,16 @@ fi
     echo "$(grep '^races:' "$work/race.log" || echo 'races: FAILED')"
     echo "(half of the rounds over a stale socket file; the loser is"
     echo "refused and the winner's socket file is never removed)."
+    echo
+    echo "## The Unix listener attacked as user nobody (tests/attack_unix.sh)"
+    echo
+    echo "ATTACK_ROUNDS=${ATTACK_ROUNDS:-10}: symbolic-link swaps, the umask window, lock"
+    echo "holders, 0733 directories and races (exit 77, skipped, without root)."
+    echo
+    echo '```'
+    grep -E '^(ok|FAIL|SKIP|attacker)|attacks' "$work/attack.log" \
+        || tail -5 "$work/attack.log"
+    echo '```'
     echo
     echo "## Fuzzing (fuzz/)"
     echo

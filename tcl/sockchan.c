@@ -328,6 +328,11 @@ typedef struct TcpState {
     char *path;			/* Unix server: the file made. */
     dev_t dev;
     ino_t ino;
+    /* Unix: a listener's socket is bound out of sight and renamed into
+     * place (src/core/unix.c), so the kernel's name for it is the
+     * temporary one; these are the paths reported instead. */
+    char *sockPath;		/* Accepted: the server's path (-sockname). */
+    char *peerPath;		/* Client: the path connected to (-peername). */
 } TcpState;
 
 static const Tcl_ChannelType tcpType;
@@ -335,6 +340,7 @@ static const Tcl_ChannelType tcpType;
 static void ChannelReady(Watch *w, int mask);
 static void ConnectReady(Watch *w, int mask);
 static void ConnectDone(TcpState *s, int r);
+static char *Dup(const char *s);
 
 /* Cancel *tokenPtr's timer, if any (from the thread that made it). */
 static void
@@ -795,6 +801,12 @@ TcpClose2(ClientData instanceData, Tcl_Interp *interp, int flags)
     if (s->fd >= 0 && close(s->fd) < 0) {
 	err = errno;
     }
+    if (s->sockPath != NULL) {
+	ckfree(s->sockPath);
+    }
+    if (s->peerPath != NULL) {
+	ckfree(s->peerPath);
+    }
     ckfree(s);
     return err;
 }
@@ -945,6 +957,10 @@ NameOption(TcpState *s, Tcl_Interp *interp, int peer, Tcl_DString *dsPtr)
     socklen_t len = sizeof(ss);
     int i;
 
+    if ((s->flags & TS_SERVER) && s->path != NULL) {
+	Tcl_DStringAppendElement(dsPtr, s->path);
+	return TCL_OK;
+    }
     if (s->flags & TS_SERVER) {
 	for (i = 0; i < s->nListen; i++) {
 	    len = sizeof(ss);
@@ -957,6 +973,10 @@ NameOption(TcpState *s, Tcl_Interp *interp, int peer, Tcl_DString *dsPtr)
     }
     if (s->fd < 0 || (s->flags & (TS_RESOLVING | TS_CONNECTING))) {
 	return TCL_OK;		/* "" while connecting, as Tcl. */
+    }
+    if ((peer ? s->peerPath : s->sockPath) != NULL) {
+	Tcl_DStringAppendElement(dsPtr, peer ? s->peerPath : s->sockPath);
+	return TCL_OK;
     }
     if ((peer ? getpeername(s->fd, (struct sockaddr *) &ss, &len)
 	    : getsockname(s->fd, (struct sockaddr *) &ss, &len)) < 0) {
@@ -1252,6 +1272,7 @@ AcceptReady(Watch *w, int mask)
     server->backoff = 0;
     s = NewState((server->flags & TS_UNIX) | 0);
     s->fd = fd;
+    s->sockPath = Dup(server->path);
     s->watch.fd = fd;
     MakeChannel(s, TCL_READABLE | TCL_WRITABLE,
 	    (server->flags & TS_UNIX) ? "unix" : "sock");
@@ -1702,6 +1723,9 @@ UnixConnect(Tcl_Interp *interp, Tcl_Obj *pathObj, int async)
 	return SocketError(interp, &err);
     }
     s = NewState(TS_UNIX);	/* Blocking, as Tcl's channels start. */
+    if (sun.sun_path[0] != '\0') {
+	s->peerPath = Dup(sun.sun_path);
+    }
     s->conn.ownAlloc = 1;
     ConnectDone(s, sc__connect_start(&s->conn, ai, NULL));
     if (!async && WaitForConnect(s) < 0) {

@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdatomic.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
@@ -101,8 +102,24 @@ struct serverExt {
     long backoff;		/* ms */
 };
 
+/*
+ * A Unix path as the channels report it: a listener's socket is bound out
+ * of sight and renamed into place (src/core/unix.c), so the kernel's name
+ * for it (getsockname, a client's getpeername) is the temporary one. A
+ * server and the connections it accepted share the path it listens on
+ * (their -sockname); a client holds the path it connected to (its
+ * -peername).
+ */
+struct unixPath {
+    atomic_uint refs;
+    socklen_t len;
+    struct sockaddr_un sun;
+};
+
 struct sockState {
     sc_chan *chan;
+    struct unixPath *upath;	/* Unix: see above; NULL for an abstract
+				 * name, whose kernel name is right. */
     int fd;			/* The connected socket, or -1. */
     uint8_t kind;
     uint16_t flags;
@@ -112,6 +129,39 @@ struct sockState {
 };
 
 static const struct sc__chan_type sockType, unixType;
+
+/* A reference to a new unixPath for the path sun names (NULL: abstract,
+ * or no memory, and then the kernel's name is reported). */
+static struct unixPath *
+NewUnixPath(const struct sockaddr_un *sun, socklen_t len)
+{
+    struct unixPath *u;
+
+    if (sun->sun_path[0] == '\0' || (u = sc__malloc(sizeof(*u))) == NULL) {
+	return NULL;
+    }
+    atomic_init(&u->refs, 1);
+    u->len = len;
+    u->sun = *sun;
+    return u;
+}
+
+static struct unixPath *
+HoldUnixPath(struct unixPath *u)
+{
+    if (u != NULL) {
+	atomic_fetch_add(&u->refs, 1);
+    }
+    return u;
+}
+
+static void
+DropUnixPath(struct unixPath *u)
+{
+    if (u != NULL && atomic_fetch_sub(&u->refs, 1) == 1) {
+	sc__free(u);
+    }
+}
 
 _Static_assert(_Alignof(struct sockState) <= SC__INST_ALIGN,
 	"a socket's state lives in its channel's allocation");
@@ -816,6 +866,8 @@ SockClose(void *inst, int direction)
     } else {
 	FreeConnect(s);
     }
+    DropUnixPath(s->upath);
+    s->upath = NULL;
     if (s->fd >= 0) {
 	if (s->watched) {
 	    sc_delete_file_handler(s->chan->loop, s->fd);
@@ -925,6 +977,12 @@ NameOption(struct sockState *s, int peer, struct sc__str *out, int asElement)
 	}
 	int found = 0, err = 0;
 
+	if (s->upath != NULL) {
+	    r = AppendName(&v, (struct sockaddr *) &s->upath->sun,
+		    s->upath->len, 0);
+	    return sc__str_put_value(out, &v, asElement, r);
+	}
+
 	/* As Tcl: the listeners that answer; an error if none does. */
 	for (i = 0; i < se->n && r == 0; i++) {
 	    struct sockaddr_storage ss;
@@ -944,6 +1002,11 @@ NameOption(struct sockState *s, int peer, struct sc__str *out, int asElement)
 	    sc__loop_error(s->chan->loop, err, "can't get sockname");
 	    return -1;
 	}
+    } else if (s->upath != NULL && s->fd >= 0
+	    && !(s->flags & (SF_RESOLVING | SF_CONNECTING))
+	    && (peer ? s->kind == KIND_CLIENT : s->kind == KIND_ACCEPTED)) {
+	r = AppendName(&v, (struct sockaddr *) &s->upath->sun, s->upath->len,
+		0);
     } else if (s->fd >= 0 && !(s->flags & (SF_RESOLVING | SF_CONNECTING))) {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
@@ -1594,6 +1657,7 @@ AcceptReady(void *clientData, int mask)
 		Pause(s);
 		return;
 	    }
+	    ((struct sockState *) chan->inst)->upath = HoldUnixPath(s->upath);
 	    sc__chan_preserve(server);
 	    se->proc(se->clientData, chan, host, port);
 	    closed = (server->flags & CF_CLOSED) != 0;
@@ -1793,6 +1857,7 @@ sc_open_unix_client(sc_loop *loop, const char *path,
     }
     s = chan->inst;
     s->ext = ce;
+    s->upath = NewUnixPath(&sun, sunLen);
     ce->c.fd = -1;
     ce->c.ownAlloc = 1;
     ce->wakeFd = -1;
@@ -1816,6 +1881,9 @@ sc_open_unix_server(sc_loop *loop, const char *path,
     sc_unix_options none = {0, 0, -1, 0};
     const sc_unix_options *o = options ? options : &none;
     struct serverExt *se;
+    struct sockaddr_un sun;
+    socklen_t sunLen;
+    sc_chan *server;
     struct sc__err err;
     size_t len;
     int fd;
@@ -1858,6 +1926,12 @@ sc_open_unix_server(sc_loop *loop, const char *path,
 	sc__free(se->path);	/* An abstract name: no file to remove. */
 	se->path = NULL;
     }
-    return StartServer(loop, NewSockChan(loop, &unixType, KIND_SERVER, -1, 0),
-	    se);
+    server = StartServer(loop, NewSockChan(loop, &unixType, KIND_SERVER, -1,
+	    0), se);
+    if (server != NULL && se->path != NULL
+	    && sc__unix_address(path, len, &sun, &sunLen, &err) == 0) {
+	((struct sockState *) server->inst)->upath = NewUnixPath(&sun,
+		sunLen);
+    }
+    return server;
 }

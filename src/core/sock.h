@@ -209,19 +209,23 @@ int sc__unix_address(const char *name, size_t len, struct sockaddr_un *sun,
 /* -peercred: the peer's "pid N uid N gid N" (SO_PEERCRED) in buf; 0,
  * or -1 with errno. */
 int sc__unix_peercred(int fd, char *buf, size_t size);
-/* The display form of an address: the path, or "@name". */
+/* The display form of an address: the path, or "@name" with a NUL or other
+ * control byte as \xHH and a backslash as \\ (4 * 107 + 2 bytes suffice). */
 void sc__unix_name(const struct sockaddr_un *sun, socklen_t len, char *buf,
 	size_t size);
 
 /*
  * Listen on a Unix name, never destroying what is there: a socket nobody
- * answers on (stale) is removed; a live one is "address already in use";
- * anything else an error naming what it is, left untouched. Processes of
- * sockchan racing for one path are serialised by a lock on the directory,
- * so exactly one wins. mode (if not 0) is set before listen(), so the
- * socket is never reachable with the wrong mode. On success *fd is the
- * nonblocking, close-on-exec listener and *dev, *ino the file created (0
- * for an abstract name), for sc__unix_unlink at close.
+ * answers on (stale) is removed; a live one is "address already in use",
+ * one we may not connect to "permission denied"; anything else an error
+ * naming what it is, left untouched. The socket is bound and made to listen
+ * in a private directory, with exactly mode (if not 0), and then renamed
+ * into place without replacing anything: of processes racing for one path
+ * exactly one wins, and nothing waits but the removal of a stale socket
+ * (1 s at most). On success *fd is the nonblocking, close-on-exec listener
+ * and *dev, *ino the file placed (0 for an abstract name), for
+ * sc__unix_unlink at close. The kernel's name for the socket (getsockname)
+ * is its temporary one: callers report the path themselves.
  */
 int sc__unix_listen(const char *name, size_t len, int mode, int backlog,
 	int *fd, dev_t *dev, ino_t *ino, struct sc__err *err);

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -53,6 +54,20 @@ real_eventfd(unsigned int initval, int flags)
 #endif
 }
 
+static int
+real_renameat2(int oldDir, const char *oldName, int newDir,
+	const char *newName, unsigned int flags)
+{
+#if defined(__linux__)
+    return renameat2(oldDir, oldName, newDir, newName, flags);
+#else
+    (void) oldDir; (void) oldName; (void) newDir; (void) newName;
+    (void) flags;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
 struct sc__syscalls sc__sys = {
     .socket = socket,
     .bind = bind,
@@ -85,6 +100,7 @@ struct sc__syscalls sc__sys = {
     .malloc = malloc,
     .calloc = calloc,
     .realloc = realloc,
+    .renameat2 = real_renameat2,
 };
 
 static const char *const sysNames[SC_SYS_COUNT] = {
@@ -114,6 +130,7 @@ static const char *const sysNames[SC_SYS_COUNT] = {
     [SC_SYS_EPOLL_WAIT] = "epoll_wait",
     [SC_SYS_MALLOC] = "malloc",
     [SC_SYS_GETADDRINFO] = "getaddrinfo",
+    [SC_SYS_RENAMEAT2] = "renameat2",
 };
 
 /*
@@ -504,6 +521,14 @@ void
 sc__free(void *ptr)
 {
     free(ptr);
+}
+
+int
+sc__renameat2(int oldDir, const char *oldName, int newDir,
+	const char *newName, unsigned int flags)
+{
+    FAIL_IF_INJECTED(SC_SYS_RENAMEAT2, -1);
+    return sc__sys.renameat2(oldDir, oldName, newDir, newName, flags);
 }
 
 int

@@ -63,6 +63,7 @@ enum sc__sysno {
     SC_SYS_EPOLL_WAIT,
     SC_SYS_MALLOC,		/* malloc, calloc and realloc */
     SC_SYS_GETADDRINFO,
+    SC_SYS_RENAMEAT2,
     SC_SYS_COUNT
 };
 
@@ -107,6 +108,8 @@ struct sc__syscalls {
     void *(*malloc)(size_t size);
     void *(*calloc)(size_t n, size_t size);
     void *(*realloc)(void *ptr, size_t size);
+    int (*renameat2)(int oldDir, const char *oldName, int newDir,
+	    const char *newName, unsigned int flags);
 };
 
 extern struct sc__syscalls sc__sys;
@@ -164,6 +167,10 @@ void *sc__malloc(size_t size);
 void *sc__calloc(size_t n, size_t size);
 void *sc__realloc(void *ptr, size_t size);
 void sc__free(void *ptr);
+/* Never retried; flags as renameat2(2) (RENAME_NOREPLACE: EEXIST rather
+ * than replace; EINVAL where the file system can't promise it). */
+int sc__renameat2(int oldDir, const char *oldName, int newDir,
+	const char *newName, unsigned int flags);
 
 /* Set or clear O_NONBLOCK; 0 or -1 with errno. */
 int sc__set_nonblocking(int fd, int on);
