@@ -318,6 +318,10 @@ typedef struct TcpState {
     LookupEvent *lookup;
     Tcl_TimerToken timeout, failTimer;
     uint64_t deadline;		/* -timeout: monotonic ms, from the call; 0. */
+    struct sockaddr_storage *failedName;	/* A failed connect's local
+				 * address (as Tcl's -sockname says it), or
+				 * NULL; allocated only on failure. */
+    socklen_t failedLen;
     /* Servers. */
     int nListen;
     Watch listen[MAX_LISTEN];
@@ -461,6 +465,7 @@ TakeLookup(TcpState *s)
 
 static void FailTimer(ClientData clientData);
 static void Resume(ClientData clientData);
+static void ServerInterpGone(ClientData clientData, Tcl_Interp *interp);
 
 /* The state machine said r: watch, finish, or fail. */
 static void
@@ -524,12 +529,27 @@ static void
 ConnectReady(Watch *w, int mask)
 {
     TcpState *s = w->data;
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    int r, haveName;
 
     (void) mask;
     /* Forget the attempt's registration before the step may close its
      * socket and open the next one on the same number. */
     WatchSet(&s->watch, 0);
-    ConnectDone(s, sc__connect_step(&s->conn));
+    /* Tcl keeps a failed attempt's socket, so -sockname still gives the
+     * address it used: keep that address (the core closes the socket). */
+    haveName = s->conn.fd >= 0 && !(s->flags & TS_UNIX)
+	    && getsockname(s->conn.fd, (struct sockaddr *) &ss, &len) == 0;
+    r = sc__connect_step(&s->conn);
+    if (r == SC_CONN_FAILED && haveName) {
+	if (s->failedName == NULL) {
+	    s->failedName = ckalloc(sizeof(*s->failedName));
+	}
+	memcpy(s->failedName, &ss, len);
+	s->failedLen = len;
+    }
+    ConnectDone(s, r);
 }
 
 static void
@@ -756,13 +776,40 @@ StopServer(TcpState *s)
 	Tcl_DecrRefCount(s->script);
 	s->script = NULL;
     }
+    if (s->interp != NULL) {
+	Tcl_DontCallWhenDeleted(s->interp, ServerInterpGone, s);
+	s->interp = NULL;
+    }
+}
+
+/*
+ * A server stays with the thread that made it, as Tcl's does: its
+ * listening descriptors are in that thread's epoll set and its accept
+ * command runs in that thread's interpreter, wherever the channel moves.
+ * Closed from another thread, it is stopped and freed in its own.
+ */
+typedef struct ServerCloseEvent {
+    Tcl_Event header;
+    TcpState *s;
+} ServerCloseEvent;
+
+static int FreeState(TcpState *s);
+
+static int
+ServerCloseEventProc(Tcl_Event *evPtr, int flags)
+{
+    ServerCloseEvent *ev = (ServerCloseEvent *) evPtr;
+
+    (void) flags;
+    StopServer(ev->s);
+    FreeState(ev->s);
+    return 1;
 }
 
 static int
 TcpClose2(ClientData instanceData, Tcl_Interp *interp, int flags)
 {
     TcpState *s = instanceData;
-    int err = 0;
 
     (void) interp;
     if (flags & (TCL_CLOSE_READ | TCL_CLOSE_WRITE)) {
@@ -771,9 +818,9 @@ TcpClose2(ClientData instanceData, Tcl_Interp *interp, int flags)
 	}
 	if (shutdown(s->fd, (flags & TCL_CLOSE_READ) ? SHUT_RD : SHUT_WR)
 		< 0) {
-	    err = errno;
+	    return errno;
 	}
-	return err;
+	return 0;
     }
     WatchSet(&s->watch, 0);
     if (s->failTimer) {
@@ -786,14 +833,36 @@ TcpClose2(ClientData instanceData, Tcl_Interp *interp, int flags)
 	s->lookup->owner = NULL;	/* The worker's result is dropped. */
     }
     if (s->flags & TS_SERVER) {
+	if (s->owner != Tcl_GetCurrentThread()) {
+	    ServerCloseEvent *ev = ckalloc(sizeof(*ev));
+
+	    ev->header.proc = ServerCloseEventProc;
+	    ev->s = s;
+	    Tcl_ThreadQueueEvent(s->owner, &ev->header, TCL_QUEUE_TAIL);
+	    Tcl_ThreadAlert(s->owner);
+	    return 0;
+	}
 	StopServer(s);
     }
+    return FreeState(s);
+}
+
+/* Free what a closed channel's state holds, and the state. Returns the
+ * close's errno, or 0. */
+static int
+FreeState(TcpState *s)
+{
+    int err = 0;
+
     if (s->conn.fd >= 0 && s->conn.fd == s->fd) {
 	s->conn.fd = -1;
     }
     sc__connect_free(&s->conn);
     if (s->fd >= 0 && close(s->fd) < 0) {
 	err = errno;
+    }
+    if (s->failedName != NULL) {
+	ckfree(s->failedName);
     }
     ckfree(s);
     return err;
@@ -877,6 +946,9 @@ TcpThreadAction(ClientData instanceData, int action)
     TcpState *s = instanceData;
     int i;
 
+    if (s->flags & TS_SERVER) {
+	return;			/* It stays with its thread (StopServer). */
+    }
     if (action == TCL_CHANNEL_THREAD_REMOVE) {
 	ResolveNow(s);		/* Its result is addressed to this thread. */
 	WatchSet(&s->watch, 0);
@@ -938,12 +1010,19 @@ AppendName(Tcl_Interp *interp, Tcl_DString *dsPtr, const struct sockaddr *sa,
     }
 }
 
+/*
+ * -sockname (peer 0) or -peername (peer 1) into dsPtr. While connecting,
+ * "" (as Tcl). After a failed connect, -sockname is the address the last
+ * attempt used and -peername the error "socket is not connected" (Tcl
+ * keeps that attempt's socket; we keep its address).
+ */
 static int
-NameOption(TcpState *s, Tcl_Interp *interp, int peer, Tcl_DString *dsPtr)
+NameOption(TcpState *s, Tcl_Interp *interp, int peer, Tcl_DString *dsPtr,
+	int report)
 {
     struct sockaddr_storage ss;
     socklen_t len = sizeof(ss);
-    int i;
+    int i, r;
 
     if (s->flags & TS_SERVER) {
 	for (i = 0; i < s->nListen; i++) {
@@ -955,12 +1034,27 @@ NameOption(TcpState *s, Tcl_Interp *interp, int peer, Tcl_DString *dsPtr)
 	}
 	return TCL_OK;
     }
-    if (s->fd < 0 || (s->flags & (TS_RESOLVING | TS_CONNECTING))) {
+    if (s->flags & (TS_RESOLVING | TS_CONNECTING)) {
 	return TCL_OK;		/* "" while connecting, as Tcl. */
     }
-    if ((peer ? getpeername(s->fd, (struct sockaddr *) &ss, &len)
-	    : getsockname(s->fd, (struct sockaddr *) &ss, &len)) < 0) {
-	if (interp) {
+    if (s->fd < 0) {
+	if (!peer && s->failedName != NULL) {
+	    AppendName(interp, dsPtr, (struct sockaddr *) s->failedName,
+		    s->failedLen);
+	    return TCL_OK;
+	}
+	if (!peer && (s->flags & TS_FAILED)) {
+	    return TCL_OK;	/* No attempt got a socket. */
+	}
+	errno = ENOTCONN;
+	r = -1;
+    } else if (peer) {
+	r = getpeername(s->fd, (struct sockaddr *) &ss, &len);
+    } else {
+	r = getsockname(s->fd, (struct sockaddr *) &ss, &len);
+    }
+    if (r < 0) {
+	if (interp && report) {
 	    Tcl_SetObjResult(interp, Tcl_ObjPrintf("can't get %s: %s",
 		    peer ? "peername" : "sockname", Tcl_PosixError(interp)));
 	}
@@ -1029,8 +1123,47 @@ OptionNames(TcpState *s)
     if (s->flags & TS_UNIX) {
 	return "connecting error peercred peername sockname";
     }
-    return "connecting keepalive nodelay peername sockname";
+    return "connecting error keepalive nodelay peername sockname";
 }
+
+/*
+ * The option optionName names among names (space-separated, without the
+ * dash): the exact name, or a unique prefix of at least one letter after
+ * the dash, as Tcl 8.6 and 9 take "-peer" or "-s". Returns a pointer into
+ * names at the match, or NULL.
+ */
+static const char *
+MatchOption(const char *optionName, const char *names, size_t *lenPtr)
+{
+    const char *p = names, *hit = NULL;
+    size_t len = strlen(optionName);
+    int hits = 0;
+
+    if (len < 2 || optionName[0] != '-') {
+	return NULL;
+    }
+    while (*p != '\0') {
+	size_t n = strcspn(p, " ");
+
+	if (n == len - 1 && strncmp(p, optionName + 1, n) == 0) {
+	    *lenPtr = n;
+	    return p;		/* Exact. */
+	}
+	if (n >= len - 1 && strncmp(p, optionName + 1, len - 1) == 0) {
+	    hit = p;
+	    *lenPtr = n;
+	    hits++;
+	}
+	p += n;
+	while (*p == ' ') {
+	    p++;
+	}
+    }
+    return hits == 1 ? hit : NULL;
+}
+
+/* Is the matched name m (of length n) the option word? */
+#define IS(m, n, word) ((n) == sizeof(word) - 1 && strncmp((m), (word), (n)) == 0)
 
 static int
 TcpGetOption(ClientData instanceData, Tcl_Interp *interp,
@@ -1039,10 +1172,18 @@ TcpGetOption(ClientData instanceData, Tcl_Interp *interp,
     TcpState *s = instanceData;
     int server = (s->flags & TS_SERVER) != 0;
     int isUnix = (s->flags & TS_UNIX) != 0;
+    const char *m;
+    size_t n = 0;
 
+    /* As Tcl: every query moves a pending connect on (a script that
+     * polls without entering the event loop sees it finish). */
+    if (!server) {
+	Poke(s);
+    }
     if (optionName == NULL) {
-	/* All: as Tcl 8.6, -error and -connecting are not listed, and a
-	 * server has -sockname only. */
+	/* All: as Tcl 8.6, -error and -connecting are not listed, a server
+	 * has -sockname only, and a client whose connect failed has no
+	 * -peername. */
 	if (!server && !isUnix) {
 	    Tcl_DStringAppendElement(dsPtr, "-keepalive");
 	    IntOption(s, SOL_SOCKET, SO_KEEPALIVE, dsPtr);
@@ -1059,31 +1200,39 @@ TcpGetOption(ClientData instanceData, Tcl_Interp *interp,
 	    Tcl_DStringFree(&cred);
 	}
 	if (!server) {
-	    Tcl_DStringAppendElement(dsPtr, "-peername");
-	    Tcl_DStringStartSublist(dsPtr);
-	    NameOption(s, interp, 1, dsPtr);
-	    Tcl_DStringEndSublist(dsPtr);
+	    Tcl_DString peer;
+
+	    Tcl_DStringInit(&peer);
+	    if (NameOption(s, interp, 1, &peer, 0) == TCL_OK) {
+		Tcl_DStringAppendElement(dsPtr, "-peername");
+		Tcl_DStringAppendElement(dsPtr, Tcl_DStringValue(&peer));
+	    }
+	    Tcl_DStringFree(&peer);
 	}
 	Tcl_DStringAppendElement(dsPtr, "-sockname");
 	Tcl_DStringStartSublist(dsPtr);
-	NameOption(s, interp, 0, dsPtr);
+	NameOption(s, interp, 0, dsPtr, 0);
 	Tcl_DStringEndSublist(dsPtr);
 	return TCL_OK;
     }
-    if (strcmp(optionName, "-error") == 0) {
+    m = MatchOption(optionName, server ? "connecting error peername sockname"
+	    : OptionNames(s), &n);
+    if (m == NULL) {
+	return Tcl_BadChannelOption(interp, optionName, OptionNames(s));
+    }
+    if (IS(m, n, "error")) {
 	ErrorOption(s, dsPtr);
 	return TCL_OK;
     }
-    if (strcmp(optionName, "-connecting") == 0) {
-	Poke(s);
+    if (IS(m, n, "connecting")) {
 	Tcl_DStringAppend(dsPtr, (s->flags & (TS_RESOLVING | TS_CONNECTING))
 		? "1" : "0", -1);
 	return TCL_OK;
     }
-    if (strcmp(optionName, "-sockname") == 0) {
-	return NameOption(s, interp, 0, dsPtr);
+    if (IS(m, n, "sockname")) {
+	return NameOption(s, interp, 0, dsPtr, 1);
     }
-    if (strcmp(optionName, "-peername") == 0) {
+    if (IS(m, n, "peername")) {
 	if (server) {
 	    if (interp) {
 		Tcl_SetObjResult(interp, Tcl_ObjPrintf("can't get peername: "
@@ -1093,20 +1242,17 @@ TcpGetOption(ClientData instanceData, Tcl_Interp *interp,
 	    }
 	    return TCL_ERROR;
 	}
-	return NameOption(s, interp, 1, dsPtr);
+	return NameOption(s, interp, 1, dsPtr, 1);
     }
-    if (isUnix && !server && strcmp(optionName, "-peercred") == 0) {
+    if (IS(m, n, "peercred")) {
 	return PeerCred(s, interp, dsPtr);
     }
-    if (!isUnix && !server && strcmp(optionName, "-keepalive") == 0) {
+    if (IS(m, n, "keepalive")) {
 	IntOption(s, SOL_SOCKET, SO_KEEPALIVE, dsPtr);
 	return TCL_OK;
     }
-    if (!isUnix && !server && strcmp(optionName, "-nodelay") == 0) {
-	IntOption(s, IPPROTO_TCP, TCP_NODELAY, dsPtr);
-	return TCL_OK;
-    }
-    return Tcl_BadChannelOption(interp, optionName, OptionNames(s));
+    IntOption(s, IPPROTO_TCP, TCP_NODELAY, dsPtr);	/* nodelay */
+    return TCL_OK;
 }
 
 static int
@@ -1115,26 +1261,30 @@ TcpSetOption(ClientData instanceData, Tcl_Interp *interp,
 {
     TcpState *s = instanceData;
     int level, name, b;
+    const char *m = NULL;
+    size_t n = 0;
 
-    if (!(s->flags & (TS_SERVER | TS_UNIX))
-	    && strcmp(optionName, "-keepalive") == 0) {
-	level = SOL_SOCKET;
-	name = SO_KEEPALIVE;
-    } else if (!(s->flags & (TS_SERVER | TS_UNIX))
-	    && strcmp(optionName, "-nodelay") == 0) {
-	level = IPPROTO_TCP;
-	name = TCP_NODELAY;
-    } else {
+    if (!(s->flags & (TS_SERVER | TS_UNIX))) {
+	m = MatchOption(optionName, "keepalive nodelay", &n);
+    }
+    if (m == NULL) {
 	return Tcl_BadChannelOption(interp, optionName,
 		(s->flags & (TS_SERVER | TS_UNIX)) ? "" : "keepalive nodelay");
+    }
+    if (IS(m, n, "keepalive")) {
+	level = SOL_SOCKET;
+	name = SO_KEEPALIVE;
+    } else {
+	level = IPPROTO_TCP;
+	name = TCP_NODELAY;
     }
     if (Tcl_GetBoolean(interp, value, &b) != TCL_OK) {
 	return TCL_ERROR;
     }
     if (s->fd < 0 || setsockopt(s->fd, level, name, &b, sizeof(b)) < 0) {
 	if (interp) {
-	    Tcl_SetObjResult(interp, Tcl_ObjPrintf("couldn't set %s: %s",
-		    optionName, Tcl_ErrnoMsg(s->fd < 0 ? ENOTCONN : errno)));
+	    Tcl_SetObjResult(interp, Tcl_ObjPrintf("couldn't set -%.*s: %s",
+		    (int) n, m, Tcl_ErrnoMsg(s->fd < 0 ? ENOTCONN : errno)));
 	}
 	return TCL_ERROR;
     }
@@ -1198,6 +1348,25 @@ MakeChannel(TcpState *s, int mask, const char *prefix)
 
 static void AcceptReady(Watch *w, int mask);
 
+/* The interpreter of a server's accept command is being deleted: its
+ * connections will be closed as they come (as Tcl's). */
+static void
+ServerInterpGone(ClientData clientData, Tcl_Interp *interp)
+{
+    TcpState *s = clientData;
+
+    (void) interp;
+    s->interp = NULL;
+}
+
+/* A server's accept command runs in interp: follow its deletion. */
+static void
+ServerSetInterp(TcpState *s, Tcl_Interp *interp)
+{
+    s->interp = interp;
+    Tcl_CallWhenDeleted(interp, ServerInterpGone, s);
+}
+
 static void
 Resume(ClientData clientData)
 {
@@ -1236,7 +1405,7 @@ AcceptReady(Watch *w, int mask)
     socklen_t len = sizeof(ss);
     char host[NI_MAXHOST], port[16];
     Tcl_Interp *interp = server->interp;
-    Tcl_Obj *cmd;
+    Tcl_DString cmd;
     TcpState *s;
     int fd, p, code;
 
@@ -1255,30 +1424,45 @@ AcceptReady(Watch *w, int mask)
     s->watch.fd = fd;
     MakeChannel(s, TCL_READABLE | TCL_WRITABLE,
 	    (server->flags & TS_UNIX) ? "unix" : "sock");
-    cmd = Tcl_DuplicateObj(server->script);
-    Tcl_IncrRefCount(cmd);
-    if (server->flags & TS_UNIX) {
-	/* unix_sockets(3tcl): the handler gets the channel only. */
-	Tcl_ListObjAppendElement(NULL, cmd,
-		Tcl_NewStringObj(Tcl_GetChannelName(s->channel), -1));
-    } else {
+    /* As Tcl: the command is a prefix, its arguments appended as text
+     * (-server {set ::n 1; acc} is a script whose last command gets
+     * them). */
+    Tcl_DStringInit(&cmd);
+    Tcl_DStringAppend(&cmd, Tcl_GetString(server->script), -1);
+    Tcl_DStringAppend(&cmd, " ", 1);
+    Tcl_DStringAppend(&cmd, Tcl_GetChannelName(s->channel), -1);
+    if (!(server->flags & TS_UNIX)) {
+	/* unix_sockets(3tcl)'s handler gets the channel only. */
 	Tcl_SetChannelOption(NULL, s->channel, "-translation", "auto crlf");
 	sc__addr_numeric((struct sockaddr *) &ss, len, host, sizeof(host),
 		&p);
-	snprintf(port, sizeof(port), "%d", p);
-	Tcl_ListObjAppendElement(NULL, cmd,
-		Tcl_NewStringObj(Tcl_GetChannelName(s->channel), -1));
-	Tcl_ListObjAppendElement(NULL, cmd, Tcl_NewStringObj(host, -1));
-	Tcl_ListObjAppendElement(NULL, cmd, Tcl_NewStringObj(port, -1));
+	snprintf(port, sizeof(port), " %d", p);
+	Tcl_DStringAppend(&cmd, " ", 1);
+	Tcl_DStringAppend(&cmd, host, -1);
+	Tcl_DStringAppend(&cmd, port, -1);
     }
+    if (interp == NULL) {
+	/* The server's interpreter was deleted (the channel lives on,
+	 * shared elsewhere): nobody can take the connection. As Tcl. */
+	Tcl_DStringFree(&cmd);
+	Tcl_Close(NULL, s->channel);
+	return;
+    }
+    /* As Tcl: registered in the interpreter, and held by a second
+     * reference while the command runs (it may close the channel); a
+     * command that fails leaves it to be closed. */
     Tcl_RegisterChannel(interp, s->channel);
+    Tcl_RegisterChannel(NULL, s->channel);
     Tcl_Preserve(interp);
-    code = Tcl_EvalObjEx(interp, cmd, TCL_EVAL_GLOBAL);
+    code = Tcl_EvalEx(interp, Tcl_DStringValue(&cmd),
+	    Tcl_DStringLength(&cmd), 0);
     if (code != TCL_OK) {
 	Tcl_BackgroundException(interp, code);
+	Tcl_UnregisterChannel(interp, s->channel);
     }
+    Tcl_UnregisterChannel(NULL, s->channel);
     Tcl_Release(interp);
-    Tcl_DecrRefCount(cmd);
+    Tcl_DStringFree(&cmd);
 }
 
 /*
@@ -1336,7 +1520,10 @@ GetPort(Tcl_Interp *interp, const char *text, int *port)
 	    Tcl_SetErrorCode(interp, "TCL", "VALUE", "INTEGER", NULL);
 	    return TCL_ERROR;
 	}
-	return SocketError(interp, &err);
+	/* As Tcl: a port out of range is no system error (no errorCode). */
+	Tcl_SetObjResult(interp, Tcl_ObjPrintf("couldn't open socket: %s",
+		err.text));
+	return TCL_ERROR;
     }
     return TCL_OK;
 }
@@ -1480,7 +1667,7 @@ OpenServer(Tcl_Interp *interp, Tcl_Obj *script, const char *myaddr,
 	return SocketError(interp, &err);
     }
     s = NewState(TS_SERVER);
-    s->interp = interp;
+    ServerSetInterp(s, interp);
     s->script = script;
     Tcl_IncrRefCount(script);
     s->nListen = n;
@@ -1628,12 +1815,31 @@ SocketObjCmd(ClientData clientData, Tcl_Interp *interp, int objc,
 	    Tcl_GetString(objv[a + 1]), myaddr, myport, async, timeoutMs);
 
   wrongNumArgs:
-    Tcl_WrongNumArgs(interp, 1, objv, "?-async? ?-myaddr addr? ?-myport "
-	    "myport? ?-timeout ms? host port\" or \"socket -server command "
-	    "?-backlog count? ?-myaddr addr? ?-reuseaddr boolean? "
-	    "?-reuseport boolean? port");
-    Tcl_SetErrorCode(interp, "TCL", "WRONGARGS", NULL);
-    return TCL_ERROR;
+    {
+	/* Both forms name the command as it was called (Tcl_WrongNumArgs
+	 * knows an alias's name: take it from its message). */
+	static const char client[] = " ?-async? ?-myaddr addr? ?-myport "
+		"myport? ?-timeout ms? host port";
+	const char *msg, *start, *end;
+
+	Tcl_WrongNumArgs(interp, 1, objv, client + 1);
+	msg = Tcl_GetString(Tcl_GetObjResult(interp));
+	start = strchr(msg, '"');
+	end = start ? strstr(start, client) : NULL;
+	if (start != NULL && end != NULL) {
+	    Tcl_Obj *r = Tcl_NewStringObj(msg, (Tcl_Size) (end - msg));
+
+	    Tcl_AppendToObj(r, client, -1);
+	    Tcl_AppendToObj(r, "\" or \"", -1);
+	    Tcl_AppendToObj(r, start + 1, (Tcl_Size) (end - start - 1));
+	    Tcl_AppendToObj(r, " -server command ?-backlog count? ?-myaddr "
+		    "addr? ?-reuseaddr boolean? ?-reuseport boolean? port\"",
+		    -1);
+	    Tcl_SetObjResult(interp, r);
+	}
+	Tcl_SetErrorCode(interp, "TCL", "WRONGARGS", NULL);
+	return TCL_ERROR;
+    }
 }
 
 /*
@@ -1661,7 +1867,7 @@ UnixListen(Tcl_Interp *interp, Tcl_Obj *pathObj, Tcl_Obj *handler)
 	return SocketError(interp, &err);
     }
     s = NewState(TS_SERVER | TS_UNIX);
-    s->interp = interp;
+    ServerSetInterp(s, interp);
     s->script = handler;
     Tcl_IncrRefCount(handler);
     s->nListen = 1;
@@ -1797,6 +2003,14 @@ Sockchan_Init(Tcl_Interp *interp)
 	return TCL_ERROR;
     }
     GetThreadData();		/* The epoll descriptor, early and low. */
+    /*
+     * Tcl 8.6's select notifier starts its helper thread, and that
+     * thread's pipe, at the first wait: after a script has opened a
+     * thousand sockets, the pipe lands above 1023 and select aborts.
+     * Start it now, while descriptors are low (Tcl_ServiceModeHook with
+     * TCL_SERVICE_ALL does it; elsewhere it does nothing harmful).
+     */
+    Tcl_ServiceModeHook(TCL_SERVICE_ALL);
     Tcl_CreateObjCommand(interp, "::sockchan::socket", SocketObjCmd, NULL,
 	    NULL);
     Tcl_CreateObjCommand(interp, "::sockchan::unix", UnixObjCmd, NULL,
