@@ -1656,10 +1656,8 @@ OpenServer(Tcl_Interp *interp, Tcl_Obj *script, const char *myaddr,
     TcpState *s;
     int port, fds[MAX_LISTEN], n, i;
 
-    if (sc__parse_port(portText, &port, &err) < 0) {
-	Tcl_SetObjResult(interp, Tcl_NewStringObj("couldn't open socket: "
-		"invalid port number", -1));
-	return TCL_ERROR;
+    if (GetPort(interp, portText, &port) != TCL_OK) {
+	return TCL_ERROR;	/* Tcl's words, as for a client's port. */
     }
     n = sc__tcp_listen(myaddr, port, Family(interp), flags, backlog, fds,
 	    MAX_LISTEN, &err);

@@ -133,3 +133,12 @@ proc addrs {list} {
     }
     return $r
 }
+
+# srv args --
+#	socket -server ARGS (through the socket under test); the port is left
+#	in ::sport.
+proc srv {args} {
+    set s [socket -server {*}$args]
+    set ::sport [lindex [chan configure $s -sockname] 2]
+    return $s
+}
