@@ -316,6 +316,9 @@ typedef struct TcpState {
     struct sc__connect conn;
     struct sc__err failure;
     LookupEvent *lookup;
+    struct sc__lookup *moving;	/* A lookup to start again in the thread
+				 * the channel moves to (see
+				 * TcpThreadAction), or NULL. */
     Tcl_TimerToken timeout, failTimer;
     uint64_t deadline;		/* -timeout: monotonic ms, from the call; 0. */
     struct sockaddr_storage *failedName;	/* A failed connect's local
@@ -466,6 +469,9 @@ TakeLookup(TcpState *s)
 static void FailTimer(ClientData clientData);
 static void Resume(ClientData clientData);
 static void ServerInterpGone(ClientData clientData, Tcl_Interp *interp);
+static char *Dup(const char *s);
+static int StartLookup(TcpState *s, const struct sc__lookup *what);
+static void DropMoving(TcpState *s);
 
 /* The state machine said r: watch, finish, or fail. */
 static void
@@ -601,11 +607,18 @@ ResolveNow(TcpState *s)
     if (!(s->flags & TS_RESOLVING) || TakeLookup(s)) {
 	return;
     }
-    l = s->lookup->lookup;
-    s->lookup->owner = NULL;
-    s->lookup = NULL;
+    if (s->lookup != NULL) {
+	l = s->lookup->lookup;
+	s->lookup->owner = NULL;
+	s->lookup = NULL;
+    } else {
+	l = s->moving;		/* Between threads (not expected). */
+    }
     s->flags &= ~TS_RESOLVING;
-    if (Resolve(l, &remote, &local, &s->failure) < 0) {
+    if (l == NULL) {
+	sc__err_set(&s->failure, EINVAL);
+	ConnectDone(s, SC_CONN_FAILED);
+    } else if (Resolve(l, &remote, &local, &s->failure) < 0) {
 	ConnectDone(s, SC_CONN_FAILED);
     } else {
 	ConnectDone(s, sc__connect_start(&s->conn, remote, local));
@@ -864,6 +877,7 @@ FreeState(TcpState *s)
     if (s->failedName != NULL) {
 	ckfree(s->failedName);
     }
+    DropMoving(s);
     ckfree(s);
     return err;
 }
@@ -950,7 +964,26 @@ TcpThreadAction(ClientData instanceData, int action)
 	return;			/* It stays with its thread (StopServer). */
     }
     if (action == TCL_CHANNEL_THREAD_REMOVE) {
-	ResolveNow(s);		/* Its result is addressed to this thread. */
+	/* A lookup still running: its result is addressed to this thread.
+	 * It is left to finish and be dropped; what it looks up is kept, to
+	 * be looked up again from the thread the channel moves to. This is
+	 * also the way to close (Tcl removes a channel from its thread
+	 * before closing it), so close never waits for a lookup. */
+	if ((s->flags & TS_RESOLVING) && !TakeLookup(s)
+		&& s->lookup != NULL) {
+	    struct sc__lookup *l = s->lookup->lookup;
+
+	    DropMoving(s);
+	    s->moving = ckalloc(sizeof(*s->moving));
+	    memset(s->moving, 0, sizeof(*s->moving));
+	    s->moving->host = Dup(l->host);
+	    s->moving->myaddr = Dup(l->myaddr);
+	    s->moving->port = l->port;
+	    s->moving->myport = l->myport;
+	    s->moving->family = l->family;
+	    s->lookup->owner = NULL;
+	    s->lookup = NULL;
+	}
 	WatchSet(&s->watch, 0);
 	for (i = 0; i < s->nListen; i++) {
 	    WatchSet(&s->listen[i], 0);
@@ -961,6 +994,15 @@ TcpThreadAction(ClientData instanceData, int action)
     } else {
 	/* Also called by Tcl_CreateChannel: timers made already stay. */
 	s->owner = Tcl_GetCurrentThread();
+	if (s->moving != NULL) {
+	    if (StartLookup(s, s->moving) < 0) {
+		s->flags &= ~TS_RESOLVING;
+		sc__err_set(&s->failure, errno);
+		ConnectDone(s, SC_CONN_FAILED);
+	    }
+	    DropMoving(s);
+	    ArmTimeout(s);
+	}
 	if (s->flags & TS_CONNECTING) {
 	    WatchSet(&s->watch, TCL_WRITABLE);
 	    ArmTimeout(s);
@@ -1541,6 +1583,72 @@ Dup(const char *s)
     return d;
 }
 
+/*
+ * Start looking up what (host, myaddr, ports, family: copied) on a worker
+ * for s, its result addressed to this thread. Returns 0 (s is resolving),
+ * or -1 with errno.
+ */
+static int
+StartLookup(TcpState *s, const struct sc__lookup *what)
+{
+    LookupJob *job = calloc(1, sizeof(*job));
+    LookupEvent *ev = (LookupEvent *) ckalloc(sizeof(*ev));
+
+    memset(ev, 0, sizeof(*ev));
+    if (job != NULL) {
+	job->l.host = strdup(what->host);
+	job->l.myaddr = what->myaddr ? strdup(what->myaddr) : NULL;
+    }
+    if (job == NULL || job->l.host == NULL
+	    || (what->myaddr != NULL && job->l.myaddr == NULL)) {
+	if (job != NULL) {
+	    free(job->l.host);
+	    free(job->l.myaddr);
+	    free(job);
+	}
+	ckfree(ev);
+	errno = ENOMEM;
+	return -1;
+    }
+    ev->header.proc = LookupEventProc;
+    ev->owner = s;
+    ev->lookup = &job->l;
+    job->event = ev;
+    job->thread = Tcl_GetCurrentThread();
+    job->l.port = what->port;
+    job->l.myport = what->myport;
+    job->l.family = what->family;
+    job->l.done = LookupFinished;
+    job->l.clientData = job;
+    if (sc__lookup_start(&job->l) < 0) {
+	int e = errno;
+
+	free(job->l.host);
+	free(job->l.myaddr);
+	free(job);
+	ckfree(ev);
+	errno = e;
+	return -1;
+    }
+    s->lookup = ev;
+    s->flags |= TS_RESOLVING;
+    return 0;
+}
+
+/* Forget a lookup kept for a move (TcpThreadAction). */
+static void
+DropMoving(TcpState *s)
+{
+    if (s->moving != NULL) {
+	ckfree(s->moving->host);
+	if (s->moving->myaddr != NULL) {
+	    ckfree(s->moving->myaddr);
+	}
+	ckfree(s->moving);
+	s->moving = NULL;
+    }
+}
+
 static int
 OpenClient(Tcl_Interp *interp, const char *host, const char *portText,
 	const char *myaddr, const char *myportText, int async, long timeoutMs)
@@ -1562,41 +1670,19 @@ OpenClient(Tcl_Interp *interp, const char *host, const char *portText,
     if (async && (!sc__host_is_numeric(host)
 	    || !sc__host_is_numeric(myaddr))) {
 	/* A name: looked up off this thread, never blocking it. */
-	LookupJob *job = calloc(1, sizeof(*job));
-	LookupEvent *ev = (LookupEvent *) ckalloc(sizeof(*ev));
+	struct sc__lookup what;
 
-	if (job == NULL) {
-	    ckfree(ev);
-	    ckfree(s);
-	    Tcl_SetObjResult(interp, Tcl_NewStringObj("couldn't open socket: "
-		    "not enough memory", -1));
-	    return TCL_ERROR;
-	}
-	memset(ev, 0, sizeof(*ev));
-	ev->header.proc = LookupEventProc;
-	ev->owner = s;
-	ev->lookup = &job->l;
-	job->event = ev;
-	job->thread = Tcl_GetCurrentThread();
-	job->l.host = strdup(host);
-	job->l.myaddr = myaddr ? strdup(myaddr) : NULL;
-	job->l.port = port;
-	job->l.myport = myport;
-	job->l.family = family;
-	job->l.done = LookupFinished;
-	job->l.clientData = job;
-	s->lookup = ev;
-	s->flags |= TS_RESOLVING;
-	if (sc__lookup_start(&job->l) < 0) {
+	memset(&what, 0, sizeof(what));
+	what.host = (char *) (uintptr_t) host;
+	what.myaddr = (char *) (uintptr_t) myaddr;
+	what.port = port;
+	what.myport = myport;
+	what.family = family;
+	if (StartLookup(s, &what) < 0) {
 	    struct sc__err err;
 
-	    s->lookup = NULL;
-	    free(job->l.host);
-	    free(job->l.myaddr);
-	    free(job);
-	    ckfree(ev);
-	    ckfree(s);
 	    sc__err_set(&err, errno);
+	    ckfree(s);
 	    return SocketError(interp, &err);
 	}
     } else {

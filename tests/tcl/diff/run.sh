@@ -6,8 +6,9 @@
 #     answers (a connect to it stays in progress);
 #   - a private /etc/hosts: multi.sc.test has 127.0.0.1 and 127.0.0.2,
 #     one.sc.test 127.0.0.1, silent.sc.test 10.99.0.1; and a private
-#     /etc/resolv.conf pointing at 127.0.0.1, where no name server
-#     listens, so other names fail at once.
+#     /etc/resolv.conf pointing at 127.0.0.53, where no name server
+#     a name server that takes queries and never answers (socat, when
+#     installed) makes every unknown name fail after 1 s.
 # Without a namespace, the cases that need it are skipped (and counted).
 # Usage: run.sh BUILD_DIR [runner arguments...]
 set -u
@@ -37,7 +38,7 @@ cat > "$tmp/hosts" <<'HOSTS'
 127.0.0.2 multi.sc.test
 10.99.0.1 silent.sc.test
 HOSTS
-echo "nameserver 127.0.0.1" > "$tmp/resolv.conf"
+printf 'nameserver 127.0.0.53\noptions timeout:1 attempts:1\n' > "$tmp/resolv.conf"
 if [ "$(id -u)" -eq 0 ] && unshare -n -m true 2>/dev/null; then
     unshare -n -m --propagation private sh -c '
 	set -e
@@ -48,7 +49,18 @@ if [ "$(id -u)" -eq 0 ] && unshare -n -m true 2>/dev/null; then
 	mount --bind "$1/hosts" /etc/hosts
 	mount --bind "$1/resolv.conf" /etc/resolv.conf
 	shift
-	SC_DIFF_NS=1 exec tclsh "$@"' sh "$tmp" "$here/runner.tcl" "$@"
+	if command -v socat >/dev/null 2>&1; then
+	    timeout 900 socat -u UDP-RECV:53,bind=127.0.0.53 /dev/null &
+	    dns=$!
+	    trap "kill $dns 2>/dev/null" EXIT
+	    n=0
+	    until [ -n "$(ss -Hnul src 127.0.0.53:53)" ]; do
+		n=$((n + 1)); [ $n -lt 500 ] || { echo "socat did not bind"; exit 1; }
+		sleep 0.01
+	    done
+	    export SC_DIFF_SILENT_DNS=1
+	fi
+	SC_DIFF_NS=1 tclsh "$@"' sh "$tmp" "$here/runner.tcl" "$@"
 else
     echo "no private network namespace: cases that need one are skipped"
     tclsh "$here/runner.tcl" "$@"
