@@ -17,6 +17,7 @@
 
 #include <tcl.h>
 
+#include "sockchan.h"
 #include "core/sock.h"
 #include "core/sys.h"
 
@@ -33,7 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PACKAGE_VERSION "0.1.0"
+#define PACKAGE_VERSION SC_VERSION_STRING	/* include/sockchan.h */
 
 #ifndef TCL_SIZE_MAX
 typedef int Tcl_Size;		/* Tcl 8.6; Tcl 9 has its own. */
@@ -1935,19 +1936,36 @@ SocketObjCmd(ClientData clientData, Tcl_Interp *interp, int objc,
  *----------------------------------------------------------------------
  */
 
+/*
+ * A path as the system takes it: in the system encoding, as Tcl's own
+ * file commands pass it (a NUL, which Tcl holds as two bytes, becomes a
+ * NUL byte here, and the core refuses it). The caller frees dsPtr.
+ */
+static const char *
+ExternalPath(Tcl_Obj *pathObj, Tcl_DString *dsPtr, size_t *lenPtr)
+{
+    Tcl_Size len;
+    const char *path = Tcl_GetStringFromObj(pathObj, &len);
+
+    Tcl_UtfToExternalDString(NULL, path, len, dsPtr);
+    *lenPtr = (size_t) Tcl_DStringLength(dsPtr);
+    return Tcl_DStringValue(dsPtr);
+}
+
 static int
 UnixListen(Tcl_Interp *interp, Tcl_Obj *pathObj, Tcl_Obj *handler)
 {
     struct sc__err err;
     TcpState *s;
-    Tcl_Size len;
-    const char *path = Tcl_GetStringFromObj(pathObj, &len);
+    Tcl_DString ds;
+    size_t len;
+    const char *path = ExternalPath(pathObj, &ds, &len);
     int fd;
     dev_t dev;
     ino_t ino;
 
-    if (sc__unix_listen(path, (size_t) len, 0, -1, &fd, &dev, &ino, &err)
-	    < 0) {
+    if (sc__unix_listen(path, len, 0, -1, &fd, &dev, &ino, &err) < 0) {
+	Tcl_DStringFree(&ds);
 	return SocketError(interp, &err);
     }
     s = NewState(TS_SERVER | TS_UNIX);
@@ -1964,6 +1982,7 @@ UnixListen(Tcl_Interp *interp, Tcl_Obj *pathObj, Tcl_Obj *handler)
 	s->dev = dev;
 	s->ino = ino;
     }
+    Tcl_DStringFree(&ds);
     WatchSet(&s->listen[0], TCL_READABLE);
     MakeChannel(s, 0, "unix");
     Tcl_RegisterChannel(interp, s->channel);
@@ -1980,10 +1999,13 @@ UnixConnect(Tcl_Interp *interp, Tcl_Obj *pathObj, int async)
     struct sc__err err;
     struct addrinfo *ai;
     TcpState *s;
-    Tcl_Size len;
-    const char *path = Tcl_GetStringFromObj(pathObj, &len);
+    Tcl_DString ds;
+    size_t len;
+    const char *path = ExternalPath(pathObj, &ds, &len);
+    int r = sc__unix_address(path, len, &sun, &sunLen, &err);
 
-    if (sc__unix_address(path, (size_t) len, &sun, &sunLen, &err) < 0) {
+    Tcl_DStringFree(&ds);
+    if (r < 0) {
 	return SocketError(interp, &err);
     }
     ai = sc__unix_addrinfo(&sun, sunLen);
@@ -2083,6 +2105,8 @@ DLLEXPORT int Sockchan_Init(Tcl_Interp *interp);
 int
 Sockchan_Init(Tcl_Interp *interp)
 {
+    Tcl_Namespace *ns;
+
     if (Tcl_InitStubs(interp, "8.6-", 0) == NULL) {
 	return TCL_ERROR;
     }
@@ -2099,6 +2123,12 @@ Sockchan_Init(Tcl_Interp *interp)
 	    NULL);
     Tcl_CreateObjCommand(interp, "::sockchan::unix", UnixObjCmd, NULL,
 	    NULL);
+    /* namespace import ::sockchan::socket (or ::sockchan::*) works. */
+    ns = Tcl_FindNamespace(interp, "::sockchan", NULL, 0);
+    if (ns == NULL || Tcl_Export(interp, ns, "socket", 0) != TCL_OK
+	    || Tcl_Export(interp, ns, "unix", 0) != TCL_OK) {
+	return TCL_ERROR;
+    }
     if (Tcl_FindCommand(interp, "::unix_sockets::listen", NULL, 0) == NULL) {
 	Tcl_CreateObjCommand(interp, "::unix_sockets::listen",
 		CompatListenObjCmd, NULL, NULL);
