@@ -302,18 +302,16 @@ enum {
     TS_SERVER = 1 << 5,
     TS_UNIX = 1 << 6,
     TS_PAUSED = 1 << 7,		/* Server: accepting paused (EMFILE). */
+    TS_CLIENT = 1 << 8,		/* Made by a connect (not accepted). */
 };
 
 typedef struct LookupEvent LookupEvent;
 
-typedef struct TcpState {
-    Tcl_Channel channel;
-    int fd;
-    int flags;
-    int interest;		/* What the channel asks to watch. */
-    Watch watch;
-    Tcl_ThreadId owner;
-    /* Connecting. */
+/*
+ * What a client holds while it connects, and after its connect failed (a
+ * connected client frees it: an idle connection costs only TcpState).
+ */
+typedef struct Pending {
     struct sc__connect conn;
     struct sc__err failure;
     LookupEvent *lookup;
@@ -322,11 +320,13 @@ typedef struct TcpState {
 				 * TcpThreadAction), or NULL. */
     Tcl_TimerToken timeout, failTimer;
     uint64_t deadline;		/* -timeout: monotonic ms, from the call; 0. */
-    struct sockaddr_storage *failedName;	/* A failed connect's local
-				 * address (as Tcl's -sockname says it), or
-				 * NULL; allocated only on failure. */
-    socklen_t failedLen;
-    /* Servers. */
+    struct sockaddr_storage failedName;	/* A failed connect's local
+				 * address (as Tcl's -sockname says it). */
+    socklen_t failedLen;	/* 0: none. */
+} Pending;
+
+/* What a server holds. */
+typedef struct Server {
     int nListen;
     Watch listen[MAX_LISTEN];
     Tcl_Interp *interp;
@@ -336,6 +336,17 @@ typedef struct TcpState {
     char *path;			/* Unix server: the file made. */
     dev_t dev;
     ino_t ino;
+} Server;
+
+typedef struct TcpState {
+    Tcl_Channel channel;
+    int fd;
+    int flags;
+    int interest;		/* What the channel asks to watch. */
+    Watch watch;
+    Tcl_ThreadId owner;
+    Pending *p;			/* Connecting or failed clients; else NULL. */
+    Server *srv;		/* Servers; else NULL. */
 } TcpState;
 
 static const Tcl_ChannelType tcpType;
@@ -392,13 +403,13 @@ typedef struct LookupJob {
 static void
 ApplyLookup(TcpState *s, struct sc__lookup *l)
 {
-    s->lookup = NULL;
+    s->p->lookup = NULL;
     s->flags &= ~TS_RESOLVING;
     if (l->failed) {
-	s->failure = l->err;
+	s->p->failure = l->err;
 	ConnectDone(s, SC_CONN_FAILED);
     } else {
-	int r = sc__connect_start(&s->conn, l->remote, l->local);
+	int r = sc__connect_start(&s->p->conn, l->remote, l->local);
 
 	l->remote = l->local = NULL;
 	ConnectDone(s, r);
@@ -444,7 +455,7 @@ LookupFinished(void *clientData, struct sc__lookup *l)
 static int
 TakeLookup(TcpState *s)
 {
-    LookupEvent *ev = s->lookup;
+    LookupEvent *ev = s->p != NULL ? s->p->lookup : NULL;
     LookupJob *job;
 
     if (ev == NULL) {
@@ -473,6 +484,8 @@ static void ServerInterpGone(ClientData clientData, Tcl_Interp *interp);
 static char *Dup(const char *s);
 static int StartLookup(TcpState *s, const struct sc__lookup *what);
 static void DropMoving(TcpState *s);
+static void NewPending(TcpState *s);
+static void FreePending(TcpState *s);
 
 /* The state machine said r: watch, finish, or fail. */
 static void
@@ -480,7 +493,7 @@ ConnectDone(TcpState *s, int r)
 {
     if (r == SC_CONN_INPROGRESS) {
 	s->flags |= TS_CONNECTING;
-	s->fd = s->conn.fd;
+	s->fd = s->p->conn.fd;
 	s->watch.fd = s->fd;
 	s->watch.proc = ConnectReady;
 	s->watch.data = s;
@@ -488,35 +501,35 @@ ConnectDone(TcpState *s, int r)
 	return;
     }
     s->flags &= ~(TS_CONNECTING | TS_RESOLVING);
-    if (s->timeout) {
-	Tcl_DeleteTimerHandler(s->timeout);
-	s->timeout = NULL;
+    if (s->p->timeout) {
+	Tcl_DeleteTimerHandler(s->p->timeout);
+	s->p->timeout = NULL;
     }
     if (r == SC_CONN_DONE) {
-	s->fd = s->conn.fd;
-	s->conn.fd = -1;
-	sc__connect_free(&s->conn);
+	s->fd = s->p->conn.fd;
+	s->p->conn.fd = -1;
+	FreePending(s);		/* Connected: nothing of it is needed. */
 	SetNonblocking(s->fd, (s->flags & TS_NONBLOCKING) != 0);
 	s->watch.fd = s->fd;
 	s->watch.proc = ChannelReady;
 	WatchSet(&s->watch, s->interest);
 	return;
     }
-    if (s->failure.text[0] == '\0') {
-	s->failure = s->conn.err;
+    if (s->p->failure.text[0] == '\0') {
+	s->p->failure = s->p->conn.err;
     }
     s->flags |= TS_FAILED;
     s->fd = -1;
     s->watch.fd = -1;
-    sc__connect_free(&s->conn);
-    if (s->lookup != NULL) {
-	s->lookup->owner = NULL;
-	s->lookup = NULL;
+    sc__connect_free(&s->p->conn);
+    if (s->p->lookup != NULL) {
+	s->p->lookup->owner = NULL;
+	s->p->lookup = NULL;
     }
     /* As Tcl: a failed asynchronous socket is ready, for writing and
      * reading, so that a writable handler learns of it. */
-    if (s->interest && s->failTimer == NULL) {
-	s->failTimer = Tcl_CreateTimerHandler(0, FailTimer, s);
+    if (s->interest && s->p->failTimer == NULL) {
+	s->p->failTimer = Tcl_CreateTimerHandler(0, FailTimer, s);
     }
 }
 
@@ -525,9 +538,9 @@ FailTimer(ClientData clientData)
 {
     TcpState *s = clientData;
 
-    s->failTimer = NULL;
+    s->p->failTimer = NULL;
     if (s->interest) {
-	s->failTimer = Tcl_CreateTimerHandler(0, FailTimer, s);
+	s->p->failTimer = Tcl_CreateTimerHandler(0, FailTimer, s);
 	Tcl_NotifyChannel(s->channel, s->interest);
     }
 }
@@ -546,15 +559,12 @@ ConnectReady(Watch *w, int mask)
     WatchSet(&s->watch, 0);
     /* Tcl keeps a failed attempt's socket, so -sockname still gives the
      * address it used: keep that address (the core closes the socket). */
-    haveName = s->conn.fd >= 0 && !(s->flags & TS_UNIX)
-	    && getsockname(s->conn.fd, (struct sockaddr *) &ss, &len) == 0;
-    r = sc__connect_step(&s->conn);
+    haveName = s->p->conn.fd >= 0 && !(s->flags & TS_UNIX)
+	    && getsockname(s->p->conn.fd, (struct sockaddr *) &ss, &len) == 0;
+    r = sc__connect_step(&s->p->conn);
     if (r == SC_CONN_FAILED && haveName) {
-	if (s->failedName == NULL) {
-	    s->failedName = ckalloc(sizeof(*s->failedName));
-	}
-	memcpy(s->failedName, &ss, len);
-	s->failedLen = len;
+	memcpy(&s->p->failedName, &ss, len);
+	s->p->failedLen = len;
     }
     ConnectDone(s, r);
 }
@@ -564,9 +574,9 @@ TimedOut(ClientData clientData)
 {
     TcpState *s = clientData;
 
-    s->timeout = NULL;
+    s->p->timeout = NULL;
     WatchSet(&s->watch, 0);
-    sc__err_set(&s->failure, ETIMEDOUT);
+    sc__err_set(&s->p->failure, ETIMEDOUT);
     ConnectDone(s, SC_CONN_FAILED);
 }
 
@@ -608,21 +618,21 @@ ResolveNow(TcpState *s)
     if (!(s->flags & TS_RESOLVING) || TakeLookup(s)) {
 	return;
     }
-    if (s->lookup != NULL) {
-	l = s->lookup->lookup;
-	s->lookup->owner = NULL;
-	s->lookup = NULL;
+    if (s->p->lookup != NULL) {
+	l = s->p->lookup->lookup;
+	s->p->lookup->owner = NULL;
+	s->p->lookup = NULL;
     } else {
-	l = s->moving;		/* Between threads (not expected). */
+	l = s->p->moving;		/* Between threads (not expected). */
     }
     s->flags &= ~TS_RESOLVING;
     if (l == NULL) {
-	sc__err_set(&s->failure, EINVAL);
+	sc__err_set(&s->p->failure, EINVAL);
 	ConnectDone(s, SC_CONN_FAILED);
-    } else if (Resolve(l, &remote, &local, &s->failure) < 0) {
+    } else if (Resolve(l, &remote, &local, &s->p->failure) < 0) {
 	ConnectDone(s, SC_CONN_FAILED);
     } else {
-	ConnectDone(s, sc__connect_start(&s->conn, remote, local));
+	ConnectDone(s, sc__connect_start(&s->p->conn, remote, local));
     }
 }
 
@@ -632,9 +642,9 @@ ArmTimeout(TcpState *s)
 {
     uint64_t now = NowMs();
 
-    if (s->deadline && s->timeout == NULL) {
-	s->timeout = Tcl_CreateTimerHandler(now < s->deadline
-		? (int) (s->deadline - now) : 0, TimedOut, s);
+    if (s->p != NULL && s->p->deadline && s->p->timeout == NULL) {
+	s->p->timeout = Tcl_CreateTimerHandler(now < s->p->deadline
+		? (int) (s->p->deadline - now) : 0, TimedOut, s);
     }
 }
 
@@ -646,22 +656,22 @@ WaitForConnect(TcpState *s)
 	struct pollfd pfd = {s->fd, POLLOUT, 0};
 	int ms = -1;
 
-	if (s->deadline) {
+	if (s->p->deadline) {
 	    uint64_t now = NowMs();
 
-	    if (now >= s->deadline) {
-		DropTimer(&s->timeout);
+	    if (now >= s->p->deadline) {
+		DropTimer(&s->p->timeout);
 		TimedOut(s);
 		break;
 	    }
-	    ms = (int) (s->deadline - now);
+	    ms = (int) (s->p->deadline - now);
 	}
 	if (poll(&pfd, 1, ms) < 0) {
 	    if (errno == EINTR) {
 		continue;
 	    }
 	    WatchSet(&s->watch, 0);
-	    sc__err_set(&s->failure, errno);
+	    sc__err_set(&s->p->failure, errno);
 	    ConnectDone(s, SC_CONN_FAILED);
 	    break;
 	}
@@ -772,27 +782,27 @@ StopServer(TcpState *s)
 {
     int i;
 
-    if (s->resume) {
-	Tcl_DeleteTimerHandler(s->resume);
-	s->resume = NULL;
+    if (s->srv->resume) {
+	Tcl_DeleteTimerHandler(s->srv->resume);
+	s->srv->resume = NULL;
     }
-    for (i = 0; i < s->nListen; i++) {
-	WatchSet(&s->listen[i], 0);
-	close(s->listen[i].fd);
+    for (i = 0; i < s->srv->nListen; i++) {
+	WatchSet(&s->srv->listen[i], 0);
+	close(s->srv->listen[i].fd);
     }
-    s->nListen = 0;
-    if (s->path != NULL) {
-	sc__unix_unlink(s->path, s->dev, s->ino);
-	ckfree(s->path);
-	s->path = NULL;
+    s->srv->nListen = 0;
+    if (s->srv->path != NULL) {
+	sc__unix_unlink(s->srv->path, s->srv->dev, s->srv->ino);
+	ckfree(s->srv->path);
+	s->srv->path = NULL;
     }
-    if (s->script != NULL) {
-	Tcl_DecrRefCount(s->script);
-	s->script = NULL;
+    if (s->srv->script != NULL) {
+	Tcl_DecrRefCount(s->srv->script);
+	s->srv->script = NULL;
     }
-    if (s->interp != NULL) {
-	Tcl_DontCallWhenDeleted(s->interp, ServerInterpGone, s);
-	s->interp = NULL;
+    if (s->srv->interp != NULL) {
+	Tcl_DontCallWhenDeleted(s->srv->interp, ServerInterpGone, s);
+	s->srv->interp = NULL;
     }
 }
 
@@ -837,14 +847,13 @@ TcpClose2(ClientData instanceData, Tcl_Interp *interp, int flags)
 	return 0;
     }
     WatchSet(&s->watch, 0);
-    if (s->failTimer) {
-	Tcl_DeleteTimerHandler(s->failTimer);
-    }
-    if (s->timeout) {
-	Tcl_DeleteTimerHandler(s->timeout);
-    }
-    if (s->lookup != NULL) {
-	s->lookup->owner = NULL;	/* The worker's result is dropped. */
+    if (s->p != NULL) {
+	DropTimer(&s->p->failTimer);
+	DropTimer(&s->p->timeout);
+	if (s->p->lookup != NULL) {
+	    s->p->lookup->owner = NULL;	/* The worker's result is dropped. */
+	    s->p->lookup = NULL;
+	}
     }
     if (s->flags & TS_SERVER) {
 	if (s->owner != Tcl_GetCurrentThread()) {
@@ -868,17 +877,16 @@ FreeState(TcpState *s)
 {
     int err = 0;
 
-    if (s->conn.fd >= 0 && s->conn.fd == s->fd) {
-	s->conn.fd = -1;
+    if (s->p != NULL && s->p->conn.fd >= 0 && s->p->conn.fd == s->fd) {
+	s->p->conn.fd = -1;
     }
-    sc__connect_free(&s->conn);
+    FreePending(s);
     if (s->fd >= 0 && close(s->fd) < 0) {
 	err = errno;
     }
-    if (s->failedName != NULL) {
-	ckfree(s->failedName);
+    if (s->srv != NULL) {
+	ckfree(s->srv);
     }
-    DropMoving(s);
     ckfree(s);
     return err;
 }
@@ -904,11 +912,11 @@ TcpWatch(ClientData instanceData, int mask)
 	return;			/* Applied when connected. */
     }
     if (s->flags & TS_FAILED) {
-	if (s->interest && s->failTimer == NULL) {
-	    s->failTimer = Tcl_CreateTimerHandler(0, FailTimer, s);
-	} else if (!s->interest && s->failTimer != NULL) {
-	    Tcl_DeleteTimerHandler(s->failTimer);
-	    s->failTimer = NULL;
+	if (s->interest && s->p->failTimer == NULL) {
+	    s->p->failTimer = Tcl_CreateTimerHandler(0, FailTimer, s);
+	} else if (!s->interest && s->p->failTimer != NULL) {
+	    Tcl_DeleteTimerHandler(s->p->failTimer);
+	    s->p->failTimer = NULL;
 	}
 	return;
     }
@@ -936,7 +944,7 @@ static int
 TcpGetHandle(ClientData instanceData, int direction, ClientData *handlePtr)
 {
     TcpState *s = instanceData;
-    int fd = (s->flags & TS_SERVER) ? (s->nListen ? s->listen[0].fd : -1)
+    int fd = (s->flags & TS_SERVER) ? (s->srv->nListen ? s->srv->listen[0].fd : -1)
 	    : s->fd;
 
     (void) direction;
@@ -959,7 +967,6 @@ static void
 TcpThreadAction(ClientData instanceData, int action)
 {
     TcpState *s = instanceData;
-    int i;
 
     if (s->flags & TS_SERVER) {
 	return;			/* It stays with its thread (StopServer). */
@@ -971,34 +978,32 @@ TcpThreadAction(ClientData instanceData, int action)
 	 * also the way to close (Tcl removes a channel from its thread
 	 * before closing it), so close never waits for a lookup. */
 	if ((s->flags & TS_RESOLVING) && !TakeLookup(s)
-		&& s->lookup != NULL) {
-	    struct sc__lookup *l = s->lookup->lookup;
+		&& s->p->lookup != NULL) {
+	    struct sc__lookup *l = s->p->lookup->lookup;
 
 	    DropMoving(s);
-	    s->moving = ckalloc(sizeof(*s->moving));
-	    memset(s->moving, 0, sizeof(*s->moving));
-	    s->moving->host = Dup(l->host);
-	    s->moving->myaddr = Dup(l->myaddr);
-	    s->moving->port = l->port;
-	    s->moving->myport = l->myport;
-	    s->moving->family = l->family;
-	    s->lookup->owner = NULL;
-	    s->lookup = NULL;
+	    s->p->moving = ckalloc(sizeof(*s->p->moving));
+	    memset(s->p->moving, 0, sizeof(*s->p->moving));
+	    s->p->moving->host = Dup(l->host);
+	    s->p->moving->myaddr = Dup(l->myaddr);
+	    s->p->moving->port = l->port;
+	    s->p->moving->myport = l->myport;
+	    s->p->moving->family = l->family;
+	    s->p->lookup->owner = NULL;
+	    s->p->lookup = NULL;
 	}
 	WatchSet(&s->watch, 0);
-	for (i = 0; i < s->nListen; i++) {
-	    WatchSet(&s->listen[i], 0);
+	if (s->p != NULL) {
+	    DropTimer(&s->p->timeout);
+	    DropTimer(&s->p->failTimer);
 	}
-	DropTimer(&s->timeout);
-	DropTimer(&s->failTimer);
-	DropTimer(&s->resume);
     } else {
 	/* Also called by Tcl_CreateChannel: timers made already stay. */
 	s->owner = Tcl_GetCurrentThread();
-	if (s->moving != NULL) {
-	    if (StartLookup(s, s->moving) < 0) {
+	if (s->p != NULL && s->p->moving != NULL) {
+	    if (StartLookup(s, s->p->moving) < 0) {
 		s->flags &= ~TS_RESOLVING;
-		sc__err_set(&s->failure, errno);
+		sc__err_set(&s->p->failure, errno);
 		ConnectDone(s, SC_CONN_FAILED);
 	    }
 	    DropMoving(s);
@@ -1008,16 +1013,8 @@ TcpThreadAction(ClientData instanceData, int action)
 	    WatchSet(&s->watch, TCL_WRITABLE);
 	    ArmTimeout(s);
 	}
-	if ((s->flags & TS_FAILED) && s->interest && s->failTimer == NULL) {
-	    s->failTimer = Tcl_CreateTimerHandler(0, FailTimer, s);
-	}
-	if ((s->flags & TS_PAUSED) && s->resume == NULL) {
-	    s->resume = Tcl_CreateTimerHandler(s->backoff, Resume, s);
-	}
-	for (i = 0; i < s->nListen; i++) {
-	    if (!(s->flags & TS_PAUSED)) {
-		WatchSet(&s->listen[i], TCL_READABLE);
-	    }
+	if ((s->flags & TS_FAILED) && s->interest && s->p->failTimer == NULL) {
+	    s->p->failTimer = Tcl_CreateTimerHandler(0, FailTimer, s);
 	}
     }
 }
@@ -1068,9 +1065,9 @@ NameOption(TcpState *s, Tcl_Interp *interp, int peer, Tcl_DString *dsPtr,
     int i, r;
 
     if (s->flags & TS_SERVER) {
-	for (i = 0; i < s->nListen; i++) {
+	for (i = 0; i < s->srv->nListen; i++) {
 	    len = sizeof(ss);
-	    if (getsockname(s->listen[i].fd, (struct sockaddr *) &ss,
+	    if (getsockname(s->srv->listen[i].fd, (struct sockaddr *) &ss,
 		    &len) == 0) {
 		AppendName(interp, dsPtr, (struct sockaddr *) &ss, len);
 	    }
@@ -1081,9 +1078,9 @@ NameOption(TcpState *s, Tcl_Interp *interp, int peer, Tcl_DString *dsPtr,
 	return TCL_OK;		/* "" while connecting, as Tcl. */
     }
     if (s->fd < 0) {
-	if (!peer && s->failedName != NULL) {
-	    AppendName(interp, dsPtr, (struct sockaddr *) s->failedName,
-		    s->failedLen);
+	if (!peer && s->p != NULL && s->p->failedLen > 0) {
+	    AppendName(interp, dsPtr, (struct sockaddr *) &s->p->failedName,
+		    s->p->failedLen);
 	    return TCL_OK;
 	}
 	if (!peer && (s->flags & TS_FAILED)) {
@@ -1126,7 +1123,7 @@ ErrorOption(TcpState *s, Tcl_DString *dsPtr)
     if (s->flags & TS_FAILED) {
 	if (!(s->flags & TS_REPORTED)) {
 	    s->flags |= TS_REPORTED;	/* Cleared once read, as Tcl. */
-	    Tcl_DStringAppend(dsPtr, s->failure.text, -1);
+	    Tcl_DStringAppend(dsPtr, s->p->failure.text, -1);
 	}
 	return;
     }
@@ -1361,8 +1358,13 @@ NewState(int flags)
 
     memset(s, 0, sizeof(*s));
     s->fd = -1;
-    s->conn.fd = -1;
     s->flags = flags;
+    if (flags & TS_SERVER) {
+	s->srv = ckalloc(sizeof(*s->srv));
+	memset(s->srv, 0, sizeof(*s->srv));
+    } else if (flags & TS_CLIENT) {
+	NewPending(s);
+    }
     s->watch.fd = -1;
     s->watch.slot = -1;
     s->watch.data = s;
@@ -1399,14 +1401,14 @@ ServerInterpGone(ClientData clientData, Tcl_Interp *interp)
     TcpState *s = clientData;
 
     (void) interp;
-    s->interp = NULL;
+    s->srv->interp = NULL;
 }
 
 /* A server's accept command runs in interp: follow its deletion. */
 static void
 ServerSetInterp(TcpState *s, Tcl_Interp *interp)
 {
-    s->interp = interp;
+    s->srv->interp = interp;
     Tcl_CallWhenDeleted(interp, ServerInterpGone, s);
 }
 
@@ -1416,10 +1418,10 @@ Resume(ClientData clientData)
     TcpState *s = clientData;
     int i;
 
-    s->resume = NULL;
+    s->srv->resume = NULL;
     s->flags &= ~TS_PAUSED;
-    for (i = 0; i < s->nListen; i++) {
-	WatchSet(&s->listen[i], TCL_READABLE);
+    for (i = 0; i < s->srv->nListen; i++) {
+	WatchSet(&s->srv->listen[i], TCL_READABLE);
     }
 }
 
@@ -1429,15 +1431,15 @@ Pause(TcpState *s)
 {
     int i;
 
-    s->backoff = s->backoff ? s->backoff * 2 : 10;
-    if (s->backoff > 1000) {
-	s->backoff = 1000;
+    s->srv->backoff = s->srv->backoff ? s->srv->backoff * 2 : 10;
+    if (s->srv->backoff > 1000) {
+	s->srv->backoff = 1000;
     }
     s->flags |= TS_PAUSED;
-    for (i = 0; i < s->nListen; i++) {
-	WatchSet(&s->listen[i], 0);
+    for (i = 0; i < s->srv->nListen; i++) {
+	WatchSet(&s->srv->listen[i], 0);
     }
-    s->resume = Tcl_CreateTimerHandler(s->backoff, Resume, s);
+    s->srv->resume = Tcl_CreateTimerHandler(s->srv->backoff, Resume, s);
 }
 
 static void
@@ -1447,7 +1449,7 @@ AcceptReady(Watch *w, int mask)
     struct sockaddr_storage ss;
     socklen_t len = sizeof(ss);
     char host[NI_MAXHOST], port[16];
-    Tcl_Interp *interp = server->interp;
+    Tcl_Interp *interp = server->srv->interp;
     Tcl_DString cmd;
     TcpState *s;
     int fd, p, code;
@@ -1461,7 +1463,7 @@ AcceptReady(Watch *w, int mask)
 	}
 	return;			/* EAGAIN, or a client that gave up. */
     }
-    server->backoff = 0;
+    server->srv->backoff = 0;
     s = NewState((server->flags & TS_UNIX) | 0);
     s->fd = fd;
     s->watch.fd = fd;
@@ -1471,7 +1473,7 @@ AcceptReady(Watch *w, int mask)
      * (-server {set ::n 1; acc} is a script whose last command gets
      * them). */
     Tcl_DStringInit(&cmd);
-    Tcl_DStringAppend(&cmd, Tcl_GetString(server->script), -1);
+    Tcl_DStringAppend(&cmd, Tcl_GetString(server->srv->script), -1);
     Tcl_DStringAppend(&cmd, " ", 1);
     Tcl_DStringAppend(&cmd, Tcl_GetChannelName(s->channel), -1);
     if (!(server->flags & TS_UNIX)) {
@@ -1631,7 +1633,7 @@ StartLookup(TcpState *s, const struct sc__lookup *what)
 	errno = e;
 	return -1;
     }
-    s->lookup = ev;
+    s->p->lookup = ev;
     s->flags |= TS_RESOLVING;
     return 0;
 }
@@ -1640,14 +1642,35 @@ StartLookup(TcpState *s, const struct sc__lookup *what)
 static void
 DropMoving(TcpState *s)
 {
-    if (s->moving != NULL) {
-	ckfree(s->moving->host);
-	if (s->moving->myaddr != NULL) {
-	    ckfree(s->moving->myaddr);
+    if (s->p != NULL && s->p->moving != NULL) {
+	ckfree(s->p->moving->host);
+	if (s->p->moving->myaddr != NULL) {
+	    ckfree(s->p->moving->myaddr);
 	}
-	ckfree(s->moving);
-	s->moving = NULL;
+	ckfree(s->p->moving);
+	s->p->moving = NULL;
     }
+}
+
+/* Give up what a client held while it connected (see Pending). */
+static void
+FreePending(TcpState *s)
+{
+    if (s->p != NULL) {
+	sc__connect_free(&s->p->conn);
+	DropMoving(s);
+	ckfree(s->p);
+	s->p = NULL;
+    }
+}
+
+/* A client's connecting state, made before it starts to connect. */
+static void
+NewPending(TcpState *s)
+{
+    s->p = ckalloc(sizeof(*s->p));
+    memset(s->p, 0, sizeof(*s->p));
+    s->p->conn.fd = -1;
 }
 
 static int
@@ -1665,8 +1688,8 @@ OpenClient(Tcl_Interp *interp, const char *host, const char *portText,
     }
     /* The channel starts blocking, as Tcl's; the attempt's socket is
      * nonblocking until connected. */
-    s = NewState(0);
-    s->deadline = timeoutMs > 0 ? NowMs() + (uint64_t) timeoutMs : 0;
+    s = NewState(TS_CLIENT);
+    s->p->deadline = timeoutMs > 0 ? NowMs() + (uint64_t) timeoutMs : 0;
 
     if (async && (!sc__host_is_numeric(host)
 	    || !sc__host_is_numeric(myaddr))) {
@@ -1683,7 +1706,7 @@ OpenClient(Tcl_Interp *interp, const char *host, const char *portText,
 	    struct sc__err err;
 
 	    sc__err_set(&err, errno);
-	    ckfree(s);
+	    FreeState(s);
 	    return SocketError(interp, &err);
 	}
     } else {
@@ -1693,26 +1716,25 @@ OpenClient(Tcl_Interp *interp, const char *host, const char *portText,
 	look.port = port;
 	look.myport = myport;
 	look.family = family;
-	if (Resolve(&look, &remote, &local, &s->failure) < 0) {
+	if (Resolve(&look, &remote, &local, &s->p->failure) < 0) {
 	    if (!async) {
-		struct sc__err err = s->failure;
+		struct sc__err err = s->p->failure;
 
-		ckfree(s);
+		FreeState(s);
 		return SocketError(interp, &err);
 	    }
 	    ConnectDone(s, SC_CONN_FAILED);
 	} else {
-	    int r = sc__connect_start(&s->conn, remote, local);
+	    int r = sc__connect_start(&s->p->conn, remote, local);
 
 	    if (async && r == SC_CONN_FAILED
-		    && s->conn.stage < SC_STAGE_CONNECT) {
+		    && s->p->conn.stage < SC_STAGE_CONNECT) {
 		/* No connect() could even be made (a local address this host
 		 * lacks, no socket): the caller's, at the call, as in Tcl; a
 		 * network's answer never is. */
-		struct sc__err err = s->conn.err;
+		struct sc__err err = s->p->conn.err;
 
-		sc__connect_free(&s->conn);
-		ckfree(s);
+		FreeState(s);
 		return SocketError(interp, &err);
 	    }
 	    ConnectDone(s, r);
@@ -1722,7 +1744,7 @@ OpenClient(Tcl_Interp *interp, const char *host, const char *portText,
 	ArmTimeout(s);		/* A synchronous lookup's time counts. */
     }
     if (!async && WaitForConnect(s) < 0) {
-	struct sc__err err = s->failure;
+	struct sc__err err = s->p->failure;
 
 	TcpClose2(s, NULL, 0);
 	return SocketError(interp, &err);
@@ -1753,15 +1775,15 @@ OpenServer(Tcl_Interp *interp, Tcl_Obj *script, const char *myaddr,
     }
     s = NewState(TS_SERVER);
     ServerSetInterp(s, interp);
-    s->script = script;
+    s->srv->script = script;
     Tcl_IncrRefCount(script);
-    s->nListen = n;
+    s->srv->nListen = n;
     for (i = 0; i < n; i++) {
-	s->listen[i].fd = fds[i];
-	s->listen[i].slot = -1;
-	s->listen[i].proc = AcceptReady;
-	s->listen[i].data = s;
-	WatchSet(&s->listen[i], TCL_READABLE);
+	s->srv->listen[i].fd = fds[i];
+	s->srv->listen[i].slot = -1;
+	s->srv->listen[i].proc = AcceptReady;
+	s->srv->listen[i].data = s;
+	WatchSet(&s->srv->listen[i], TCL_READABLE);
     }
     MakeChannel(s, 0, "sock");
     Tcl_RegisterChannel(interp, s->channel);
@@ -1970,20 +1992,20 @@ UnixListen(Tcl_Interp *interp, Tcl_Obj *pathObj, Tcl_Obj *handler)
     }
     s = NewState(TS_SERVER | TS_UNIX);
     ServerSetInterp(s, interp);
-    s->script = handler;
+    s->srv->script = handler;
     Tcl_IncrRefCount(handler);
-    s->nListen = 1;
-    s->listen[0].fd = fd;
-    s->listen[0].slot = -1;
-    s->listen[0].proc = AcceptReady;
-    s->listen[0].data = s;
+    s->srv->nListen = 1;
+    s->srv->listen[0].fd = fd;
+    s->srv->listen[0].slot = -1;
+    s->srv->listen[0].proc = AcceptReady;
+    s->srv->listen[0].data = s;
     if (ino != 0) {
-	s->path = Dup(path);
-	s->dev = dev;
-	s->ino = ino;
+	s->srv->path = Dup(path);
+	s->srv->dev = dev;
+	s->srv->ino = ino;
     }
     Tcl_DStringFree(&ds);
-    WatchSet(&s->listen[0], TCL_READABLE);
+    WatchSet(&s->srv->listen[0], TCL_READABLE);
     MakeChannel(s, 0, "unix");
     Tcl_RegisterChannel(interp, s->channel);
     Tcl_SetObjResult(interp, Tcl_NewStringObj(Tcl_GetChannelName(s->channel),
@@ -2013,11 +2035,11 @@ UnixConnect(Tcl_Interp *interp, Tcl_Obj *pathObj, int async)
 	sc__err_set(&err, ENOMEM);
 	return SocketError(interp, &err);
     }
-    s = NewState(TS_UNIX);	/* Blocking, as Tcl's channels start. */
-    s->conn.ownAlloc = 1;
-    ConnectDone(s, sc__connect_start(&s->conn, ai, NULL));
+    s = NewState(TS_UNIX | TS_CLIENT);	/* Blocking, as Tcl's start. */
+    s->p->conn.ownAlloc = 1;
+    ConnectDone(s, sc__connect_start(&s->p->conn, ai, NULL));
     if (!async && WaitForConnect(s) < 0) {
-	err = s->failure;
+	err = s->p->failure;
 	TcpClose2(s, NULL, 0);
 	return SocketError(interp, &err);
     }
