@@ -202,3 +202,43 @@ case client-keepalive-nodelay {
     show {chan configure $c -nodelay}
     close $c
 }
+case client-myaddr-not-local-async-name {
+    # A name to look up (host or -myaddr): sockchan looks it up off the
+    # thread, so even a -myaddr this host lacks comes through -error.
+    needs ns
+    set p [peer]
+    show {
+	set c [socket -async -myaddr 10.98.0.1 one.sc.test $p]
+	fileevent $c writable {set ::done 1}
+	waitfor ::done
+	list [chan configure $c -error] [close $c]
+    }
+}
+case client-myaddr-badname-async {
+    needs ns
+    set p [peer]
+    show {
+	set c [socket -async -myaddr nosuch.sc.invalid 127.0.0.1 $p]
+	fileevent $c writable {set ::done 1}
+	waitfor ::done
+	list [chan configure $c -error] [close $c]
+    }
+}
+case client-myaddr-not-local-sync-name {
+    needs ns
+    set p [peer]
+    show {socket -myaddr 10.98.0.1 one.sc.test $p}
+}
+case client-myaddr-ipv6-to-ipv4 {
+    set p [peer]
+    show {socket -myaddr ::1 127.0.0.1 $p}
+}
+case client-myaddr-ipv6-to-ipv4-async {
+    set p [peer]
+    show {
+	set c [socket -async -myaddr ::1 127.0.0.1 $p]
+	fileevent $c writable {set ::done 1}
+	waitfor ::done
+	list [chan configure $c -error] [close $c]
+    }
+}
