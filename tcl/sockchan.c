@@ -1157,9 +1157,27 @@ PeerCred(TcpState *s, Tcl_Interp *interp, Tcl_DString *dsPtr)
     return TCL_OK;
 }
 
+/* The options a "bad option" message lists: Tcl's (which leaves out
+ * -error), and ours. */
 static const char *
 OptionNames(TcpState *s)
 {
+    if (s->flags & TS_SERVER) {
+	return "connecting peername sockname";
+    }
+    if (s->flags & TS_UNIX) {
+	return "connecting peercred peername sockname";
+    }
+    return "connecting keepalive nodelay peername sockname";
+}
+
+/* The options a query may name (MatchOption). */
+static const char *
+QueryNames(TcpState *s)
+{
+    if (s->flags & TS_SERVER) {
+	return "connecting error peername sockname";
+    }
     if (s->flags & TS_UNIX) {
 	return "connecting error peercred peername sockname";
     }
@@ -1255,8 +1273,7 @@ TcpGetOption(ClientData instanceData, Tcl_Interp *interp,
 	Tcl_DStringEndSublist(dsPtr);
 	return TCL_OK;
     }
-    m = MatchOption(optionName, server ? "connecting error peername sockname"
-	    : OptionNames(s), &n);
+    m = MatchOption(optionName, QueryNames(s), &n);
     if (m == NULL) {
 	return Tcl_BadChannelOption(interp, optionName, OptionNames(s));
     }
