@@ -151,6 +151,14 @@ proc Done {name} {
 	lappend differ $name
 	return
     }
+    if {[regexp {ERROR: AddressSanitizer|runtime error:|LeakSanitizer} $s]} {
+	# A sanitizer's report fails a case even where a difference is
+	# allowed.
+	puts "SANITIZER $name:"
+	puts [string trimright $s]
+	lappend differ $name
+	return
+    }
     if {[string match "SKIP:*" $b] && $b eq $s} {
 	incr skipped
 	return
