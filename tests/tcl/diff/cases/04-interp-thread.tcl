@@ -278,3 +278,56 @@ case thread-server-transfer-twice-accept {
     thread::send $t [list close $s]
     thread::release $t
 }
+case thread-transfer-resolving {
+    # A channel whose name lookup still runs, moved to another thread: the
+    # lookup starts again there and its failure comes to that thread.
+    # (Tcl 8.6 looks the name up at the call and fails there: both runs
+    # print the same reason.)
+    needs threads
+    needs_silent_resolver
+    if {[catch {socket -async nosuch.sc.invalid 80} c]} {
+	puts [string map {"couldn't open socket: " ""} $c]
+    } else {
+	set t [thread::create]
+	thread::transfer $t $c
+	puts [thread::send $t [list apply {{c} {
+	    fileevent $c writable {set ::done 1}
+	    set id [after 5000 {set ::done timeout}]
+	    vwait ::done
+	    after cancel $id
+	    set e [chan configure $c -error]
+	    close $c
+	    set e
+	}} $c]]
+	thread::release $t
+    }
+}
+case thread-transfer-resolving-close-there {
+    needs threads
+    needs_silent_resolver
+    if {[catch {socket -async nosuch.sc.invalid 80} c]} {
+	puts closed-fast
+    } else {
+	set t [thread::create]
+	thread::transfer $t $c
+	set ms [thread::send $t [list apply {{c} {
+	    set t0 [clock milliseconds]
+	    close $c
+	    expr {[clock milliseconds] - $t0}
+	}} $c]]
+	puts [expr {$ms < 500 ? "closed-fast" : "slow $ms"}]
+	thread::release $t
+    }
+}
+case lookup-async-name-error-reason {
+    # The reason for a name that does not resolve, however it comes.
+    needs_silent_resolver
+    if {[catch {socket -async nosuch.sc.invalid 80} c]} {
+	puts [string map {"couldn't open socket: " ""} $c]
+    } else {
+	fileevent $c writable {set ::done 1}
+	waitfor ::done
+	puts [chan configure $c -error]
+	close $c
+    }
+}
