@@ -96,8 +96,9 @@ proc ::scdiff::Accept {script chan addr port} {
 }
 
 # accepted ?n? --
-#	Wait until n channels were accepted by peer (default 1); return the
-#	last.
+#	Wait until at least n channels were accepted by peer (default 1);
+#	return the last accepted so far (with several clients connecting at
+#	once, take them from ::accepted instead).
 proc accepted {{n 1}} {
     if {![info exists ::accepted]} {
 	set ::accepted {}

@@ -211,8 +211,10 @@ case event-two-sockets-both-served {
     set p [peer]
     set c1 [socket 127.0.0.1 $p]
     set c2 [socket 127.0.0.1 $p]
-    set a1 [accepted 1]
-    set a2 [accepted 2]
+    # Both accepted, in the order they connected (the accept queue is
+    # first in, first out).
+    accepted 2
+    lassign $::accepted a1 a2
     fileevent $c1 readable {lappend ::got 1; fileevent $::c1 readable {}}
     fileevent $c2 readable {lappend ::got 2; fileevent $::c2 readable {}}
     set ::c1 $c1; set ::c2 $c2
