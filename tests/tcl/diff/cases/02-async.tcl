@@ -37,7 +37,7 @@ case async-ok-poll-peername {
 case async-ok-poll-error {
     set p [peer]
     set c [socket -async 127.0.0.1 $p]
-    after 50
+    after 300
     show {chan configure $c -error}
     show {chan configure $c -connecting}
     close $c
@@ -45,14 +45,14 @@ case async-ok-poll-error {
 case async-ok-poll-sockname {
     set p [peer]
     set c [socket -async 127.0.0.1 $p]
-    after 50
+    after 300
     show {addrs [chan configure $c -sockname]}
     close $c
 }
 case async-ok-poll-full-list {
     set p [peer]
     set c [socket -async 127.0.0.1 $p]
-    after 50
+    after 300
     set d [chan configure $c]
     puts [dict keys $d]
     puts [addrs [dict get $d -peername]]
@@ -112,14 +112,14 @@ case async-refused-connecting {
 }
 case async-refused-poll {
     set c [socket -async 127.0.0.1 [freeport]]
-    after 50
+    after 300
     show {chan configure $c -connecting}
     show {chan configure $c -error}
     close $c
 }
 case async-refused-poll-peername {
     set c [socket -async 127.0.0.1 [freeport]]
-    after 50
+    after 300
     show {chan configure $c -peername}
     close $c
 }
@@ -196,7 +196,7 @@ case async-silent-nonblocking-puts {
 case async-silent-name {
     needs ns
     set c [socket -async silent.sc.test 80]
-    after 50
+    after 300
     show {chan configure $c -connecting}
     show {chan configure $c -error}
     close $c

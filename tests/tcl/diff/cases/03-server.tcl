@@ -110,7 +110,7 @@ case server-two-clients-order {
     set s [srv acc -myaddr 127.0.0.1 0]
     set c1 [::scdiff::builtin_socket 127.0.0.1 $::sport]
     puts $c1 one; flush $c1
-    after 50
+    after 300
     set c2 [::scdiff::builtin_socket 127.0.0.1 $::sport]
     puts $c2 two; flush $c2
     waitfor ::done

@@ -206,9 +206,9 @@ case io-puts-flush-roundtrip {
 case io-write-after-peer-close {
     pair
     close $a
-    after 50
+    after 300
     catch {puts $c x; flush $c}
-    after 50
+    after 300
     show {puts $c y; flush $c}
     catch {close $c}
 }
@@ -298,11 +298,11 @@ case io-reset-by-peer {
     # error or end of file; see what each says.
     pair
     puts $c "unread"; flush $c
-    after 50
+    after 300
     close $a
-    after 50
+    after 300
     catch {puts $c more; flush $c}
-    after 50
+    after 300
     show {list [catch {gets $c} m] [eof $c]}
     catch {close $c}
 }

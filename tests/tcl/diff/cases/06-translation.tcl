@@ -228,7 +228,7 @@ case fcopy-peer-closes {
     set d [socket 127.0.0.1 $p2]
     set a2 [accepted 2]
     close $a2
-    after 50
+    after 300
     puts -nonewline $a [string repeat q 300000]; close $a
     fcopy $c $d -command {apply {{n args} {set ::done [list [llength $args]]}}}
     puts [waitfor ::done]

@@ -93,14 +93,14 @@ case opt-half-closed-write-peername {
 case opt-peer-gone-peername {
     pair
     close $a
-    after 50
+    after 300
     show {addrs [chan configure $c -peername]}
     close $c
 }
 case opt-peer-gone-error {
     pair
     close $a
-    after 50
+    after 300
     show {chan configure $c -error}
     close $c
 }
@@ -185,7 +185,7 @@ case async-ok-error-after-connected-peer-closes {
     fileevent $c writable {set ::done 1}
     waitfor ::done
     accepted
-    after 50
+    after 300
     show {chan configure $c -error}
     show {list [gets $c] [eof $c]}
     close $c
@@ -227,7 +227,7 @@ case event-readable-with-buffered-data {
     # Data already in Tcl's buffer: the readable event still fires.
     pair
     puts $a one; puts $a two; flush $a
-    after 50
+    after 300
     gets $c
     fileevent $c readable {set ::r [gets $::c]}
     set ::c $c
@@ -321,7 +321,7 @@ case gets-crlf-split {
     pair
     fconfigure $a -translation binary
     puts -nonewline $a "line\r"; flush $a
-    after 50
+    after 300
     puts -nonewline $a "\nnext\n"; flush $a
     show {list [gets $c] [gets $c]}
     close $c
