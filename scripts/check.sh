@@ -16,7 +16,7 @@ echo
 # The differential suite's own count (tests/tcl/diff: cases compared with
 # Tcl's own socket), which ctest keeps in its log.
 grep -h '^diff: [0-9]* cases' "$build/Testing/Temporary/LastTest.log" 2>/dev/null \
-    | tail -n 1 | sed 's/^/tcl.diff: /'
+    | tail -n 1 | sed 's/^diff:/tcl.diff:/'
 if [ "$skipped" -gt 0 ]; then
     echo "$passed passed, $failed failed, $skipped skipped"
 else
