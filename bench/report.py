@@ -176,6 +176,29 @@ out += ["", "\"dead\": the server did not hold 99% of the connections "
         "within 120 s, or died (Tcl 8.6's select() notifier cannot watch a "
         "descriptor past 1,023).", ""]
 
+# 4b. Tcl: idle client connections in the tclsh that holds them.
+cp = [p for p in ("900", "900 readable")
+      if any(k[0] == "idleclient" and k[1] == p for k in data)]
+if cp:
+    out += ["## 4b. Tcl: idle client connections, bytes per connection in the "
+            "tclsh that opened them ((VmRSS after 900 − VmRSS before) ÷ 900; "
+            "peers in another process; lower is better)", "",
+            "| clients | Tcl 8.6 socket | sockchan::socket | ÷ Tcl |",
+            "|---|---|---|---|"]
+    worst = None
+    for p in cp:
+        t, e = med(("idleclient", p, "tcl")), med(("idleclient", p, "tclext"))
+        out.append(f"| {p} | {cell(('idleclient', p, 'tcl'))} | "
+                   f"{cell(('idleclient', p, 'tclext'))} | {rfmt(ratio(e, t))} |")
+        rr = ratio(e, t)
+        if rr is not None:
+            worst = rr if worst is None else max(worst, rr)
+    out.append("")
+    goals.append(("sockchan::socket ≤ Tcl's own socket per idle client "
+                  "connection (900, in tclsh)",
+                  "-" if worst is None else
+                  f"{'met' if worst <= 1.0 else 'missed'} (worst {worst:.2f}×)"))
+
 # 5. Scanner.
 sk = [k for k in data if k[0] == "scan"]
 if sk:

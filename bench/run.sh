@@ -280,6 +280,49 @@ idle() {
     pkill_tree "$lgpid"
     stop
 }
+# tcl_idle_clients ROUND: memory per idle client connection in the tclsh
+# that opens them, Tcl's own socket (tcl) against sockchan::socket
+# (tclext), in the same run: 900 clients (the built-in's select notifier
+# holds that many), their peer another tclsh that accepts and holds them;
+# (VmRSS after - VmRSS before) / 900, from bench/idle-clients.tcl. Two
+# figures each: blocking sockets with no handler ("900"), and nonblocking
+# ones with a readable handler each, as an event-driven program holds them
+# ("900 readable").
+tcl_idle_clients() {
+    local r=$1 impl mode ev peer ppid pport line tmpf deadline
+    for impl in $(rotate "$r" tcl tclext); do
+	have_impl "$impl" || continue
+	mode=builtin; [ "$impl" = tclext ] && mode=sockchan
+	for ev in 0 1; do
+	    tmpf=$(mktemp "$res/.peer.XXXXXX")
+	    tclsh8.6 - >"$tmpf" 2>&1 <<'PEER' &
+set s [socket -server {apply {{c a p} {lappend ::held $c}}} -myaddr 127.0.0.1 0]
+puts [lindex [fconfigure $s -sockname] 2]
+flush stdout
+after 120000 {set forever 1}
+vwait forever
+PEER
+	    ppid=$!
+	    PIDS+=("$ppid")
+	    deadline=$(($(date +%s) + 20))
+	    until [ -s "$tmpf" ] || [ "$(date +%s)" -gt $deadline ]; do
+		sleep 0.01	# polling the peer's port line, with a deadline
+	    done
+	    pport=$(head -n 1 "$tmpf")
+	    line=$(TCLLIBPATH="$top/build/tcl" timeout 120 tclsh8.6 \
+		"$here/idle-clients.tcl" "$mode" "$pport" 900 "$ev")
+	    kill "$ppid" 2>/dev/null; wait "$ppid" 2>/dev/null
+	    rm -f "$tmpf"
+	    set -- $line
+	    if [ "$#" -eq 5 ]; then
+		record idleclient "900$([ $ev = 1 ] && echo ' readable')" "$impl" "$r" "$3" "$4 $5"
+	    else
+		fail "idle clients $impl"
+	    fi
+	done
+    done
+}
+
 # Stops the idle pipeline started above: its subshell's children by PID.
 pkill_tree() {
     local p
@@ -384,6 +427,12 @@ for n in $IDLE; do
 	fi
     done
 done
+if [ -n "$TCLS" ]; then
+    log "Tcl: idle client connections, sockchan::socket and the built-in"
+    for ((r = 1; r <= ROUNDS; r++)); do
+	tcl_idle_clients "$r"
+    done
+fi
 if [ $inner = 1 ] || [ $smoke = 0 ]; then
     log "scanner"
     if [ $inner = 1 ]; then
@@ -426,7 +475,7 @@ if [ $smoke = 1 ]; then
     # Every workload must have produced a figure.
     grep -q "^idle	[0-9]*	cli-serve	" "$RAW" && grep -q "^idle	[0-9]*	cli-listen	" "$RAW" \
 	|| die "no idle result for the command's servers"
-    for w in pingpong bulk accept idle strace eyeballs lookupq; do
+    for w in pingpong bulk accept idle idleclient strace eyeballs lookupq; do
 	# (strace's figure only where strace is installed.)
 	grep -q "^$w	" "$RAW" \
 	    || { [ $w = strace ] && ! command -v strace >/dev/null; } \

@@ -31,9 +31,15 @@ extern "C" {
 #define SC_API
 #endif
 
+/* The one place the version is written (CMake reads it from here). */
 #define SC_VERSION_MAJOR 0
 #define SC_VERSION_MINOR 1
 #define SC_VERSION_PATCH 0
+#define SC__STR2(x) #x
+#define SC__STR(x) SC__STR2(x)
+/* The version as a string literal: "MAJOR.MINOR.PATCH". */
+#define SC_VERSION_STRING SC__STR(SC_VERSION_MAJOR) "." \
+	SC__STR(SC_VERSION_MINOR) "." SC__STR(SC_VERSION_PATCH)
 
 /* The library's version as "MAJOR.MINOR.PATCH". */
 SC_API const char *sc_version(void);

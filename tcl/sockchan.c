@@ -17,6 +17,7 @@
 
 #include <tcl.h>
 
+#include "sockchan.h"
 #include "core/sock.h"
 #include "core/sys.h"
 
@@ -33,7 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PACKAGE_VERSION "0.1.0"
+#define PACKAGE_VERSION SC_VERSION_STRING	/* include/sockchan.h */
 
 #ifndef TCL_SIZE_MAX
 typedef int Tcl_Size;		/* Tcl 8.6; Tcl 9 has its own. */
@@ -301,24 +302,31 @@ enum {
     TS_SERVER = 1 << 5,
     TS_UNIX = 1 << 6,
     TS_PAUSED = 1 << 7,		/* Server: accepting paused (EMFILE). */
+    TS_CLIENT = 1 << 8,		/* Made by a connect (not accepted). */
 };
 
 typedef struct LookupEvent LookupEvent;
 
-typedef struct TcpState {
-    Tcl_Channel channel;
-    int fd;
-    int flags;
-    int interest;		/* What the channel asks to watch. */
-    Watch watch;
-    Tcl_ThreadId owner;
-    /* Connecting. */
+/*
+ * What a client holds while it connects, and after its connect failed (a
+ * connected client frees it: an idle connection costs only TcpState).
+ */
+typedef struct Pending {
     struct sc__connect conn;
     struct sc__err failure;
     LookupEvent *lookup;
+    struct sc__lookup *moving;	/* A lookup to start again in the thread
+				 * the channel moves to (see
+				 * TcpThreadAction), or NULL. */
     Tcl_TimerToken timeout, failTimer;
     uint64_t deadline;		/* -timeout: monotonic ms, from the call; 0. */
-    /* Servers. */
+    struct sockaddr_storage failedName;	/* A failed connect's local
+				 * address (as Tcl's -sockname says it). */
+    socklen_t failedLen;	/* 0: none. */
+} Pending;
+
+/* What a server holds. */
+typedef struct Server {
     int nListen;
     Watch listen[MAX_LISTEN];
     Tcl_Interp *interp;
@@ -328,11 +336,23 @@ typedef struct TcpState {
     char *path;			/* Unix server: the file made. */
     dev_t dev;
     ino_t ino;
+} Server;
+
+typedef struct TcpState {
+    Tcl_Channel channel;
+    int fd;
+    int flags;
+    int interest;		/* What the channel asks to watch. */
+    Watch watch;
+    Tcl_ThreadId owner;
+    Pending *p;			/* Connecting or failed clients; else NULL. */
+    Server *srv;		/* Servers; else NULL. */
     /* Unix: a listener's socket is bound out of sight and renamed into
      * place (src/core/unix.c), so the kernel's name for it is the
-     * temporary one; these are the paths reported instead. */
-    char *sockPath;		/* Accepted: the server's path (-sockname). */
-    char *peerPath;		/* Client: the path connected to (-peername). */
+     * temporary one. The path reported instead: an accepted channel's
+     * -sockname (the server's path), a client's -peername (the path it
+     * connected to); NULL for TCP. */
+    char *unixPath;
 } TcpState;
 
 static const Tcl_ChannelType tcpType;
@@ -390,13 +410,13 @@ typedef struct LookupJob {
 static void
 ApplyLookup(TcpState *s, struct sc__lookup *l)
 {
-    s->lookup = NULL;
+    s->p->lookup = NULL;
     s->flags &= ~TS_RESOLVING;
     if (l->failed) {
-	s->failure = l->err;
+	s->p->failure = l->err;
 	ConnectDone(s, SC_CONN_FAILED);
     } else {
-	int r = sc__connect_start(&s->conn, l->remote, l->local);
+	int r = sc__connect_start(&s->p->conn, l->remote, l->local);
 
 	l->remote = l->local = NULL;
 	ConnectDone(s, r);
@@ -442,7 +462,7 @@ LookupFinished(void *clientData, struct sc__lookup *l)
 static int
 TakeLookup(TcpState *s)
 {
-    LookupEvent *ev = s->lookup;
+    LookupEvent *ev = s->p != NULL ? s->p->lookup : NULL;
     LookupJob *job;
 
     if (ev == NULL) {
@@ -467,6 +487,12 @@ TakeLookup(TcpState *s)
 
 static void FailTimer(ClientData clientData);
 static void Resume(ClientData clientData);
+static void ServerInterpGone(ClientData clientData, Tcl_Interp *interp);
+static char *Dup(const char *s);
+static int StartLookup(TcpState *s, const struct sc__lookup *what);
+static void DropMoving(TcpState *s);
+static void NewPending(TcpState *s);
+static void FreePending(TcpState *s);
 
 /* The state machine said r: watch, finish, or fail. */
 static void
@@ -474,7 +500,7 @@ ConnectDone(TcpState *s, int r)
 {
     if (r == SC_CONN_INPROGRESS) {
 	s->flags |= TS_CONNECTING;
-	s->fd = s->conn.fd;
+	s->fd = s->p->conn.fd;
 	s->watch.fd = s->fd;
 	s->watch.proc = ConnectReady;
 	s->watch.data = s;
@@ -482,35 +508,35 @@ ConnectDone(TcpState *s, int r)
 	return;
     }
     s->flags &= ~(TS_CONNECTING | TS_RESOLVING);
-    if (s->timeout) {
-	Tcl_DeleteTimerHandler(s->timeout);
-	s->timeout = NULL;
+    if (s->p->timeout) {
+	Tcl_DeleteTimerHandler(s->p->timeout);
+	s->p->timeout = NULL;
     }
     if (r == SC_CONN_DONE) {
-	s->fd = s->conn.fd;
-	s->conn.fd = -1;
-	sc__connect_free(&s->conn);
+	s->fd = s->p->conn.fd;
+	s->p->conn.fd = -1;
+	FreePending(s);		/* Connected: nothing of it is needed. */
 	SetNonblocking(s->fd, (s->flags & TS_NONBLOCKING) != 0);
 	s->watch.fd = s->fd;
 	s->watch.proc = ChannelReady;
 	WatchSet(&s->watch, s->interest);
 	return;
     }
-    if (s->failure.text[0] == '\0') {
-	s->failure = s->conn.err;
+    if (s->p->failure.text[0] == '\0') {
+	s->p->failure = s->p->conn.err;
     }
     s->flags |= TS_FAILED;
     s->fd = -1;
     s->watch.fd = -1;
-    sc__connect_free(&s->conn);
-    if (s->lookup != NULL) {
-	s->lookup->owner = NULL;
-	s->lookup = NULL;
+    sc__connect_free(&s->p->conn);
+    if (s->p->lookup != NULL) {
+	s->p->lookup->owner = NULL;
+	s->p->lookup = NULL;
     }
     /* As Tcl: a failed asynchronous socket is ready, for writing and
      * reading, so that a writable handler learns of it. */
-    if (s->interest && s->failTimer == NULL) {
-	s->failTimer = Tcl_CreateTimerHandler(0, FailTimer, s);
+    if (s->interest && s->p->failTimer == NULL) {
+	s->p->failTimer = Tcl_CreateTimerHandler(0, FailTimer, s);
     }
 }
 
@@ -519,9 +545,9 @@ FailTimer(ClientData clientData)
 {
     TcpState *s = clientData;
 
-    s->failTimer = NULL;
+    s->p->failTimer = NULL;
     if (s->interest) {
-	s->failTimer = Tcl_CreateTimerHandler(0, FailTimer, s);
+	s->p->failTimer = Tcl_CreateTimerHandler(0, FailTimer, s);
 	Tcl_NotifyChannel(s->channel, s->interest);
     }
 }
@@ -530,12 +556,24 @@ static void
 ConnectReady(Watch *w, int mask)
 {
     TcpState *s = w->data;
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    int r, haveName;
 
     (void) mask;
     /* Forget the attempt's registration before the step may close its
      * socket and open the next one on the same number. */
     WatchSet(&s->watch, 0);
-    ConnectDone(s, sc__connect_step(&s->conn));
+    /* Tcl keeps a failed attempt's socket, so -sockname still gives the
+     * address it used: keep that address (the core closes the socket). */
+    haveName = s->p->conn.fd >= 0 && !(s->flags & TS_UNIX)
+	    && getsockname(s->p->conn.fd, (struct sockaddr *) &ss, &len) == 0;
+    r = sc__connect_step(&s->p->conn);
+    if (r == SC_CONN_FAILED && haveName) {
+	memcpy(&s->p->failedName, &ss, len);
+	s->p->failedLen = len;
+    }
+    ConnectDone(s, r);
 }
 
 static void
@@ -543,9 +581,9 @@ TimedOut(ClientData clientData)
 {
     TcpState *s = clientData;
 
-    s->timeout = NULL;
+    s->p->timeout = NULL;
     WatchSet(&s->watch, 0);
-    sc__err_set(&s->failure, ETIMEDOUT);
+    sc__err_set(&s->p->failure, ETIMEDOUT);
     ConnectDone(s, SC_CONN_FAILED);
 }
 
@@ -587,14 +625,21 @@ ResolveNow(TcpState *s)
     if (!(s->flags & TS_RESOLVING) || TakeLookup(s)) {
 	return;
     }
-    l = s->lookup->lookup;
-    s->lookup->owner = NULL;
-    s->lookup = NULL;
+    if (s->p->lookup != NULL) {
+	l = s->p->lookup->lookup;
+	s->p->lookup->owner = NULL;
+	s->p->lookup = NULL;
+    } else {
+	l = s->p->moving;		/* Between threads (not expected). */
+    }
     s->flags &= ~TS_RESOLVING;
-    if (Resolve(l, &remote, &local, &s->failure) < 0) {
+    if (l == NULL) {
+	sc__err_set(&s->p->failure, EINVAL);
+	ConnectDone(s, SC_CONN_FAILED);
+    } else if (Resolve(l, &remote, &local, &s->p->failure) < 0) {
 	ConnectDone(s, SC_CONN_FAILED);
     } else {
-	ConnectDone(s, sc__connect_start(&s->conn, remote, local));
+	ConnectDone(s, sc__connect_start(&s->p->conn, remote, local));
     }
 }
 
@@ -604,9 +649,9 @@ ArmTimeout(TcpState *s)
 {
     uint64_t now = NowMs();
 
-    if (s->deadline && s->timeout == NULL) {
-	s->timeout = Tcl_CreateTimerHandler(now < s->deadline
-		? (int) (s->deadline - now) : 0, TimedOut, s);
+    if (s->p != NULL && s->p->deadline && s->p->timeout == NULL) {
+	s->p->timeout = Tcl_CreateTimerHandler(now < s->p->deadline
+		? (int) (s->p->deadline - now) : 0, TimedOut, s);
     }
 }
 
@@ -618,22 +663,22 @@ WaitForConnect(TcpState *s)
 	struct pollfd pfd = {s->fd, POLLOUT, 0};
 	int ms = -1;
 
-	if (s->deadline) {
+	if (s->p->deadline) {
 	    uint64_t now = NowMs();
 
-	    if (now >= s->deadline) {
-		DropTimer(&s->timeout);
+	    if (now >= s->p->deadline) {
+		DropTimer(&s->p->timeout);
 		TimedOut(s);
 		break;
 	    }
-	    ms = (int) (s->deadline - now);
+	    ms = (int) (s->p->deadline - now);
 	}
 	if (poll(&pfd, 1, ms) < 0) {
 	    if (errno == EINTR) {
 		continue;
 	    }
 	    WatchSet(&s->watch, 0);
-	    sc__err_set(&s->failure, errno);
+	    sc__err_set(&s->p->failure, errno);
 	    ConnectDone(s, SC_CONN_FAILED);
 	    break;
 	}
@@ -744,31 +789,58 @@ StopServer(TcpState *s)
 {
     int i;
 
-    if (s->resume) {
-	Tcl_DeleteTimerHandler(s->resume);
-	s->resume = NULL;
+    if (s->srv->resume) {
+	Tcl_DeleteTimerHandler(s->srv->resume);
+	s->srv->resume = NULL;
     }
-    for (i = 0; i < s->nListen; i++) {
-	WatchSet(&s->listen[i], 0);
-	close(s->listen[i].fd);
+    for (i = 0; i < s->srv->nListen; i++) {
+	WatchSet(&s->srv->listen[i], 0);
+	close(s->srv->listen[i].fd);
     }
-    s->nListen = 0;
-    if (s->path != NULL) {
-	sc__unix_unlink(s->path, s->dev, s->ino);
-	ckfree(s->path);
-	s->path = NULL;
+    s->srv->nListen = 0;
+    if (s->srv->path != NULL) {
+	sc__unix_unlink(s->srv->path, s->srv->dev, s->srv->ino);
+	ckfree(s->srv->path);
+	s->srv->path = NULL;
     }
-    if (s->script != NULL) {
-	Tcl_DecrRefCount(s->script);
-	s->script = NULL;
+    if (s->srv->script != NULL) {
+	Tcl_DecrRefCount(s->srv->script);
+	s->srv->script = NULL;
     }
+    if (s->srv->interp != NULL) {
+	Tcl_DontCallWhenDeleted(s->srv->interp, ServerInterpGone, s);
+	s->srv->interp = NULL;
+    }
+}
+
+/*
+ * A server stays with the thread that made it, as Tcl's does: its
+ * listening descriptors are in that thread's epoll set and its accept
+ * command runs in that thread's interpreter, wherever the channel moves.
+ * Closed from another thread, it is stopped and freed in its own.
+ */
+typedef struct ServerCloseEvent {
+    Tcl_Event header;
+    TcpState *s;
+} ServerCloseEvent;
+
+static int FreeState(TcpState *s);
+
+static int
+ServerCloseEventProc(Tcl_Event *evPtr, int flags)
+{
+    ServerCloseEvent *ev = (ServerCloseEvent *) evPtr;
+
+    (void) flags;
+    StopServer(ev->s);
+    FreeState(ev->s);
+    return 1;
 }
 
 static int
 TcpClose2(ClientData instanceData, Tcl_Interp *interp, int flags)
 {
     TcpState *s = instanceData;
-    int err = 0;
 
     (void) interp;
     if (flags & (TCL_CLOSE_READ | TCL_CLOSE_WRITE)) {
@@ -777,35 +849,53 @@ TcpClose2(ClientData instanceData, Tcl_Interp *interp, int flags)
 	}
 	if (shutdown(s->fd, (flags & TCL_CLOSE_READ) ? SHUT_RD : SHUT_WR)
 		< 0) {
-	    err = errno;
+	    return errno;
 	}
-	return err;
+	return 0;
     }
     WatchSet(&s->watch, 0);
-    if (s->failTimer) {
-	Tcl_DeleteTimerHandler(s->failTimer);
-    }
-    if (s->timeout) {
-	Tcl_DeleteTimerHandler(s->timeout);
-    }
-    if (s->lookup != NULL) {
-	s->lookup->owner = NULL;	/* The worker's result is dropped. */
+    if (s->p != NULL) {
+	DropTimer(&s->p->failTimer);
+	DropTimer(&s->p->timeout);
+	if (s->p->lookup != NULL) {
+	    s->p->lookup->owner = NULL;	/* The worker's result is dropped. */
+	    s->p->lookup = NULL;
+	}
     }
     if (s->flags & TS_SERVER) {
+	if (s->owner != Tcl_GetCurrentThread()) {
+	    ServerCloseEvent *ev = ckalloc(sizeof(*ev));
+
+	    ev->header.proc = ServerCloseEventProc;
+	    ev->s = s;
+	    Tcl_ThreadQueueEvent(s->owner, &ev->header, TCL_QUEUE_TAIL);
+	    Tcl_ThreadAlert(s->owner);
+	    return 0;
+	}
 	StopServer(s);
     }
-    if (s->conn.fd >= 0 && s->conn.fd == s->fd) {
-	s->conn.fd = -1;
+    return FreeState(s);
+}
+
+/* Free what a closed channel's state holds, and the state. Returns the
+ * close's errno, or 0. */
+static int
+FreeState(TcpState *s)
+{
+    int err = 0;
+
+    if (s->p != NULL && s->p->conn.fd >= 0 && s->p->conn.fd == s->fd) {
+	s->p->conn.fd = -1;
     }
-    sc__connect_free(&s->conn);
+    FreePending(s);
     if (s->fd >= 0 && close(s->fd) < 0) {
 	err = errno;
     }
-    if (s->sockPath != NULL) {
-	ckfree(s->sockPath);
+    if (s->unixPath != NULL) {
+	ckfree(s->unixPath);
     }
-    if (s->peerPath != NULL) {
-	ckfree(s->peerPath);
+    if (s->srv != NULL) {
+	ckfree(s->srv);
     }
     ckfree(s);
     return err;
@@ -832,11 +922,11 @@ TcpWatch(ClientData instanceData, int mask)
 	return;			/* Applied when connected. */
     }
     if (s->flags & TS_FAILED) {
-	if (s->interest && s->failTimer == NULL) {
-	    s->failTimer = Tcl_CreateTimerHandler(0, FailTimer, s);
-	} else if (!s->interest && s->failTimer != NULL) {
-	    Tcl_DeleteTimerHandler(s->failTimer);
-	    s->failTimer = NULL;
+	if (s->interest && s->p->failTimer == NULL) {
+	    s->p->failTimer = Tcl_CreateTimerHandler(0, FailTimer, s);
+	} else if (!s->interest && s->p->failTimer != NULL) {
+	    Tcl_DeleteTimerHandler(s->p->failTimer);
+	    s->p->failTimer = NULL;
 	}
 	return;
     }
@@ -864,7 +954,7 @@ static int
 TcpGetHandle(ClientData instanceData, int direction, ClientData *handlePtr)
 {
     TcpState *s = instanceData;
-    int fd = (s->flags & TS_SERVER) ? (s->nListen ? s->listen[0].fd : -1)
+    int fd = (s->flags & TS_SERVER) ? (s->srv->nListen ? s->srv->listen[0].fd : -1)
 	    : s->fd;
 
     (void) direction;
@@ -887,34 +977,54 @@ static void
 TcpThreadAction(ClientData instanceData, int action)
 {
     TcpState *s = instanceData;
-    int i;
 
+    if (s->flags & TS_SERVER) {
+	return;			/* It stays with its thread (StopServer). */
+    }
     if (action == TCL_CHANNEL_THREAD_REMOVE) {
-	ResolveNow(s);		/* Its result is addressed to this thread. */
-	WatchSet(&s->watch, 0);
-	for (i = 0; i < s->nListen; i++) {
-	    WatchSet(&s->listen[i], 0);
+	/* A lookup still running: its result is addressed to this thread.
+	 * It is left to finish and be dropped; what it looks up is kept, to
+	 * be looked up again from the thread the channel moves to. This is
+	 * also the way to close (Tcl removes a channel from its thread
+	 * before closing it), so close never waits for a lookup. */
+	if ((s->flags & TS_RESOLVING) && !TakeLookup(s)
+		&& s->p->lookup != NULL) {
+	    struct sc__lookup *l = s->p->lookup->lookup;
+
+	    DropMoving(s);
+	    s->p->moving = ckalloc(sizeof(*s->p->moving));
+	    memset(s->p->moving, 0, sizeof(*s->p->moving));
+	    s->p->moving->host = Dup(l->host);
+	    s->p->moving->myaddr = Dup(l->myaddr);
+	    s->p->moving->port = l->port;
+	    s->p->moving->myport = l->myport;
+	    s->p->moving->family = l->family;
+	    s->p->lookup->owner = NULL;
+	    s->p->lookup = NULL;
 	}
-	DropTimer(&s->timeout);
-	DropTimer(&s->failTimer);
-	DropTimer(&s->resume);
+	WatchSet(&s->watch, 0);
+	if (s->p != NULL) {
+	    DropTimer(&s->p->timeout);
+	    DropTimer(&s->p->failTimer);
+	}
     } else {
 	/* Also called by Tcl_CreateChannel: timers made already stay. */
 	s->owner = Tcl_GetCurrentThread();
+	if (s->p != NULL && s->p->moving != NULL) {
+	    if (StartLookup(s, s->p->moving) < 0) {
+		s->flags &= ~TS_RESOLVING;
+		sc__err_set(&s->p->failure, errno);
+		ConnectDone(s, SC_CONN_FAILED);
+	    }
+	    DropMoving(s);
+	    ArmTimeout(s);
+	}
 	if (s->flags & TS_CONNECTING) {
 	    WatchSet(&s->watch, TCL_WRITABLE);
 	    ArmTimeout(s);
 	}
-	if ((s->flags & TS_FAILED) && s->interest && s->failTimer == NULL) {
-	    s->failTimer = Tcl_CreateTimerHandler(0, FailTimer, s);
-	}
-	if ((s->flags & TS_PAUSED) && s->resume == NULL) {
-	    s->resume = Tcl_CreateTimerHandler(s->backoff, Resume, s);
-	}
-	for (i = 0; i < s->nListen; i++) {
-	    if (!(s->flags & TS_PAUSED)) {
-		WatchSet(&s->listen[i], TCL_READABLE);
-	    }
+	if ((s->flags & TS_FAILED) && s->interest && s->p->failTimer == NULL) {
+	    s->p->failTimer = Tcl_CreateTimerHandler(0, FailTimer, s);
 	}
     }
 }
@@ -950,37 +1060,60 @@ AppendName(Tcl_Interp *interp, Tcl_DString *dsPtr, const struct sockaddr *sa,
     }
 }
 
+/*
+ * -sockname (peer 0) or -peername (peer 1) into dsPtr. While connecting,
+ * "" (as Tcl). After a failed connect, -sockname is the address the last
+ * attempt used and -peername the error "socket is not connected" (Tcl
+ * keeps that attempt's socket; we keep its address).
+ */
 static int
-NameOption(TcpState *s, Tcl_Interp *interp, int peer, Tcl_DString *dsPtr)
+NameOption(TcpState *s, Tcl_Interp *interp, int peer, Tcl_DString *dsPtr,
+	int report)
 {
     struct sockaddr_storage ss;
     socklen_t len = sizeof(ss);
-    int i;
+    int i, r;
 
-    if ((s->flags & TS_SERVER) && s->path != NULL) {
-	Tcl_DStringAppendElement(dsPtr, s->path);
+    if ((s->flags & TS_SERVER) && s->srv->path != NULL) {
+	Tcl_DStringAppendElement(dsPtr, s->srv->path);
 	return TCL_OK;
     }
     if (s->flags & TS_SERVER) {
-	for (i = 0; i < s->nListen; i++) {
+	for (i = 0; i < s->srv->nListen; i++) {
 	    len = sizeof(ss);
-	    if (getsockname(s->listen[i].fd, (struct sockaddr *) &ss,
+	    if (getsockname(s->srv->listen[i].fd, (struct sockaddr *) &ss,
 		    &len) == 0) {
 		AppendName(interp, dsPtr, (struct sockaddr *) &ss, len);
 	    }
 	}
 	return TCL_OK;
     }
-    if (s->fd < 0 || (s->flags & (TS_RESOLVING | TS_CONNECTING))) {
+    if (s->flags & (TS_RESOLVING | TS_CONNECTING)) {
 	return TCL_OK;		/* "" while connecting, as Tcl. */
     }
-    if ((peer ? s->peerPath : s->sockPath) != NULL) {
-	Tcl_DStringAppendElement(dsPtr, peer ? s->peerPath : s->sockPath);
+    if (s->fd < 0) {
+	if (!peer && s->p != NULL && s->p->failedLen > 0) {
+	    AppendName(interp, dsPtr, (struct sockaddr *) &s->p->failedName,
+		    s->p->failedLen);
+	    return TCL_OK;
+	}
+	if (!peer && (s->flags & TS_FAILED)) {
+	    return TCL_OK;	/* No attempt got a socket. */
+	}
+	errno = ENOTCONN;
+	r = -1;
+    } else if (s->unixPath != NULL && peer == ((s->flags & TS_CLIENT) != 0)) {
+	/* The path, not the kernel's name for a socket bound out of
+	 * sight: a client's peer, an accepted channel's own end. */
+	Tcl_DStringAppendElement(dsPtr, s->unixPath);
 	return TCL_OK;
+    } else if (peer) {
+	r = getpeername(s->fd, (struct sockaddr *) &ss, &len);
+    } else {
+	r = getsockname(s->fd, (struct sockaddr *) &ss, &len);
     }
-    if ((peer ? getpeername(s->fd, (struct sockaddr *) &ss, &len)
-	    : getsockname(s->fd, (struct sockaddr *) &ss, &len)) < 0) {
-	if (interp) {
+    if (r < 0) {
+	if (interp && report) {
 	    Tcl_SetObjResult(interp, Tcl_ObjPrintf("can't get %s: %s",
 		    peer ? "peername" : "sockname", Tcl_PosixError(interp)));
 	}
@@ -1009,7 +1142,7 @@ ErrorOption(TcpState *s, Tcl_DString *dsPtr)
     if (s->flags & TS_FAILED) {
 	if (!(s->flags & TS_REPORTED)) {
 	    s->flags |= TS_REPORTED;	/* Cleared once read, as Tcl. */
-	    Tcl_DStringAppend(dsPtr, s->failure.text, -1);
+	    Tcl_DStringAppend(dsPtr, s->p->failure.text, -1);
 	}
 	return;
     }
@@ -1043,14 +1176,71 @@ PeerCred(TcpState *s, Tcl_Interp *interp, Tcl_DString *dsPtr)
     return TCL_OK;
 }
 
+/* The options a "bad option" message lists: Tcl's (which leaves out
+ * -error), and ours. */
 static const char *
 OptionNames(TcpState *s)
 {
+    if (s->flags & TS_SERVER) {
+	return "connecting peername sockname";
+    }
     if (s->flags & TS_UNIX) {
-	return "connecting error peercred peername sockname";
+	return "connecting peercred peername sockname";
     }
     return "connecting keepalive nodelay peername sockname";
 }
+
+/* The options a query may name (MatchOption). */
+static const char *
+QueryNames(TcpState *s)
+{
+    if (s->flags & TS_SERVER) {
+	return "connecting error peername sockname";
+    }
+    if (s->flags & TS_UNIX) {
+	return "connecting error peercred peername sockname";
+    }
+    return "connecting error keepalive nodelay peername sockname";
+}
+
+/*
+ * The option optionName names among names (space-separated, without the
+ * dash): the exact name, or a unique prefix of at least one letter after
+ * the dash, as Tcl 8.6 and 9 take "-peer" or "-s". Returns a pointer into
+ * names at the match, or NULL.
+ */
+static const char *
+MatchOption(const char *optionName, const char *names, size_t *lenPtr)
+{
+    const char *p = names, *hit = NULL;
+    size_t len = strlen(optionName);
+    int hits = 0;
+
+    if (len < 2 || optionName[0] != '-') {
+	return NULL;
+    }
+    while (*p != '\0') {
+	size_t n = strcspn(p, " ");
+
+	if (n == len - 1 && strncmp(p, optionName + 1, n) == 0) {
+	    *lenPtr = n;
+	    return p;		/* Exact. */
+	}
+	if (n >= len - 1 && strncmp(p, optionName + 1, len - 1) == 0) {
+	    hit = p;
+	    *lenPtr = n;
+	    hits++;
+	}
+	p += n;
+	while (*p == ' ') {
+	    p++;
+	}
+    }
+    return hits == 1 ? hit : NULL;
+}
+
+/* Is the matched name m (of length n) the option word? */
+#define IS(m, n, word) ((n) == sizeof(word) - 1 && strncmp((m), (word), (n)) == 0)
 
 static int
 TcpGetOption(ClientData instanceData, Tcl_Interp *interp,
@@ -1059,10 +1249,18 @@ TcpGetOption(ClientData instanceData, Tcl_Interp *interp,
     TcpState *s = instanceData;
     int server = (s->flags & TS_SERVER) != 0;
     int isUnix = (s->flags & TS_UNIX) != 0;
+    const char *m;
+    size_t n = 0;
 
+    /* As Tcl: every query moves a pending connect on (a script that
+     * polls without entering the event loop sees it finish). */
+    if (!server) {
+	Poke(s);
+    }
     if (optionName == NULL) {
-	/* All: as Tcl 8.6, -error and -connecting are not listed, and a
-	 * server has -sockname only. */
+	/* All: as Tcl 8.6, -error and -connecting are not listed, a server
+	 * has -sockname only, and a client whose connect failed has no
+	 * -peername. */
 	if (!server && !isUnix) {
 	    Tcl_DStringAppendElement(dsPtr, "-keepalive");
 	    IntOption(s, SOL_SOCKET, SO_KEEPALIVE, dsPtr);
@@ -1079,31 +1277,38 @@ TcpGetOption(ClientData instanceData, Tcl_Interp *interp,
 	    Tcl_DStringFree(&cred);
 	}
 	if (!server) {
-	    Tcl_DStringAppendElement(dsPtr, "-peername");
-	    Tcl_DStringStartSublist(dsPtr);
-	    NameOption(s, interp, 1, dsPtr);
-	    Tcl_DStringEndSublist(dsPtr);
+	    Tcl_DString peer;
+
+	    Tcl_DStringInit(&peer);
+	    if (NameOption(s, interp, 1, &peer, 0) == TCL_OK) {
+		Tcl_DStringAppendElement(dsPtr, "-peername");
+		Tcl_DStringAppendElement(dsPtr, Tcl_DStringValue(&peer));
+	    }
+	    Tcl_DStringFree(&peer);
 	}
 	Tcl_DStringAppendElement(dsPtr, "-sockname");
 	Tcl_DStringStartSublist(dsPtr);
-	NameOption(s, interp, 0, dsPtr);
+	NameOption(s, interp, 0, dsPtr, 0);
 	Tcl_DStringEndSublist(dsPtr);
 	return TCL_OK;
     }
-    if (strcmp(optionName, "-error") == 0) {
+    m = MatchOption(optionName, QueryNames(s), &n);
+    if (m == NULL) {
+	return Tcl_BadChannelOption(interp, optionName, OptionNames(s));
+    }
+    if (IS(m, n, "error")) {
 	ErrorOption(s, dsPtr);
 	return TCL_OK;
     }
-    if (strcmp(optionName, "-connecting") == 0) {
-	Poke(s);
+    if (IS(m, n, "connecting")) {
 	Tcl_DStringAppend(dsPtr, (s->flags & (TS_RESOLVING | TS_CONNECTING))
 		? "1" : "0", -1);
 	return TCL_OK;
     }
-    if (strcmp(optionName, "-sockname") == 0) {
-	return NameOption(s, interp, 0, dsPtr);
+    if (IS(m, n, "sockname")) {
+	return NameOption(s, interp, 0, dsPtr, 1);
     }
-    if (strcmp(optionName, "-peername") == 0) {
+    if (IS(m, n, "peername")) {
 	if (server) {
 	    if (interp) {
 		Tcl_SetObjResult(interp, Tcl_ObjPrintf("can't get peername: "
@@ -1113,20 +1318,17 @@ TcpGetOption(ClientData instanceData, Tcl_Interp *interp,
 	    }
 	    return TCL_ERROR;
 	}
-	return NameOption(s, interp, 1, dsPtr);
+	return NameOption(s, interp, 1, dsPtr, 1);
     }
-    if (isUnix && !server && strcmp(optionName, "-peercred") == 0) {
+    if (IS(m, n, "peercred")) {
 	return PeerCred(s, interp, dsPtr);
     }
-    if (!isUnix && !server && strcmp(optionName, "-keepalive") == 0) {
+    if (IS(m, n, "keepalive")) {
 	IntOption(s, SOL_SOCKET, SO_KEEPALIVE, dsPtr);
 	return TCL_OK;
     }
-    if (!isUnix && !server && strcmp(optionName, "-nodelay") == 0) {
-	IntOption(s, IPPROTO_TCP, TCP_NODELAY, dsPtr);
-	return TCL_OK;
-    }
-    return Tcl_BadChannelOption(interp, optionName, OptionNames(s));
+    IntOption(s, IPPROTO_TCP, TCP_NODELAY, dsPtr);	/* nodelay */
+    return TCL_OK;
 }
 
 static int
@@ -1135,26 +1337,30 @@ TcpSetOption(ClientData instanceData, Tcl_Interp *interp,
 {
     TcpState *s = instanceData;
     int level, name, b;
+    const char *m = NULL;
+    size_t n = 0;
 
-    if (!(s->flags & (TS_SERVER | TS_UNIX))
-	    && strcmp(optionName, "-keepalive") == 0) {
-	level = SOL_SOCKET;
-	name = SO_KEEPALIVE;
-    } else if (!(s->flags & (TS_SERVER | TS_UNIX))
-	    && strcmp(optionName, "-nodelay") == 0) {
-	level = IPPROTO_TCP;
-	name = TCP_NODELAY;
-    } else {
+    if (!(s->flags & (TS_SERVER | TS_UNIX))) {
+	m = MatchOption(optionName, "keepalive nodelay", &n);
+    }
+    if (m == NULL) {
 	return Tcl_BadChannelOption(interp, optionName,
 		(s->flags & (TS_SERVER | TS_UNIX)) ? "" : "keepalive nodelay");
+    }
+    if (IS(m, n, "keepalive")) {
+	level = SOL_SOCKET;
+	name = SO_KEEPALIVE;
+    } else {
+	level = IPPROTO_TCP;
+	name = TCP_NODELAY;
     }
     if (Tcl_GetBoolean(interp, value, &b) != TCL_OK) {
 	return TCL_ERROR;
     }
     if (s->fd < 0 || setsockopt(s->fd, level, name, &b, sizeof(b)) < 0) {
 	if (interp) {
-	    Tcl_SetObjResult(interp, Tcl_ObjPrintf("couldn't set %s: %s",
-		    optionName, Tcl_ErrnoMsg(s->fd < 0 ? ENOTCONN : errno)));
+	    Tcl_SetObjResult(interp, Tcl_ObjPrintf("couldn't set -%.*s: %s",
+		    (int) n, m, Tcl_ErrnoMsg(s->fd < 0 ? ENOTCONN : errno)));
 	}
 	return TCL_ERROR;
     }
@@ -1188,8 +1394,13 @@ NewState(int flags)
 
     memset(s, 0, sizeof(*s));
     s->fd = -1;
-    s->conn.fd = -1;
     s->flags = flags;
+    if (flags & TS_SERVER) {
+	s->srv = ckalloc(sizeof(*s->srv));
+	memset(s->srv, 0, sizeof(*s->srv));
+    } else if (flags & TS_CLIENT) {
+	NewPending(s);
+    }
     s->watch.fd = -1;
     s->watch.slot = -1;
     s->watch.data = s;
@@ -1218,16 +1429,35 @@ MakeChannel(TcpState *s, int mask, const char *prefix)
 
 static void AcceptReady(Watch *w, int mask);
 
+/* The interpreter of a server's accept command is being deleted: its
+ * connections will be closed as they come (as Tcl's). */
+static void
+ServerInterpGone(ClientData clientData, Tcl_Interp *interp)
+{
+    TcpState *s = clientData;
+
+    (void) interp;
+    s->srv->interp = NULL;
+}
+
+/* A server's accept command runs in interp: follow its deletion. */
+static void
+ServerSetInterp(TcpState *s, Tcl_Interp *interp)
+{
+    s->srv->interp = interp;
+    Tcl_CallWhenDeleted(interp, ServerInterpGone, s);
+}
+
 static void
 Resume(ClientData clientData)
 {
     TcpState *s = clientData;
     int i;
 
-    s->resume = NULL;
+    s->srv->resume = NULL;
     s->flags &= ~TS_PAUSED;
-    for (i = 0; i < s->nListen; i++) {
-	WatchSet(&s->listen[i], TCL_READABLE);
+    for (i = 0; i < s->srv->nListen; i++) {
+	WatchSet(&s->srv->listen[i], TCL_READABLE);
     }
 }
 
@@ -1237,15 +1467,15 @@ Pause(TcpState *s)
 {
     int i;
 
-    s->backoff = s->backoff ? s->backoff * 2 : 10;
-    if (s->backoff > 1000) {
-	s->backoff = 1000;
+    s->srv->backoff = s->srv->backoff ? s->srv->backoff * 2 : 10;
+    if (s->srv->backoff > 1000) {
+	s->srv->backoff = 1000;
     }
     s->flags |= TS_PAUSED;
-    for (i = 0; i < s->nListen; i++) {
-	WatchSet(&s->listen[i], 0);
+    for (i = 0; i < s->srv->nListen; i++) {
+	WatchSet(&s->srv->listen[i], 0);
     }
-    s->resume = Tcl_CreateTimerHandler(s->backoff, Resume, s);
+    s->srv->resume = Tcl_CreateTimerHandler(s->srv->backoff, Resume, s);
 }
 
 static void
@@ -1255,8 +1485,8 @@ AcceptReady(Watch *w, int mask)
     struct sockaddr_storage ss;
     socklen_t len = sizeof(ss);
     char host[NI_MAXHOST], port[16];
-    Tcl_Interp *interp = server->interp;
-    Tcl_Obj *cmd;
+    Tcl_Interp *interp = server->srv->interp;
+    Tcl_DString cmd;
     TcpState *s;
     int fd, p, code;
 
@@ -1269,37 +1499,52 @@ AcceptReady(Watch *w, int mask)
 	}
 	return;			/* EAGAIN, or a client that gave up. */
     }
-    server->backoff = 0;
+    server->srv->backoff = 0;
     s = NewState((server->flags & TS_UNIX) | 0);
     s->fd = fd;
-    s->sockPath = Dup(server->path);
+    s->unixPath = Dup(server->srv->path);
     s->watch.fd = fd;
     MakeChannel(s, TCL_READABLE | TCL_WRITABLE,
 	    (server->flags & TS_UNIX) ? "unix" : "sock");
-    cmd = Tcl_DuplicateObj(server->script);
-    Tcl_IncrRefCount(cmd);
-    if (server->flags & TS_UNIX) {
-	/* unix_sockets(3tcl): the handler gets the channel only. */
-	Tcl_ListObjAppendElement(NULL, cmd,
-		Tcl_NewStringObj(Tcl_GetChannelName(s->channel), -1));
-    } else {
+    /* As Tcl: the command is a prefix, its arguments appended as text
+     * (-server {set ::n 1; acc} is a script whose last command gets
+     * them). */
+    Tcl_DStringInit(&cmd);
+    Tcl_DStringAppend(&cmd, Tcl_GetString(server->srv->script), -1);
+    Tcl_DStringAppend(&cmd, " ", 1);
+    Tcl_DStringAppend(&cmd, Tcl_GetChannelName(s->channel), -1);
+    if (!(server->flags & TS_UNIX)) {
+	/* unix_sockets(3tcl)'s handler gets the channel only. */
 	Tcl_SetChannelOption(NULL, s->channel, "-translation", "auto crlf");
 	sc__addr_numeric((struct sockaddr *) &ss, len, host, sizeof(host),
 		&p);
-	snprintf(port, sizeof(port), "%d", p);
-	Tcl_ListObjAppendElement(NULL, cmd,
-		Tcl_NewStringObj(Tcl_GetChannelName(s->channel), -1));
-	Tcl_ListObjAppendElement(NULL, cmd, Tcl_NewStringObj(host, -1));
-	Tcl_ListObjAppendElement(NULL, cmd, Tcl_NewStringObj(port, -1));
+	snprintf(port, sizeof(port), " %d", p);
+	Tcl_DStringAppend(&cmd, " ", 1);
+	Tcl_DStringAppend(&cmd, host, -1);
+	Tcl_DStringAppend(&cmd, port, -1);
     }
+    if (interp == NULL) {
+	/* The server's interpreter was deleted (the channel lives on,
+	 * shared elsewhere): nobody can take the connection. As Tcl. */
+	Tcl_DStringFree(&cmd);
+	Tcl_Close(NULL, s->channel);
+	return;
+    }
+    /* As Tcl: registered in the interpreter, and held by a second
+     * reference while the command runs (it may close the channel); a
+     * command that fails leaves it to be closed. */
     Tcl_RegisterChannel(interp, s->channel);
+    Tcl_RegisterChannel(NULL, s->channel);
     Tcl_Preserve(interp);
-    code = Tcl_EvalObjEx(interp, cmd, TCL_EVAL_GLOBAL);
+    code = Tcl_EvalEx(interp, Tcl_DStringValue(&cmd),
+	    Tcl_DStringLength(&cmd), 0);
     if (code != TCL_OK) {
 	Tcl_BackgroundException(interp, code);
+	Tcl_UnregisterChannel(interp, s->channel);
     }
+    Tcl_UnregisterChannel(NULL, s->channel);
     Tcl_Release(interp);
-    Tcl_DecrRefCount(cmd);
+    Tcl_DStringFree(&cmd);
 }
 
 /*
@@ -1357,7 +1602,10 @@ GetPort(Tcl_Interp *interp, const char *text, int *port)
 	    Tcl_SetErrorCode(interp, "TCL", "VALUE", "INTEGER", NULL);
 	    return TCL_ERROR;
 	}
-	return SocketError(interp, &err);
+	/* As Tcl: a port out of range is no system error (no errorCode). */
+	Tcl_SetObjResult(interp, Tcl_ObjPrintf("couldn't open socket: %s",
+		err.text));
+	return TCL_ERROR;
     }
     return TCL_OK;
 }
@@ -1375,6 +1623,93 @@ Dup(const char *s)
     return d;
 }
 
+/*
+ * Start looking up what (host, myaddr, ports, family: copied) on a worker
+ * for s, its result addressed to this thread. Returns 0 (s is resolving),
+ * or -1 with errno.
+ */
+static int
+StartLookup(TcpState *s, const struct sc__lookup *what)
+{
+    LookupJob *job = calloc(1, sizeof(*job));
+    LookupEvent *ev = (LookupEvent *) ckalloc(sizeof(*ev));
+
+    memset(ev, 0, sizeof(*ev));
+    if (job != NULL) {
+	job->l.host = strdup(what->host);
+	job->l.myaddr = what->myaddr ? strdup(what->myaddr) : NULL;
+    }
+    if (job == NULL || job->l.host == NULL
+	    || (what->myaddr != NULL && job->l.myaddr == NULL)) {
+	if (job != NULL) {
+	    free(job->l.host);
+	    free(job->l.myaddr);
+	    free(job);
+	}
+	ckfree(ev);
+	errno = ENOMEM;
+	return -1;
+    }
+    ev->header.proc = LookupEventProc;
+    ev->owner = s;
+    ev->lookup = &job->l;
+    job->event = ev;
+    job->thread = Tcl_GetCurrentThread();
+    job->l.port = what->port;
+    job->l.myport = what->myport;
+    job->l.family = what->family;
+    job->l.done = LookupFinished;
+    job->l.clientData = job;
+    if (sc__lookup_start(&job->l) < 0) {
+	int e = errno;
+
+	free(job->l.host);
+	free(job->l.myaddr);
+	free(job);
+	ckfree(ev);
+	errno = e;
+	return -1;
+    }
+    s->p->lookup = ev;
+    s->flags |= TS_RESOLVING;
+    return 0;
+}
+
+/* Forget a lookup kept for a move (TcpThreadAction). */
+static void
+DropMoving(TcpState *s)
+{
+    if (s->p != NULL && s->p->moving != NULL) {
+	ckfree(s->p->moving->host);
+	if (s->p->moving->myaddr != NULL) {
+	    ckfree(s->p->moving->myaddr);
+	}
+	ckfree(s->p->moving);
+	s->p->moving = NULL;
+    }
+}
+
+/* Give up what a client held while it connected (see Pending). */
+static void
+FreePending(TcpState *s)
+{
+    if (s->p != NULL) {
+	sc__connect_free(&s->p->conn);
+	DropMoving(s);
+	ckfree(s->p);
+	s->p = NULL;
+    }
+}
+
+/* A client's connecting state, made before it starts to connect. */
+static void
+NewPending(TcpState *s)
+{
+    s->p = ckalloc(sizeof(*s->p));
+    memset(s->p, 0, sizeof(*s->p));
+    s->p->conn.fd = -1;
+}
+
 static int
 OpenClient(Tcl_Interp *interp, const char *host, const char *portText,
 	const char *myaddr, const char *myportText, int async, long timeoutMs)
@@ -1390,47 +1725,25 @@ OpenClient(Tcl_Interp *interp, const char *host, const char *portText,
     }
     /* The channel starts blocking, as Tcl's; the attempt's socket is
      * nonblocking until connected. */
-    s = NewState(0);
-    s->deadline = timeoutMs > 0 ? NowMs() + (uint64_t) timeoutMs : 0;
+    s = NewState(TS_CLIENT);
+    s->p->deadline = timeoutMs > 0 ? NowMs() + (uint64_t) timeoutMs : 0;
 
     if (async && (!sc__host_is_numeric(host)
 	    || !sc__host_is_numeric(myaddr))) {
 	/* A name: looked up off this thread, never blocking it. */
-	LookupJob *job = calloc(1, sizeof(*job));
-	LookupEvent *ev = (LookupEvent *) ckalloc(sizeof(*ev));
+	struct sc__lookup what;
 
-	if (job == NULL) {
-	    ckfree(ev);
-	    ckfree(s);
-	    Tcl_SetObjResult(interp, Tcl_NewStringObj("couldn't open socket: "
-		    "not enough memory", -1));
-	    return TCL_ERROR;
-	}
-	memset(ev, 0, sizeof(*ev));
-	ev->header.proc = LookupEventProc;
-	ev->owner = s;
-	ev->lookup = &job->l;
-	job->event = ev;
-	job->thread = Tcl_GetCurrentThread();
-	job->l.host = strdup(host);
-	job->l.myaddr = myaddr ? strdup(myaddr) : NULL;
-	job->l.port = port;
-	job->l.myport = myport;
-	job->l.family = family;
-	job->l.done = LookupFinished;
-	job->l.clientData = job;
-	s->lookup = ev;
-	s->flags |= TS_RESOLVING;
-	if (sc__lookup_start(&job->l) < 0) {
+	memset(&what, 0, sizeof(what));
+	what.host = (char *) (uintptr_t) host;
+	what.myaddr = (char *) (uintptr_t) myaddr;
+	what.port = port;
+	what.myport = myport;
+	what.family = family;
+	if (StartLookup(s, &what) < 0) {
 	    struct sc__err err;
 
-	    s->lookup = NULL;
-	    free(job->l.host);
-	    free(job->l.myaddr);
-	    free(job);
-	    ckfree(ev);
-	    ckfree(s);
 	    sc__err_set(&err, errno);
+	    FreeState(s);
 	    return SocketError(interp, &err);
 	}
     } else {
@@ -1440,26 +1753,25 @@ OpenClient(Tcl_Interp *interp, const char *host, const char *portText,
 	look.port = port;
 	look.myport = myport;
 	look.family = family;
-	if (Resolve(&look, &remote, &local, &s->failure) < 0) {
+	if (Resolve(&look, &remote, &local, &s->p->failure) < 0) {
 	    if (!async) {
-		struct sc__err err = s->failure;
+		struct sc__err err = s->p->failure;
 
-		ckfree(s);
+		FreeState(s);
 		return SocketError(interp, &err);
 	    }
 	    ConnectDone(s, SC_CONN_FAILED);
 	} else {
-	    int r = sc__connect_start(&s->conn, remote, local);
+	    int r = sc__connect_start(&s->p->conn, remote, local);
 
 	    if (async && r == SC_CONN_FAILED
-		    && s->conn.stage < SC_STAGE_CONNECT) {
+		    && s->p->conn.stage < SC_STAGE_CONNECT) {
 		/* No connect() could even be made (a local address this host
 		 * lacks, no socket): the caller's, at the call, as in Tcl; a
 		 * network's answer never is. */
-		struct sc__err err = s->conn.err;
+		struct sc__err err = s->p->conn.err;
 
-		sc__connect_free(&s->conn);
-		ckfree(s);
+		FreeState(s);
 		return SocketError(interp, &err);
 	    }
 	    ConnectDone(s, r);
@@ -1469,7 +1781,7 @@ OpenClient(Tcl_Interp *interp, const char *host, const char *portText,
 	ArmTimeout(s);		/* A synchronous lookup's time counts. */
     }
     if (!async && WaitForConnect(s) < 0) {
-	struct sc__err err = s->failure;
+	struct sc__err err = s->p->failure;
 
 	TcpClose2(s, NULL, 0);
 	return SocketError(interp, &err);
@@ -1490,10 +1802,8 @@ OpenServer(Tcl_Interp *interp, Tcl_Obj *script, const char *myaddr,
     TcpState *s;
     int port, fds[MAX_LISTEN], n, i;
 
-    if (sc__parse_port(portText, &port, &err) < 0) {
-	Tcl_SetObjResult(interp, Tcl_NewStringObj("couldn't open socket: "
-		"invalid port number", -1));
-	return TCL_ERROR;
+    if (GetPort(interp, portText, &port) != TCL_OK) {
+	return TCL_ERROR;	/* Tcl's words, as for a client's port. */
     }
     n = sc__tcp_listen(myaddr, port, Family(interp), flags, backlog, fds,
 	    MAX_LISTEN, &err);
@@ -1501,16 +1811,16 @@ OpenServer(Tcl_Interp *interp, Tcl_Obj *script, const char *myaddr,
 	return SocketError(interp, &err);
     }
     s = NewState(TS_SERVER);
-    s->interp = interp;
-    s->script = script;
+    ServerSetInterp(s, interp);
+    s->srv->script = script;
     Tcl_IncrRefCount(script);
-    s->nListen = n;
+    s->srv->nListen = n;
     for (i = 0; i < n; i++) {
-	s->listen[i].fd = fds[i];
-	s->listen[i].slot = -1;
-	s->listen[i].proc = AcceptReady;
-	s->listen[i].data = s;
-	WatchSet(&s->listen[i], TCL_READABLE);
+	s->srv->listen[i].fd = fds[i];
+	s->srv->listen[i].slot = -1;
+	s->srv->listen[i].proc = AcceptReady;
+	s->srv->listen[i].data = s;
+	WatchSet(&s->srv->listen[i], TCL_READABLE);
     }
     MakeChannel(s, 0, "sock");
     Tcl_RegisterChannel(interp, s->channel);
@@ -1649,12 +1959,31 @@ SocketObjCmd(ClientData clientData, Tcl_Interp *interp, int objc,
 	    Tcl_GetString(objv[a + 1]), myaddr, myport, async, timeoutMs);
 
   wrongNumArgs:
-    Tcl_WrongNumArgs(interp, 1, objv, "?-async? ?-myaddr addr? ?-myport "
-	    "myport? ?-timeout ms? host port\" or \"socket -server command "
-	    "?-backlog count? ?-myaddr addr? ?-reuseaddr boolean? "
-	    "?-reuseport boolean? port");
-    Tcl_SetErrorCode(interp, "TCL", "WRONGARGS", NULL);
-    return TCL_ERROR;
+    {
+	/* Both forms name the command as it was called (Tcl_WrongNumArgs
+	 * knows an alias's name: take it from its message). */
+	static const char client[] = " ?-async? ?-myaddr addr? ?-myport "
+		"myport? ?-timeout ms? host port";
+	const char *msg, *start, *end;
+
+	Tcl_WrongNumArgs(interp, 1, objv, client + 1);
+	msg = Tcl_GetString(Tcl_GetObjResult(interp));
+	start = strchr(msg, '"');
+	end = start ? strstr(start, client) : NULL;
+	if (start != NULL && end != NULL) {
+	    Tcl_Obj *r = Tcl_NewStringObj(msg, (Tcl_Size) (end - msg));
+
+	    Tcl_AppendToObj(r, client, -1);
+	    Tcl_AppendToObj(r, "\" or \"", -1);
+	    Tcl_AppendToObj(r, start + 1, (Tcl_Size) (end - start - 1));
+	    Tcl_AppendToObj(r, " -server command ?-backlog count? ?-myaddr "
+		    "addr? ?-reuseaddr boolean? ?-reuseport boolean? port\"",
+		    -1);
+	    Tcl_SetObjResult(interp, r);
+	}
+	Tcl_SetErrorCode(interp, "TCL", "WRONGARGS", NULL);
+	return TCL_ERROR;
+    }
 }
 
 /*
@@ -1666,36 +1995,54 @@ SocketObjCmd(ClientData clientData, Tcl_Interp *interp, int objc,
  *----------------------------------------------------------------------
  */
 
+/*
+ * A path as the system takes it: in the system encoding, as Tcl's own
+ * file commands pass it (a NUL, which Tcl holds as two bytes, becomes a
+ * NUL byte here, and the core refuses it). The caller frees dsPtr.
+ */
+static const char *
+ExternalPath(Tcl_Obj *pathObj, Tcl_DString *dsPtr, size_t *lenPtr)
+{
+    Tcl_Size len;
+    const char *path = Tcl_GetStringFromObj(pathObj, &len);
+
+    Tcl_UtfToExternalDString(NULL, path, len, dsPtr);
+    *lenPtr = (size_t) Tcl_DStringLength(dsPtr);
+    return Tcl_DStringValue(dsPtr);
+}
+
 static int
 UnixListen(Tcl_Interp *interp, Tcl_Obj *pathObj, Tcl_Obj *handler)
 {
     struct sc__err err;
     TcpState *s;
-    Tcl_Size len;
-    const char *path = Tcl_GetStringFromObj(pathObj, &len);
+    Tcl_DString ds;
+    size_t len;
+    const char *path = ExternalPath(pathObj, &ds, &len);
     int fd;
     dev_t dev;
     ino_t ino;
 
-    if (sc__unix_listen(path, (size_t) len, 0, -1, &fd, &dev, &ino, &err)
-	    < 0) {
+    if (sc__unix_listen(path, len, 0, -1, &fd, &dev, &ino, &err) < 0) {
+	Tcl_DStringFree(&ds);
 	return SocketError(interp, &err);
     }
     s = NewState(TS_SERVER | TS_UNIX);
-    s->interp = interp;
-    s->script = handler;
+    ServerSetInterp(s, interp);
+    s->srv->script = handler;
     Tcl_IncrRefCount(handler);
-    s->nListen = 1;
-    s->listen[0].fd = fd;
-    s->listen[0].slot = -1;
-    s->listen[0].proc = AcceptReady;
-    s->listen[0].data = s;
+    s->srv->nListen = 1;
+    s->srv->listen[0].fd = fd;
+    s->srv->listen[0].slot = -1;
+    s->srv->listen[0].proc = AcceptReady;
+    s->srv->listen[0].data = s;
     if (ino != 0) {
-	s->path = Dup(path);
-	s->dev = dev;
-	s->ino = ino;
+	s->srv->path = Dup(path);
+	s->srv->dev = dev;
+	s->srv->ino = ino;
     }
-    WatchSet(&s->listen[0], TCL_READABLE);
+    Tcl_DStringFree(&ds);
+    WatchSet(&s->srv->listen[0], TCL_READABLE);
     MakeChannel(s, 0, "unix");
     Tcl_RegisterChannel(interp, s->channel);
     Tcl_SetObjResult(interp, Tcl_NewStringObj(Tcl_GetChannelName(s->channel),
@@ -1711,10 +2058,13 @@ UnixConnect(Tcl_Interp *interp, Tcl_Obj *pathObj, int async)
     struct sc__err err;
     struct addrinfo *ai;
     TcpState *s;
-    Tcl_Size len;
-    const char *path = Tcl_GetStringFromObj(pathObj, &len);
+    Tcl_DString ds;
+    size_t len;
+    const char *path = ExternalPath(pathObj, &ds, &len);
+    int r = sc__unix_address(path, len, &sun, &sunLen, &err);
 
-    if (sc__unix_address(path, (size_t) len, &sun, &sunLen, &err) < 0) {
+    Tcl_DStringFree(&ds);
+    if (r < 0) {
 	return SocketError(interp, &err);
     }
     ai = sc__unix_addrinfo(&sun, sunLen);
@@ -1722,14 +2072,14 @@ UnixConnect(Tcl_Interp *interp, Tcl_Obj *pathObj, int async)
 	sc__err_set(&err, ENOMEM);
 	return SocketError(interp, &err);
     }
-    s = NewState(TS_UNIX);	/* Blocking, as Tcl's channels start. */
+    s = NewState(TS_UNIX | TS_CLIENT);	/* Blocking, as Tcl's start. */
     if (sun.sun_path[0] != '\0') {
-	s->peerPath = Dup(sun.sun_path);
+	s->unixPath = Dup(sun.sun_path);
     }
-    s->conn.ownAlloc = 1;
-    ConnectDone(s, sc__connect_start(&s->conn, ai, NULL));
+    s->p->conn.ownAlloc = 1;
+    ConnectDone(s, sc__connect_start(&s->p->conn, ai, NULL));
     if (!async && WaitForConnect(s) < 0) {
-	err = s->failure;
+	err = s->p->failure;
 	TcpClose2(s, NULL, 0);
 	return SocketError(interp, &err);
     }
@@ -1817,14 +2167,30 @@ DLLEXPORT int Sockchan_Init(Tcl_Interp *interp);
 int
 Sockchan_Init(Tcl_Interp *interp)
 {
+    Tcl_Namespace *ns;
+
     if (Tcl_InitStubs(interp, "8.6-", 0) == NULL) {
 	return TCL_ERROR;
     }
     GetThreadData();		/* The epoll descriptor, early and low. */
+    /*
+     * Tcl 8.6's select notifier starts its helper thread, and that
+     * thread's pipe, at the first wait: after a script has opened a
+     * thousand sockets, the pipe lands above 1023 and select aborts.
+     * Start it now, while descriptors are low (Tcl_ServiceModeHook with
+     * TCL_SERVICE_ALL does it; elsewhere it does nothing harmful).
+     */
+    Tcl_ServiceModeHook(TCL_SERVICE_ALL);
     Tcl_CreateObjCommand(interp, "::sockchan::socket", SocketObjCmd, NULL,
 	    NULL);
     Tcl_CreateObjCommand(interp, "::sockchan::unix", UnixObjCmd, NULL,
 	    NULL);
+    /* namespace import ::sockchan::socket (or ::sockchan::*) works. */
+    ns = Tcl_FindNamespace(interp, "::sockchan", NULL, 0);
+    if (ns == NULL || Tcl_Export(interp, ns, "socket", 0) != TCL_OK
+	    || Tcl_Export(interp, ns, "unix", 0) != TCL_OK) {
+	return TCL_ERROR;
+    }
     if (Tcl_FindCommand(interp, "::unix_sockets::listen", NULL, 0) == NULL) {
 	Tcl_CreateObjCommand(interp, "::unix_sockets::listen",
 		CompatListenObjCmd, NULL, NULL);

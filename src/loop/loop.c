@@ -31,7 +31,7 @@
 const char *
 sc_version(void)
 {
-    return "0.1.0";
+    return SC_VERSION_STRING;
 }
 
 uint64_t
