@@ -3,7 +3,7 @@
 # ones that are absent, and nothing when all are there.
 set -eu
 
-PACKAGES="cmake make gcc clang pkg-config libcmocka-dev binutils python3 iproute2 util-linux libtcl8.6 tcl8.6 tcl8.6-dev socat tcl-thread"
+PACKAGES="cmake make gcc clang pkg-config libcmocka-dev binutils python3 iproute2 util-linux libtcl8.6 tcl8.6 tcl8.6-dev socat tcl-thread libssl-dev openssl tcl-tls"
 
 missing=""
 for p in $PACKAGES; do
