@@ -1520,6 +1520,103 @@ tls_bad_options(void **state)
     sct_loop_free(loop);
 }
 
+/*
+ * Plaintext OpenSSL holds while the socket is not readable: one 16 KB
+ * record arrives at once, the channel takes 1000 bytes a read and the
+ * handler 100 an event. The transform must report the rest itself.
+ */
+struct trickle {
+    sc_chan *chan;
+    int total, eof;
+};
+
+static void
+TrickleReadable(void *clientData, int mask)
+{
+    struct trickle *t = clientData;
+    char buf[100];
+    long n = sc_read(t->chan, buf, sizeof(buf));
+
+    (void) mask;
+    if (n > 0) {
+	t->total += (int) n;
+    } else if (n == SC_EOF || n == SC_ERROR) {
+	t->eof = 1;
+	sc_chan_event(t->chan, SC_READABLE, NULL, NULL);
+    }
+}
+
+static void
+tls_buffered_plaintext_fires_events(void **state)
+{
+    enum { N = 16000 };
+    sc_loop *loop = sct_loop();
+    sc_chan *client, *server;
+    struct trickle t = {NULL, 0, 0};
+    char *data = calloc(1, N);
+
+    (void) state;
+    assert_non_null(data);
+    TlsPair(loop, &client, &server);
+    assert_int_equal(sc_chan_set_buffersize(client, 1000), 0);
+    t.chan = client;
+    assert_int_equal(sc_write(server, data, N), N);
+    assert_int_equal(sc_flush(server), 0);
+    assert_int_equal(sc_chan_event(client, SC_READABLE, TrickleReadable, &t),
+	    0);
+    sct_wait_count(loop, &t.total, N, 5000);
+    sc_close(server);
+    sct_wait_for(loop, &t.eof, 5000);
+    assert_int_equal(t.total, N);
+    sc_close(client);
+    Settle(loop);
+    free(data);
+    sct_loop_free(loop);
+}
+
+/* Without a CA file the system's trust store decides: the test CA is not
+ * in it. */
+static void
+tls_default_trust_is_the_systems(void **state)
+{
+    sc_loop *loop = sct_loop();
+    struct child c;
+
+    (void) state;
+    ServerChild(&c, "server.pem", "server.key", 0, NULL);
+    assert_null(BlockingClient(loop, "localhost", c.port, NULL));
+    /* "unable to get local issuer certificate", or "self-signed
+     * certificate in certificate chain" when the server sends its CA. */
+    assert_non_null(strstr(sc_errmsg(loop), "couldn't open socket: "
+	    "certificate verify failed ("));
+    StopChild(&c);
+    sct_loop_free(loop);
+}
+
+/* An asynchronous client whose connect is refused: -error says so. */
+static void
+tls_async_connect_refused(void **state)
+{
+    sc_loop *loop = sct_loop();
+    struct sockaddr_in sin;
+    socklen_t len = sizeof(sin);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct async a;
+
+    (void) state;
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(fd, (struct sockaddr *) &sin, sizeof(sin)), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *) &sin, &len), 0);
+    close(fd);			/* Nobody listens there now. */
+    (void) AsyncClient(loop, "127.0.0.1", ntohs(sin.sin_port), NULL, 0, &a);
+    sct_wait_for(loop, &a.writable, 5000);
+    sct_expect(a.chan, "-error", "connection refused");
+    sc_close(a.chan);
+    sct_loop_free(loop);
+}
+
 static const struct CMUnitTest tests[] = {
     SCT(hex_lines_options_and_pop),
     SCT(hex_held_output_slow_reader),
@@ -1542,6 +1639,9 @@ static const struct CMUnitTest tests[] = {
     SCT(tls_garbage_and_truncated_records),
     SCT(tls_idle_connection_bytes),
     SCT(tls_bad_options),
+    SCT(tls_buffered_plaintext_fires_events),
+    SCT(tls_default_trust_is_the_systems),
+    SCT(tls_async_connect_refused),
 };
 
 SCT_MAIN(tests)

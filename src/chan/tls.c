@@ -628,7 +628,17 @@ HandshakeFailed(struct tls *t, int e)
 	SetFail(t, EPROTO, "certificate verify failed (",
 		X509_verify_cert_error_string(v));
     } else if (t->ioErr != 0) {
-	SetFail(t, t->ioErr, "", sc_errno_msg(t->ioErr));
+	/* The layer below failed: a connect's failure is in its -error
+	 * ("connection refused"), the read's errno says less. */
+	struct sc__str why = {NULL, 0, 0};
+
+	if (sc__below_get(&t->layer->below, "-error", &why) == 0
+		&& why.s != NULL && why.s[0] != '\0') {
+	    SetFail(t, t->ioErr, "", why.s);
+	} else {
+	    SetFail(t, t->ioErr, "", sc_errno_msg(t->ioErr));
+	}
+	sc__str_free(&why);
     } else if (e == SSL_ERROR_SSL) {
 	SetFail(t, EPROTO, "", SslReason());
     } else {
@@ -1088,7 +1098,9 @@ Query(struct tls *t, const char *name, struct sc__str *v)
 	unsigned len = 0;
 
 	SSL_get0_alpn_selected(t->ssl, &p, &len);
-	sc__str_append(v, (const char *) p, len);
+	if (p != NULL && len > 0) {
+	    sc__str_append(v, (const char *) p, len);
+	}
     } else if (strcmp(name, "-cipher") == 0) {
 	s = t->state == OPEN ? SSL_get_cipher_name(t->ssl) : NULL;
     } else if (strcmp(name, "-protocol") == 0) {
@@ -1307,7 +1319,9 @@ Create(void *clientData, struct sc__layer *layer)
 
 	SSL_set_connect_state(t->ssl);
 	if (host != NULL && !literal) {
-	    SSL_set_tlsext_host_name(t->ssl, host);
+	    /* SSL_set_tlsext_host_name, without its cast of const away. */
+	    SSL_ctrl(t->ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME,
+		    TLSEXT_NAMETYPE_host_name, (void *) (uintptr_t) host);
 	}
 	if (host != NULL && !(o->flags & SC_TLS_NOVERIFY)) {
 	    X509_VERIFY_PARAM *vp = SSL_get0_param(t->ssl);
