@@ -593,7 +593,8 @@ hex_blocking_and_refused_push(void **state)
     sc_loop *loop = sct_loop();
     int peer, eof;
     sc_chan *chan = sct_pair_chan(loop, &peer, 0);
-    char buf[16];
+    char buf[16], *line = NULL;
+    size_t cap = 0;
 
     (void) state;
     sc_chan_configure(chan, "-translation", "binary");
@@ -610,7 +611,8 @@ hex_blocking_and_refused_push(void **state)
     /* A read that split a character can't be handed down. */
     sc_chan_configure(chan, "-translation", "auto");
     WriteAll(peer, "a\r");
-    assert_int_equal(sc_gets(chan, &(char *){NULL}, &(size_t){0}) , 1);
+    assert_int_equal(sc_gets(chan, &line, &cap), 1);
+    free(line);
     assert_int_equal(sc__chan_push(chan, &hexType, &hexOps, HexCreate, NULL),
 	    -1);
     assert_non_null(strstr(sc_errmsg(loop), "part of a line or character"));
@@ -1617,6 +1619,65 @@ tls_async_connect_refused(void **state)
     sct_loop_free(loop);
 }
 
+/*
+ * A blocking server: the push does not wait for the client; the
+ * handshake completes at the first read. The client (a child process)
+ * pushes TLS on a plain descriptor channel, blocking too.
+ */
+static void
+tls_blocking_server_handshakes_at_first_read(void **state)
+{
+    sc_loop *loop = sct_loop();
+    int cfd, sfd, status;
+    sc_chan *server;
+    sc_tls_options so;
+    char *line = NULL;
+    size_t cap = 0;
+    pid_t pid;
+
+    (void) state;
+    (void) Cert("ca.pem");
+    sct_tcp_pair(&cfd, &sfd);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+	sc_loop *l = sc_loop_new(0);
+	sc_chan *c = sc_chan_open_fd(l, cfd, SC_READABLE | SC_WRITABLE, 0);
+	sc_tls_options co;
+	char *reply = NULL;
+	size_t rcap = 0;
+
+	memset(&co, 0, sizeof(co));
+	co.cafile = Cert("ca.pem");
+	co.servername = "localhost";
+	co.timeout = 5000;
+	if (c == NULL || sc_tls_push(c, &co) < 0 || sc_puts(c, "ping") < 0
+		|| sc_flush(c) < 0 || sc_gets(c, &reply, &rcap) != 4
+		|| strcmp(reply, "pong") != 0) {
+	    _exit(1);
+	}
+	_exit(0);
+    }
+    close(cfd);
+    server = sc_chan_open_fd(loop, sfd, SC_READABLE | SC_WRITABLE, 0);
+    assert_non_null(server);
+    memset(&so, 0, sizeof(so));
+    so.flags = SC_TLS_SERVER;
+    so.certfile = Cert("server.pem");
+    so.keyfile = Cert("server.key");
+    assert_int_equal(sc_tls_push(server, &so), 0);
+    sct_expect(server, "-connecting", "1");
+    assert_int_equal(sc_gets(server, &line, &cap), 4);
+    assert_string_equal(line, "ping");
+    sct_expect(server, "-protocol", "TLSv1.3");
+    assert_int_equal(sc_puts(server, "pong"), 0);
+    assert_int_equal(sc_close(server), 0);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    free(line);
+    sct_loop_free(loop);
+}
+
 static const struct CMUnitTest tests[] = {
     SCT(hex_lines_options_and_pop),
     SCT(hex_held_output_slow_reader),
@@ -1642,6 +1703,7 @@ static const struct CMUnitTest tests[] = {
     SCT(tls_buffered_plaintext_fires_events),
     SCT(tls_default_trust_is_the_systems),
     SCT(tls_async_connect_refused),
+    SCT(tls_blocking_server_handshakes_at_first_read),
 };
 
 SCT_MAIN(tests)

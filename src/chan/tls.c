@@ -73,7 +73,9 @@ struct tls {
  *
  *	A small cache, keyed by the options and by the files' identity and
  *	times, so that a new connection does not load the trust store
- *	again. The cache keeps one reference on each context.
+ *	again. The cache keeps one reference on each context, to the end
+ *	of the process (no destructor: OpenSSL's own clean-up at exit may
+ *	run first, and freeing after it is not safe).
  *
  *----------------------------------------------------------------------
  */
@@ -327,26 +329,6 @@ GetCtx(const sc_tls_options *o, char *msg, size_t size)
     pthread_mutex_unlock(&cacheLock);
     sc__str_free(&key);
     return ctx;
-}
-
-/* Free the cached contexts at exit, so that leak checkers see none. */
-__attribute__((destructor)) static void
-FreeCache(void)
-{
-    unsigned i;
-
-    for (i = 0; i < CACHE_SIZE; i++) {
-	if (cache[i].ctx != NULL) {
-	    SSL_CTX_free(cache[i].ctx);
-	    sc__free(cache[i].key);
-	    cache[i].ctx = NULL;
-	    cache[i].key = NULL;
-	}
-    }
-    if (bioMethod != NULL) {
-	BIO_meth_free(bioMethod);
-	bioMethod = NULL;
-    }
 }
 
 /*
