@@ -130,4 +130,16 @@ await_size "$tmp/echo6" 19 || fail "client certificate: $(cat "$tmp/sc6.err")"
 kill "$sc6"
 cmp -s "$tmp/line" "$tmp/echo6" || fail "client certificate: other bytes"
 echo "ok: openssl s_client with a client certificate"
+# 7. TLS 1.2 at least: a TLS 1.1-only server is refused.
+(cd "$tmp/www" && exec openssl s_server -accept 127.0.0.1:0 -cert "$c/server.pem" \
+    -key "$c/server.key" -WWW -tls1_1 -cipher 'DEFAULT@SECLEVEL=0') >"$tmp/ss7.out" 2>&1 &
+pids="$pids $!"
+port7=$(await "$tmp/ss7.out" '^ACCEPT ' 2 | sed 's/.*://')
+if timeout 30 "$ex/https-client" localhost "$port7" /data "$c/ca.pem" \
+	>/dev/null 2>"$tmp/err7"; then
+    fail "https-client spoke TLS 1.1"
+fi
+grep -q "^https-client: couldn't open socket: .*protocol version" "$tmp/err7" \
+    || fail "TLS 1.1: $(cat "$tmp/err7")"
+echo "ok: https-client refuses TLS 1.1"
 echo "interop-tls: all passed"

@@ -956,7 +956,7 @@ tls_nonblocking_echo(void **state)
     o.cafile = Cert("ca.pem");
     chan = AsyncClient(loop, "127.0.0.1", PortOf(srv), &o, 0, &a);
     sct_expect(chan, "-connecting", "1");
-    sct_wait_for(loop, &a.writable, 5000);
+    sct_wait_for(loop, &a.writable, 20000);
     sct_expect(chan, "-error", "");
     sct_expect(chan, "-connecting", "0");
     sct_expect(chan, "-servername", "");	/* No SNI for an IP literal. */
@@ -1000,7 +1000,7 @@ ExpectFail(const char *cert, const char *key, const char *host,
     snprintf(expect, sizeof(expect), "couldn't open socket: %s", why);
     assert_string_equal(sc_errmsg(loop), expect);
     (void) AsyncClient(loop, host, c.port, &o, 0, &a);
-    sct_wait_for(loop, &a.writable, 5000);
+    sct_wait_for(loop, &a.writable, 20000);
     sct_expect(a.chan, "-error", why);
     assert_int_equal(sc_puts(a.chan, "x"), 0);
     assert_int_equal(sc_flush(a.chan), SC_ERROR);
@@ -1153,7 +1153,7 @@ tls_starttls_hands_input_down(void **state)
     a.chan = client;
     a.writable = 0;
     sc_chan_event(client, SC_WRITABLE, AsyncWritable, &a);
-    sct_wait_for(loop, &a.writable, 5000);
+    sct_wait_for(loop, &a.writable, 20000);
     sct_expect(client, "-error", "");
     assert_int_equal(sc_puts(client, "secret"), 0);
     assert_int_equal(sc_flush(client), 0);
@@ -1204,7 +1204,7 @@ TlsPair(sc_loop *loop, sc_chan **client, sc_chan **server)
     a.chan = *client;
     a.writable = 0;
     sc_chan_event(*client, SC_WRITABLE, AsyncWritable, &a);
-    sct_wait_for(loop, &a.writable, 5000);
+    sct_wait_for(loop, &a.writable, 20000);
     sct_expect(*client, "-error", "");
 }
 
@@ -1344,7 +1344,7 @@ tls_stalled_handshake_times_out(void **state)
     assert_true(sct_ms() - start >= 250);
     start = sct_ms();
     (void) AsyncClient(loop, "127.0.0.1", atoi(port), &o, 300, &a);
-    sct_wait_for(loop, &a.writable, 5000);
+    sct_wait_for(loop, &a.writable, 20000);
     assert_true(sct_ms() - start >= 250);
     sct_expect(a.chan, "-error", "connection timed out");
     sc_close(a.chan);
@@ -1397,7 +1397,7 @@ tls_to_plain_server(void **state)
     o.cafile = Cert("ca.pem");
     (void) AsyncClient(loop, "localhost", c.port, &o, 5000, &a);
     /* The echo server sends the ClientHello's lines back. */
-    sct_wait_for(loop, &a.writable, 5000);
+    sct_wait_for(loop, &a.writable, 20000);
     v = sc_chan_cget(a.chan, "-error");
     assert_non_null(v);
     assert_true(v[0] != '\0');
@@ -1613,7 +1613,7 @@ tls_async_connect_refused(void **state)
     assert_int_equal(getsockname(fd, (struct sockaddr *) &sin, &len), 0);
     close(fd);			/* Nobody listens there now. */
     (void) AsyncClient(loop, "127.0.0.1", ntohs(sin.sin_port), NULL, 0, &a);
-    sct_wait_for(loop, &a.writable, 5000);
+    sct_wait_for(loop, &a.writable, 20000);
     sct_expect(a.chan, "-error", "connection refused");
     sc_close(a.chan);
     sct_loop_free(loop);
