@@ -383,6 +383,11 @@ SC_API sc_chan *sc_open_tls_client(sc_loop *loop, const char *host,
 	const char *port, const sc_tcp_options *tcpOptions,
 	const sc_tls_options *options);
 SC_API int sc_chan_pop(sc_chan *chan);
+/* A temporary self-signed certificate and key (one PEM file, made new,
+ * mode 0600) for cn, 127.0.0.1 and ::1; its SHA-256 fingerprint (96
+ * bytes with the NUL) into sha256. */
+SC_API int sc_tls_selfsigned(sc_loop *loop, const char *path,
+	const char *cn, char *sha256, size_t size);
 
 /* --- Errors -------------------------------------------------------------- */
 

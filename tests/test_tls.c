@@ -1678,6 +1678,65 @@ tls_blocking_server_handshakes_at_first_read(void **state)
     sct_loop_free(loop);
 }
 
+/*
+ * A temporary self-signed certificate (for a listener without one, as
+ * ncat's): a server uses it, a client that turned verification off sees
+ * its fingerprint; an existing file is never overwritten.
+ */
+static void
+tls_selfsigned_certificate(void **state)
+{
+    sc_loop *loop = sct_loop();
+    char dir[] = "/tmp/sct-self-XXXXXX", path[64], fp[96], *v;
+    sc_chan *client, *server;
+    int cfd, sfd;
+    sc_tls_options co, so;
+    struct async a;
+    struct stat st;
+
+    (void) state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/self.pem", dir);
+    assert_int_equal(sc_tls_selfsigned(loop, path, "localhost", fp,
+	    sizeof(fp)), 0);
+    assert_int_equal(strlen(fp), 95);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(sc_tls_selfsigned(loop, path, "localhost", NULL, 0), -1);
+    assert_non_null(strstr(sc_errmsg(loop), "file already exists"));
+
+    sct_tcp_pair(&cfd, &sfd);
+    client = sc_chan_open_fd(loop, cfd, SC_READABLE | SC_WRITABLE, 0);
+    server = sc_chan_open_fd(loop, sfd, SC_READABLE | SC_WRITABLE, 0);
+    sc_chan_set_blocking(client, 0);
+    sc_chan_set_blocking(server, 0);
+    memset(&so, 0, sizeof(so));
+    so.flags = SC_TLS_SERVER;
+    so.certfile = path;
+    memset(&co, 0, sizeof(co));
+    co.flags = SC_TLS_NOVERIFY;
+    co.servername = "localhost";
+    assert_int_equal(sc_tls_push(server, &so), 0);
+    assert_int_equal(sc_tls_push(client, &co), 0);
+    a.chan = client;
+    a.writable = 0;
+    sc_chan_event(client, SC_WRITABLE, AsyncWritable, &a);
+    sct_wait_for(loop, &a.writable, 20000);
+    sct_expect(client, "-error", "");
+    sct_expect(client, "-sha256", fp);
+    sct_expect(client, "-subject", "CN=localhost");
+    v = sc_chan_cget(client, "-verify");
+    assert_non_null(v);
+    assert_string_not_equal(v, "ok");	/* Self-signed: not trusted. */
+    free(v);
+    sc_close(client);
+    sc_close(server);
+    Settle(loop);
+    unlink(path);
+    rmdir(dir);
+    sct_loop_free(loop);
+}
+
 static const struct CMUnitTest tests[] = {
     SCT(hex_lines_options_and_pop),
     SCT(hex_held_output_slow_reader),
@@ -1704,6 +1763,7 @@ static const struct CMUnitTest tests[] = {
     SCT(tls_default_trust_is_the_systems),
     SCT(tls_async_connect_refused),
     SCT(tls_blocking_server_handshakes_at_first_read),
+    SCT(tls_selfsigned_certificate),
 };
 
 SCT_MAIN(tests)

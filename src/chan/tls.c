@@ -33,8 +33,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -1403,4 +1408,108 @@ sc_open_tls_client(sc_loop *loop, const char *host, const char *port,
 	return NULL;
     }
     return chan;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * sc_tls_selfsigned --
+ *
+ *	Makes a temporary self-signed certificate (EC P-256, valid for a
+ *	day, for cn and, as subject alternative names, cn, 127.0.0.1 and
+ *	::1) and its key, both in one PEM file at path, created new with
+ *	mode 0600 (an existing file is an error, never overwritten): what
+ *	ncat's --ssl listener does without a certificate. Its SHA-256
+ *	fingerprint ("AB:CD:..", 95 characters) goes into sha256.
+ *
+ * Results:
+ *	0, or -1 with the message left on the loop.
+ *
+ *----------------------------------------------------------------------
+ */
+
+int
+sc_tls_selfsigned(sc_loop *loop, const char *path, const char *cn,
+	char *sha256, size_t size)
+{
+    EVP_PKEY *key = NULL;
+    X509 *x = NULL;
+    X509_EXTENSION *ext = NULL;
+    X509V3_CTX v3;
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned len = 0, i;
+    char san[300];
+    FILE *f = NULL;
+    int fd = -1, ok = 0;
+
+    if (path == NULL || cn == NULL || cn[0] == '\0' || strlen(cn) > 200) {
+	return sc__loop_error(loop, EINVAL, "can't make a certificate");
+    }
+    ERR_clear_error();
+    snprintf(san, sizeof(san), "DNS:%s,IP:127.0.0.1,IP:::1", cn);
+    key = EVP_EC_gen("P-256");
+    x = X509_new();
+    if (key == NULL || x == NULL) {
+	goto done;
+    }
+    ASN1_INTEGER_set(X509_get_serialNumber(x), (long) (sc__now_ns() >> 20)
+	    & 0x7fffffff);
+    X509_set_version(x, 2);
+    X509_gmtime_adj(X509_getm_notBefore(x), -300);
+    X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+    X509_set_pubkey(x, key);
+    X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+	    (const unsigned char *) cn, -1, -1, 0);
+    X509_set_issuer_name(x, X509_get_subject_name(x));
+    X509V3_set_ctx_nodb(&v3);
+    X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
+    ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, san);
+    if (ext == NULL || !X509_add_ext(x, ext, -1)
+	    || X509_sign(x, key, EVP_sha256()) <= 0
+	    || !X509_digest(x, EVP_sha256(), md, &len)) {
+	goto done;
+    }
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+    if (fd < 0) {
+	int err = errno;
+
+	X509_EXTENSION_free(ext);
+	X509_free(x);
+	EVP_PKEY_free(key);
+	return sc__loop_error(loop, err, "couldn't open \"%s\"", path);
+    }
+    f = fdopen(fd, "w");
+    if (f == NULL) {
+	close(fd);
+	goto done;
+    }
+    ok = PEM_write_X509(f, x) && PEM_write_PrivateKey(f, key, NULL, NULL, 0,
+	    NULL, NULL);
+    if (fclose(f) != 0) {
+	ok = 0;
+    }
+    if (!ok) {
+	unlink(path);
+    }
+
+  done:
+    X509_EXTENSION_free(ext);
+    X509_free(x);
+    EVP_PKEY_free(key);
+    if (!ok) {
+	sc__loop_error(loop, 0, "can't make a certificate: %s", SslReason());
+	ERR_clear_error();
+	return -1;
+    }
+    if (sha256 != NULL && size > 0) {
+	size_t at = 0;
+
+	sha256[0] = '\0';
+	for (i = 0; i < len && at + 3 < size; i++) {
+	    at += (size_t) snprintf(sha256 + at, size - at, "%s%02X",
+		    i ? ":" : "", md[i]);
+	}
+    }
+    return 0;
 }
