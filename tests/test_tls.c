@@ -1737,6 +1737,46 @@ tls_selfsigned_certificate(void **state)
     sct_loop_free(loop);
 }
 
+/*
+ * The generic layer's background close after a half-close, when the peer
+ * goes away: the write error ends it (the channel is freed, nothing is
+ * left watched), with or without a transform.
+ */
+static void
+half_close_then_close_ends_on_error(void **state)
+{
+    sc_loop *loop = sct_loop();
+    int round;
+
+    (void) state;
+    for (round = 0; round < 2; round++) {
+	int peer, small = 4096;
+	sc_chan *chan = sct_pair_chan(loop, &peer, 1);
+	char *data = calloc(1, 200000);
+	uint64_t end;
+
+	assert_non_null(data);
+	assert_int_equal(setsockopt(sc_chan_fd(chan, SC_WRITABLE), SOL_SOCKET,
+		SO_SNDBUF, &small, sizeof(small)), 0);
+	sc_chan_configure(chan, "-translation", "binary");
+	if (round == 1) {
+	    PushHex(chan);
+	}
+	assert_true(sc_write(chan, data, 200000) > 0);
+	assert_true(sc_pending(chan, SC_WRITABLE) > 0);
+	assert_int_equal(sc_close_half(chan, SC_WRITABLE), 0);
+	assert_int_equal(sc_close(chan), 0);
+	close(peer);		/* The rest can't go: EPIPE. */
+	for (end = sct_ms() + 5000; sc_loop_handlers(loop, SC_ALL_EVENTS) > 0
+		&& sct_ms() < end; ) {
+	    sc_do_one_event(loop, SC_ALL_EVENTS | SC_DONT_WAIT);
+	    poll(NULL, 0, 1);
+	}
+	free(data);
+    }
+    sct_loop_free(loop);
+}
+
 static const struct CMUnitTest tests[] = {
     SCT(hex_lines_options_and_pop),
     SCT(hex_held_output_slow_reader),
@@ -1764,6 +1804,7 @@ static const struct CMUnitTest tests[] = {
     SCT(tls_async_connect_refused),
     SCT(tls_blocking_server_handshakes_at_first_read),
     SCT(tls_selfsigned_certificate),
+    SCT(half_close_then_close_ends_on_error),
 };
 
 SCT_MAIN(tests)

@@ -1551,9 +1551,10 @@ Deliver(sc_chan *chan, int mask)
 		(void) Flush(chan);
 	    }
 	}
-	if ((OutBytes(chan) == 0 || chan->outError) && chan->inst != NULL
-		&& (chan->flags & CF_BGCLOSE) && !(chan->flags & CF_SHUTWR)) {
-	    FinishClose(chan);
+	if (chan->inst != NULL && (chan->flags & CF_BGCLOSE)
+		&& (chan->outError || (OutBytes(chan) == 0
+		    && !(chan->flags & CF_SHUTWR)))) {
+	    FinishClose(chan);	/* All sent, or nothing more can be. */
 	}
 	if (chan->writeProc != NULL && !(chan->flags & CF_CLOSED)
 		&& OutBytes(chan) < sc__chan_outlimit(chan)) {
