@@ -1749,7 +1749,8 @@ sc_close(sc_chan *chan)
     chan->flags |= CF_CLOSED;
     chan->flags &= ~(uint32_t) (CF_READ | CF_WRITE);
     QueueDrop(chan->loop, &chan->in);
-    if ((OutBytes(chan) > 0 || (chan->flags & CF_SHUTWR))
+    if ((OutBytes(chan) > 0
+		|| (Top(chan) != NULL && (chan->flags & CF_SHUTWR)))
 	    && !chan->outError && !chan->watchErr
 	    && (chan->flags & CF_NONBLOCK)) {
 	/* The rest goes out in the background, then the driver closes. */
