@@ -692,9 +692,9 @@ Finish(struct tls *t)
 
 	pfd.fd = sc__below_handle(&t->layer->below, SC_READABLE);
 	pfd.events = (short) (POLLIN | (t->heldLen > 0 ? POLLOUT : 0));
-	if (pfd.fd < 0 || (sc__poll(&pfd, 1, 100) < 0 && errno != EINTR)) {
-	    continue;
-	}
+	/* No descriptor to wait on: back off instead of spinning. */
+	(void) sc__poll(pfd.fd >= 0 ? &pfd : NULL, pfd.fd >= 0 ? 1 : 0,
+		pfd.fd >= 0 ? 100 : 10);
 	if (t->deadline != 0 && sc__now_ns() >= t->deadline) {
 	    t->ioErr = ETIMEDOUT;
 	    HandshakeFailed(t, SSL_ERROR_SYSCALL);
