@@ -23,7 +23,7 @@ SAN=${FUZZ_SANITIZE-address,undefined}
 OUT=${FUZZ_BUILD:-$here/build}
 [ "$ENGINE" = standalone ] && [ -z "${FUZZ_BUILD:-}" ] && OUT=$here/build-standalone
 
-TARGETS="fuzz_chan_input fuzz_options fuzz_targets"
+TARGETS="fuzz_chan_input fuzz_options fuzz_targets fuzz_tls_read"
 
 # libFuzzer ships with clang; on Debian it is in libclang-rt-N-dev (or,
 # for clang 14, in libclang-common-14-dev). Install it if linking fails.
@@ -49,7 +49,7 @@ check_libfuzzer() {
 }
 
 SOURCES="src/chan/buf.c src/chan/chan.c src/chan/copy.c src/chan/encoding.c
-src/chan/fd.c src/chan/options.c src/chan/sock.c src/core/addr.c
+src/chan/fd.c src/chan/options.c src/chan/sock.c src/chan/tls.c src/core/addr.c
 src/core/errmsg.c src/core/resolve.c src/core/sys.c src/core/tcp.c
 src/core/unix.c src/loop/epoll.c src/loop/loop.c src/loop/pool.c
 src/loop/poll.c cli/targets.c cli/util.c"
@@ -88,6 +88,7 @@ for s in $SOURCES; do
 done
 for t in ${*:-$TARGETS}; do
     # shellcheck disable=SC2086
-    $CC $CFLAGS $LINKFLAGS "$here/$t.c" $DRIVER $objs -lpthread -o "$OUT/$t"
+    $CC $CFLAGS $LINKFLAGS "$here/$t.c" $DRIVER $objs -lssl -lcrypto -lpthread \
+	-o "$OUT/$t"
     echo "built $OUT/$t"
 done

@@ -7,7 +7,7 @@
 # any crash, leak, timeout or undefined behaviour; the input that did it
 # is kept in fuzz/build/artifacts/ (or $FUZZ_ARTIFACTS).
 #
-# Environment: FUZZ_TARGETS (default all three), FUZZ_JOBS (targets run
+# Environment: FUZZ_TARGETS (default all four), FUZZ_JOBS (targets run
 # at once, default 1), FUZZ_BUILD, FUZZ_RESULTS, FUZZ_ARTIFACTS, CC.
 set -u
 
@@ -19,7 +19,7 @@ esac
 out=${FUZZ_BUILD:-$here/build}
 results=${FUZZ_RESULTS:-$out/RESULTS.txt}
 artifacts=${FUZZ_ARTIFACTS:-$out/artifacts}
-targets=${FUZZ_TARGETS:-fuzz_chan_input fuzz_options fuzz_targets}
+targets=${FUZZ_TARGETS:-fuzz_chan_input fuzz_options fuzz_targets fuzz_tls_read}
 jobs=${FUZZ_JOBS:-1}
 
 FUZZ_BUILD=$out "$here/build.sh" $targets || exit 1

@@ -364,6 +364,54 @@ SC_API sc_chan *sc_open_unix_server(sc_loop *loop, const char *path,
 	const sc_unix_options *options, sc_accept_proc *acceptProc,
 	void *clientData);
 
+/*
+ * Stacked transforms and TLS (OpenSSL). A transform sits between a
+ * channel's buffers and its socket, as in Tcl_StackChannel: reads, writes,
+ * events, options and close go through it. sc_tls_push stacks TLS on an
+ * open channel (also after plain text: STARTTLS); sc_chan_pop takes the
+ * top transform off again (TLS sends close_notify). Verification is on by
+ * default: the chain against the system's trust store (or cafile/cadir)
+ * and, for a client, the host name (an IP literal as an address).
+ * Queries (sc_chan_cget): -protocol -cipher -alpn -verify -servername
+ * -subject -issuer -serial -notbefore -notafter -sha256 -san.
+ */
+#define SC_TLS_SERVER   (1 << 0)	/* The server's side of the handshake. */
+#define SC_TLS_NOVERIFY (1 << 1)	/* Client: don't verify the server
+					 * (insecure; explicit). */
+#define SC_TLS_REQUEST  (1 << 2)	/* Server: ask for a client certificate. */
+#define SC_TLS_REQUIRE  (1 << 3)	/* Server: require a verified one. */
+
+#define SC_TLS_1_2 12
+#define SC_TLS_1_3 13
+
+typedef struct sc_tls_options {
+    int flags;			/* SC_TLS_SERVER, _NOVERIFY, _REQUEST, ... */
+    const char *cafile;		/* Trusted CAs (PEM), or NULL: the system's */
+    const char *cadir;		/* A hashed CA directory, or NULL. */
+    const char *certfile;	/* Our certificate chain (PEM); a server's
+				 * is required. */
+    const char *keyfile;	/* Its key (PEM); NULL: in certfile. */
+    const char *servername;	/* Client: the name checked and sent as
+				 * SNI; NULL: the host connected to. */
+    const char *alpn;		/* "h2,http/1.1", or NULL. */
+    const char *cipher;		/* TLS 1.2 cipher list, or NULL. */
+    const char *ciphersuites;	/* TLS 1.3 suites, or NULL. */
+    int minVersion;		/* 0 (TLS 1.2), SC_TLS_1_2 or SC_TLS_1_3. */
+    long timeout;		/* Milliseconds for the handshake; 0: no
+				 * limit. */
+} sc_tls_options;
+
+SC_API int sc_tls_push(sc_chan *chan, const sc_tls_options *options);
+SC_API sc_chan *sc_open_tls_client(sc_loop *loop, const char *host,
+	const char *port, const sc_tcp_options *tcpOptions,
+	const sc_tls_options *options);
+SC_API int sc_chan_pop(sc_chan *chan);
+/* A temporary self-signed certificate and key (one PEM file, made new,
+ * mode 0600) for cn, 127.0.0.1 and ::1; its SHA-256 fingerprint (96
+ * bytes with the NUL) into sha256. */
+SC_API int sc_tls_selfsigned(sc_loop *loop, const char *path,
+	const char *cn, char *sha256, size_t size);
+
 /* --- Errors -------------------------------------------------------------- */
 
 /* The message of the last failed call on this loop, in Tcl's words. The

@@ -6,7 +6,7 @@
 # compared with nmap, and its -oX read by their tools.
 set -eu
 
-PACKAGES="cmake make gcc clang pkg-config libcmocka-dev binutils python3 iproute2 util-linux libtcl8.6 tcl8.6 tcl8.6-dev socat tcl-thread nmap ndiff xsltproc libxml2-utils"
+PACKAGES="cmake make gcc clang pkg-config libcmocka-dev binutils python3 iproute2 util-linux libtcl8.6 tcl8.6 tcl8.6-dev socat tcl-thread nmap ndiff xsltproc libxml2-utils libssl-dev openssl tcl-tls"
 
 missing=""
 for p in $PACKAGES; do

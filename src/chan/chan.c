@@ -30,6 +30,7 @@ enum {
 
 static void FinishClose(sc_chan *chan);
 static void FreeChan(sc_chan *chan);
+static void Deliver(sc_chan *chan, int mask);
 
 /*
  *----------------------------------------------------------------------
@@ -172,6 +173,32 @@ static size_t
 StashLen(const sc_chan *chan)
 {
     return chan->x ? chan->x->stash.len : 0;
+}
+
+/* The top transform, or NULL on a plain channel. */
+static struct sc__layer *
+Top(const sc_chan *chan)
+{
+    return chan->x != NULL ? chan->x->top : NULL;
+}
+
+/* Output held inside the transforms. */
+static size_t
+Held(const sc_chan *chan)
+{
+    struct sc__layer *top = Top(chan);
+
+    if (top == NULL || chan->inst == NULL) {
+	return 0;
+    }
+    return top->ops->held(top->inst);
+}
+
+/* Queued output: the generic layer's and the transforms'. */
+static size_t
+OutBytes(const sc_chan *chan)
+{
+    return chan->out.bytes + Held(chan);
 }
 
 int
@@ -1014,6 +1041,15 @@ Flush(sc_chan *chan)
 	QueueDrop(chan->loop, &chan->out);
 	return -1;
     }
+    if (chan->out.head == NULL && Held(chan) > 0) {
+	struct sc__layer *top = Top(chan);
+	int err = top->ops->drain(top->inst);
+
+	if (err != 0 && err != EAGAIN && err != EWOULDBLOCK) {
+	    chan->outError = err;
+	    return -1;
+	}
+    }
     return 0;
 }
 
@@ -1031,7 +1067,7 @@ static int
 MaybeFlush(sc_chan *chan, const char *p, size_t n)
 {
     if (chan->buffering == SC_BUFFER_NONE
-	    || chan->out.bytes >= chan->bufSize
+	    || OutBytes(chan) >= chan->bufSize
 	    || (chan->buffering == SC_BUFFER_LINE && memchr(p, '\n', n))) {
 	if (Flush(chan) < 0) {
 	    return IoError(chan, "error writing", chan->outError);
@@ -1086,11 +1122,13 @@ sc_write(sc_chan *chan, const void *buf, size_t n)
 	    piece = 4096;
 	}
 	if (nonblocking) {
-	    if (chan->out.bytes >= limit) {
+	    size_t queued = OutBytes(chan);
+
+	    if (queued >= limit) {
 		break;
 	    }
-	    if (piece > limit - chan->out.bytes) {
-		piece = limit - chan->out.bytes;
+	    if (piece > limit - queued) {
+		piece = limit - queued;
 	    }
 	}
 	if (Produce(chan, p + accepted, piece) < 0) {
@@ -1122,7 +1160,7 @@ PutsAll(sc_chan *chan, const char *s, int newline)
     }
     chan->flags &= ~CF_BLOCKED;
     if ((chan->flags & CF_NONBLOCK)
-	    && chan->out.bytes >= sc__chan_outlimit(chan)) {
+	    && OutBytes(chan) >= sc__chan_outlimit(chan)) {
 	/* Full: the writer waits for a writable event. The queue can pass
 	 * the limit by one call's text, never more. */
 	chan->flags |= CF_BLOCKED;
@@ -1227,7 +1265,7 @@ sc_pending(const sc_chan *chan, int direction)
 	return chan->in.bytes + chan->pendLen + StashLen(chan);
     }
     if (direction == SC_WRITABLE) {
-	return chan->out.bytes;
+	return OutBytes(chan);
     }
     return 0;
 }
@@ -1295,7 +1333,7 @@ InputReady(const sc_chan *chan)
 static int
 Wanted(const sc_chan *chan)
 {
-    int output = chan->out.bytes > 0 || chan->writeProc != NULL;
+    int output = OutBytes(chan) > 0 || chan->writeProc != NULL;
 
     return (chan->readProc != NULL ? SC_READABLE : 0)
 	    | (output ? SC_WRITABLE : 0);
@@ -1309,7 +1347,9 @@ InputTimer(void *clientData)
     sc_chan *chan = clientData;
 
     chan->timer = 0;
-    sc__chan_notify(chan, chan->watchErr != 0 ? Wanted(chan) : SC_READABLE);
+    sc__chan_preserve(chan);
+    Deliver(chan, chan->watchErr != 0 ? Wanted(chan) : SC_READABLE);
+    sc__chan_release(chan);
 }
 
 /* Have the driver watch for what the channel wants now; if the loop
@@ -1444,24 +1484,80 @@ sc__chan_release(sc_chan *chan)
     }
 }
 
+/* Pass events from layer up through the transforms above it, then to
+ * the generic layer. */
+static void
+NotifyUp(sc_chan *chan, struct sc__layer *layer, int mask)
+{
+    sc__chan_preserve(chan);
+    for (; layer != NULL && mask != 0 && chan->inst != NULL;
+	    layer = layer->up) {
+	mask = layer->ops->event(layer->inst, mask);
+    }
+    if (mask != 0) {
+	Deliver(chan, mask);
+    }
+    sc__chan_release(chan);
+}
+
 void
 sc__chan_notify(sc_chan *chan, int mask)
 {
+    struct sc__layer *bottom = Top(chan);
+
+    if (bottom == NULL) {
+	Deliver(chan, mask);
+	return;
+    }
+    while (bottom->down != NULL) {
+	bottom = bottom->down;
+    }
+    NotifyUp(chan, bottom, mask);
+}
+
+void
+sc__layer_notify(struct sc__layer *layer, int mask)
+{
+    NotifyUp(layer->below.chan, layer->up, mask);
+}
+
+/* End writing below the generic layer: the driver's, or the top
+ * transform's (which ends its own output first). EAGAIN: not yet. */
+static int
+CloseWrite(sc_chan *chan)
+{
+    int err = chan->type->close(chan->inst, SC_WRITABLE);
+
+    if (err == EAGAIN) {
+	chan->flags |= CF_SHUTWR;
+	return 0;
+    }
+    return err;
+}
+
+static void
+Deliver(sc_chan *chan, int mask)
+{
     chan->nest++;
     if (mask & SC_WRITABLE) {
-	if (chan->out.bytes > 0) {
+	if (OutBytes(chan) > 0) {
 	    (void) Flush(chan);	/* An error waits in outError. */
 	}
-	if (chan->out.bytes == 0 && chan->inst != NULL) {
-	    if (chan->flags & CF_BGCLOSE) {
-		FinishClose(chan);
-	    } else if (chan->flags & CF_SHUTWR) {
-		chan->flags &= ~CF_SHUTWR;
-		(void) chan->type->close(chan->inst, SC_WRITABLE);
+	if (chan->inst != NULL && (chan->flags & CF_SHUTWR)
+		&& chan->out.bytes == 0 && !chan->outError) {
+	    chan->flags &= ~CF_SHUTWR;
+	    (void) CloseWrite(chan);
+	    if (OutBytes(chan) > 0) {
+		(void) Flush(chan);
 	    }
 	}
+	if (chan->inst != NULL && (chan->flags & CF_BGCLOSE)
+		&& (chan->outError || (OutBytes(chan) == 0
+		    && !(chan->flags & CF_SHUTWR)))) {
+	    FinishClose(chan);	/* All sent, or nothing more can be. */
+	}
 	if (chan->writeProc != NULL && !(chan->flags & CF_CLOSED)
-		&& chan->out.bytes < sc__chan_outlimit(chan)) {
+		&& OutBytes(chan) < sc__chan_outlimit(chan)) {
 	    chan->writeProc(chan->writeData, SC_WRITABLE);
 	}
     }
@@ -1570,6 +1666,20 @@ FinishClose(sc_chan *chan)
 	chan->timer = 0;
     }
     Unwatch(chan);
+    while (Top(chan) != NULL) {
+	struct sc__layer *top = chan->x->top;
+
+	/* Each transform closes, then the layer below it, which no
+	 * longer watches for it. */
+	(void) top->type->close(top->inst, 0);
+	(void) top->below.type->watch(top->below.inst, 0);
+	chan->type = top->below.type;
+	chan->inst = top->below.inst;
+	chan->x->top = top->down;
+	QueueDrop(chan->loop, &top->below.in);
+	QueueDrop(chan->loop, &top->below.out);
+	sc__free(top);
+    }
     (void) chan->type->close(chan->inst, 0);
     chan->inst = NULL;
     chan->flags &= ~CF_BGCLOSE;
@@ -1623,10 +1733,25 @@ sc_close(sc_chan *chan)
 	    (void) Flush(chan);
 	}
     }
+    if (Top(chan) != NULL && (chan->flags & CF_WRITE) && !chan->outError
+	    && !chan->watchErr) {
+	/* A transform ends its output (TLS: close_notify) after all the
+	 * queued bytes, then the write side below closes. */
+	if (chan->out.bytes == 0) {
+	    (void) CloseWrite(chan);
+	} else {
+	    chan->flags |= CF_SHUTWR;
+	}
+	if (!(chan->flags & CF_NONBLOCK) && Flush(chan) < 0 && result == 0) {
+	    result = IoError(chan, "error flushing", chan->outError);
+	}
+    }
     chan->flags |= CF_CLOSED;
     chan->flags &= ~(uint32_t) (CF_READ | CF_WRITE);
     QueueDrop(chan->loop, &chan->in);
-    if (chan->out.bytes > 0 && !chan->outError && !chan->watchErr
+    if ((OutBytes(chan) > 0
+		|| (Top(chan) != NULL && (chan->flags & CF_SHUTWR)))
+	    && !chan->outError && !chan->watchErr
 	    && (chan->flags & CF_NONBLOCK)) {
 	/* The rest goes out in the background, then the driver closes. */
 	chan->flags |= CF_BGCLOSE;
@@ -1693,7 +1818,7 @@ sc_close_half(sc_chan *chan, int direction)
 	sc__chan_update(chan);
 	return 0;
     }
-    err = chan->type->close(chan->inst, SC_WRITABLE);
+    err = CloseWrite(chan);
     sc__chan_update(chan);
     return err ? IoError(chan, "error closing", err) : 0;
 }
@@ -1704,4 +1829,358 @@ sc__chan_take_raw(sc_chan *chan, char *buf, size_t n)
     int status;
 
     return CookRead(chan, buf, n, &status);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * Stacked transforms --
+ *
+ *	Tcl_StackChannel's model: a transform sits between the generic
+ *	layer and what was the top (the driver, or another transform). The
+ *	generic layer goes on calling chan->type, now the transform's; the
+ *	transform calls down through its struct sc__below. Events from the
+ *	driver pass up through every transform (sc__chan_notify); a
+ *	transform's own events start above it (sc__layer_notify). A plain
+ *	channel pays nothing: the stack hangs off the rare-state block.
+ *
+ *----------------------------------------------------------------------
+ */
+
+struct sc__layer *
+sc__chan_layer(const sc_chan *chan, const struct sc__chan_type *type)
+{
+    struct sc__layer *l;
+
+    for (l = Top(chan); l != NULL; l = l->down) {
+	if (l->type == type) {
+	    return l;
+	}
+    }
+    return NULL;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * sc__chan_push --
+ *
+ *	Pushes a transform of type onto chan. Input the channel has read
+ *	but the program has not consumed belongs to the stream below the
+ *	transform: it is handed down (the transform reads it first).
+ *	Output queued before the push goes out below the transform, before
+ *	any byte the transform makes.
+ *
+ * Results:
+ *	0, or -1 with an error left on the loop (nothing changed): the
+ *	channel is closed or busy, or a partial character or line was
+ *	already decoded from the input (it can't be handed back down).
+ *
+ * Side effects:
+ *	The transform's instance is made by create.
+ *
+ *----------------------------------------------------------------------
+ */
+
+int
+sc__chan_push(sc_chan *chan, const struct sc__chan_type *type,
+	const struct sc__transform_ops *ops, sc__transform_create *create,
+	void *clientData)
+{
+    struct sc__chanx *x;
+    struct sc__layer *layer;
+    char nm[40];
+    void *inst;
+    int err;
+
+    if (chan == NULL || type == NULL || ops == NULL || create == NULL) {
+	errno = EINVAL;
+	return -1;
+    }
+    if (chan->flags & CF_COPY) {
+	return Busy(chan);
+    }
+    if ((chan->flags & CF_CLOSED) || chan->inst == NULL) {
+	return sc__chan_error(chan, EBADF, "can't push a transform");
+    }
+    if (chan->pendLen > 0 || StashLen(chan) > 0
+	    || (chan->flags & (CF_NEEDNL | CF_SAWCR))) {
+	return sc__chan_error(chan, 0, "can't push a transform on channel "
+		"\"%s\": part of a line or character was read",
+		Name(chan, nm, sizeof(nm)));
+    }
+    x = sc__chan_x(chan);
+    layer = x != NULL ? sc__calloc(1, sizeof(*layer)) : NULL;
+    if (layer == NULL) {
+	return sc__chan_error(chan, ENOMEM, "can't push a transform");
+    }
+    layer->type = type;
+    layer->ops = ops;
+    layer->down = x->top;
+    layer->below.chan = chan;
+    layer->below.type = chan->type;
+    layer->below.ops = x->top != NULL ? x->top->ops : NULL;
+    layer->below.inst = chan->inst;
+    layer->below.in = chan->in;
+    layer->below.out = chan->out;
+    memset(&chan->in, 0, sizeof(chan->in));
+    memset(&chan->out, 0, sizeof(chan->out));
+    inst = create(clientData, layer);
+    if (inst == NULL) {
+	chan->in = layer->below.in;
+	chan->out = layer->below.out;
+	sc__free(layer);
+	return -1;
+    }
+    layer->inst = inst;
+    if (layer->down != NULL) {
+	layer->down->up = layer;
+    }
+    x->top = layer;
+    chan->type = type;
+    chan->inst = inst;
+    chan->flags &= ~(uint32_t) (CF_INEOF | CF_EOF | CF_NEEDMORE);
+    /* The transform decides what to ask of the layer below now. */
+    err = type->watch(inst, chan->watched);
+    if (err != 0) {
+	sc__chan_watch_failed(chan, err);
+    }
+    sc__chan_update(chan);
+    return 0;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * sc_chan_pop --
+ *
+ *	Takes the top transform off chan: its output is flushed first
+ *	(a nonblocking channel that can't flush it now fails), then it
+ *	closes (TLS: sends close_notify). Bytes it had read from below but
+ *	not yet turned into input are lost.
+ *
+ *----------------------------------------------------------------------
+ */
+
+int
+sc_chan_pop(sc_chan *chan)
+{
+    struct sc__layer *top;
+    char nm[40];
+    int err;
+
+    if (chan == NULL) {
+	errno = EINVAL;
+	return -1;
+    }
+    if (chan->flags & CF_COPY) {
+	return Busy(chan);
+    }
+    top = (chan->flags & CF_CLOSED) ? NULL : Top(chan);
+    if (top == NULL) {
+	return sc__chan_error(chan, 0, "no transform to pop on channel "
+		"\"%s\"", Name(chan, nm, sizeof(nm)));
+    }
+    if (Flush(chan) < 0) {
+	return IoError(chan, "error flushing", chan->outError);
+    }
+    if (OutBytes(chan) > 0) {
+	return sc__chan_error(chan, EAGAIN, "can't pop the transform on "
+		"channel \"%s\": output is still queued",
+		Name(chan, nm, sizeof(nm)));
+    }
+    if (chan->flags & CF_WATCHQ) {
+	sc__loop_undefer(chan->loop, ApplyWatch, chan);
+	chan->flags &= ~CF_WATCHQ;
+    }
+    (void) top->type->watch(top->inst, 0);
+    (void) top->type->close(top->inst, 0);
+    (void) top->below.type->watch(top->below.inst, 0);
+    chan->type = top->below.type;
+    chan->inst = top->below.inst;
+    chan->x->top = top->down;
+    if (top->down != NULL) {
+	top->down->up = NULL;
+    }
+    /* What the transform never read is input of the plain stream. */
+    while (top->below.in.head != NULL) {
+	struct sc__buf *b = top->below.in.head;
+
+	(void) QueueAppend(chan, &chan->in, b->data + b->start,
+		b->end - b->start);
+	QueueConsume(chan->loop, &top->below.in, b->end - b->start);
+    }
+    chan->out = top->below.out;
+    sc__free(top);
+    err = chan->type->watch(chan->inst, chan->watched);
+    if (err != 0) {
+	sc__chan_watch_failed(chan, err);
+    }
+    sc__chan_update(chan);
+    return 0;
+}
+
+/* Write the handed-down output below. 0, EAGAIN or an errno value. */
+static int
+BelowFlush(struct sc__below *below)
+{
+    while (below->out.head != NULL) {
+	struct sc__buf *b = below->out.head;
+	int err = 0;
+	long n = below->type->output(below->inst, b->data + b->start,
+		b->end - b->start, &err);
+
+	if (n > 0) {
+	    QueueConsume(below->chan->loop, &below->out, (size_t) n);
+	    continue;
+	}
+	return n == 0 || err == EWOULDBLOCK ? EAGAIN : err;
+    }
+    return 0;
+}
+
+long
+sc__below_input(struct sc__below *below, char *buf, size_t n, int *errPtr)
+{
+    if (below->in.bytes > 0) {
+	size_t got = QueuePeek(&below->in, (unsigned char *) buf, n);
+
+	QueueConsume(below->chan->loop, &below->in, got);
+	return (long) got;
+    }
+    if (below->chan->watchErr != 0) {
+	*errPtr = below->chan->watchErr;
+	return -1;
+    }
+    return below->type->input(below->inst, buf, n, errPtr);
+}
+
+long
+sc__below_output(struct sc__below *below, const char *buf, size_t n,
+	int *errPtr)
+{
+    int err = BelowFlush(below);
+
+    if (err != 0) {
+	*errPtr = err;
+	return -1;
+    }
+    if (below->chan->watchErr != 0) {
+	*errPtr = below->chan->watchErr;
+	return -1;
+    }
+    return below->type->output(below->inst, buf, n, errPtr);
+}
+
+int
+sc__below_drain(struct sc__below *below)
+{
+    int err = BelowFlush(below);
+
+    if (err == 0 && below->ops != NULL) {
+	err = below->ops->drain(below->inst);
+    }
+    return err;
+}
+
+size_t
+sc__below_held(struct sc__below *below)
+{
+    return below->out.bytes
+	    + (below->ops != NULL ? below->ops->held(below->inst) : 0);
+}
+
+int
+sc__below_close(struct sc__below *below, int direction)
+{
+    if (direction == SC_WRITABLE) {
+	int err = sc__below_drain(below);
+
+	if (err != 0) {
+	    return err;
+	}
+    }
+    return below->type->close(below->inst, direction);
+}
+
+int
+sc__below_watch(struct sc__below *below, int mask)
+{
+    if (below->out.bytes > 0) {
+	mask |= SC_WRITABLE;
+    }
+    return below->type->watch(below->inst, mask);
+}
+
+int
+sc__below_blockmode(struct sc__below *below, int blocking)
+{
+    return below->type->blockMode(below->inst, blocking);
+}
+
+int
+sc__below_handle(struct sc__below *below, int direction)
+{
+    return below->type->handle(below->inst, direction);
+}
+
+int
+sc__below_get(struct sc__below *below, const char *name,
+	struct sc__str *out)
+{
+    if (below->type->getOption == NULL) {
+	return 1;
+    }
+    return below->type->getOption(below->inst, name, out);
+}
+
+int
+sc__below_set(struct sc__below *below, const char *name, const char *value)
+{
+    if (below->type->setOption == NULL) {
+	return 1;
+    }
+    return below->type->setOption(below->inst, name, value);
+}
+
+void
+sc__below_name(struct sc__below *below, char *buf, size_t size)
+{
+    below->type->name(below->inst, buf, size);
+}
+
+int
+sc__below_ready(const struct sc__below *below)
+{
+    return below->in.bytes > 0;
+}
+
+int
+sc__below_blocking(const struct sc__below *below)
+{
+    return !(below->chan->flags & CF_NONBLOCK);
+}
+
+void
+sc__chan_option_names(const sc_chan *chan, char *buf, size_t size)
+{
+    const struct sc__layer *l;
+    const struct sc__chan_type *driver = chan->type;
+    size_t len = 0;
+
+    buf[0] = '\0';
+    for (l = Top(chan); l != NULL && chan->inst != NULL; l = l->down) {
+	if (l->type->optionNames != NULL && l->type->optionNames[0]) {
+	    len += (size_t) snprintf(buf + len, size - len, "%s%s",
+		    len ? " " : "", l->type->optionNames);
+	    if (len >= size) {
+		return;
+	    }
+	}
+	driver = l->below.type;
+    }
+    if (driver->optionNames != NULL && driver->optionNames[0]) {
+	snprintf(buf + len, size - len, "%s%s", len ? " " : "",
+		driver->optionNames);
+    }
 }

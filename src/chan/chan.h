@@ -90,6 +90,30 @@ struct sc__chan_type {
 };
 
 /*
+ * A transform is a struct sc__chan_type (input, output, close, watch, ...
+ * as a driver's) plus these. It sits between the generic layer and the
+ * layer below it (struct sc__below), as in Tcl_StackChannel; the generic
+ * layer calls the top layer's operations only, and each transform calls
+ * down itself.
+ *
+ * event: events in mask came from below; returns the events to pass up
+ * (0: consumed, e.g. handshake progress). held: bytes of output held
+ * inside, not yet handed below (they count as queued output for flush,
+ * close, half-close and the output limit). drain: hand them below; 0
+ * when none is left, EAGAIN, or an errno value. A transform's
+ * close(SC_WRITABLE) ends its own output (e.g. TLS's close_notify) and,
+ * once that is below, closes the layer below's writing; EAGAIN means
+ * "not yet: call again when nothing is held". Its close(0) frees the
+ * transform only: the generic layer closes the layers below.
+ */
+struct sc__transform_ops {
+    int (*event)(void *inst, int mask);
+    size_t (*held)(void *inst);
+    int (*drain)(void *inst);
+};
+
+
+/*
  * Buffers: a header and the bytes. Data is data[start..end).
  */
 struct sc__buf {
@@ -102,6 +126,75 @@ struct sc__queue {
     struct sc__buf *head, *tail;
     size_t bytes;
 };
+
+/*
+ * What lies below a transform: the next layer's operations and instance,
+ * plus what the generic layer handed down when the transform was pushed
+ * (input already read from the stream below, output queued before the
+ * push). Transforms call down through the sc__below_ functions only.
+ */
+struct sc__below {
+    sc_chan *chan;
+    const struct sc__chan_type *type;
+    const struct sc__transform_ops *ops;	/* NULL: the driver. */
+    void *inst;
+    struct sc__queue in;	/* Input read before the push. */
+    struct sc__queue out;	/* Output queued before the push. */
+};
+
+/* One transform on a channel's stack. */
+struct sc__layer {
+    struct sc__layer *up, *down;	/* Toward the top, the driver. */
+    const struct sc__chan_type *type;
+    const struct sc__transform_ops *ops;
+    void *inst;
+    struct sc__below below;
+};
+
+/*
+ * A transform's pushing function gives its type and a creation function
+ * that makes its instance over below (a pointer that stays valid while
+ * the transform is on the stack). create returns the instance, or NULL
+ * with an error left on the loop.
+ */
+typedef void *(sc__transform_create)(void *clientData,
+	struct sc__layer *layer);
+int sc__chan_push(sc_chan *chan, const struct sc__chan_type *type,
+	const struct sc__transform_ops *ops, sc__transform_create *create,
+	void *clientData);
+/* The layer of type on chan's stack, or NULL. */
+struct sc__layer *sc__chan_layer(const sc_chan *chan,
+	const struct sc__chan_type *type);
+/* A transform reports events in mask of its own making (buffered
+ * plaintext, a failed handshake): they go up from above layer. */
+void sc__layer_notify(struct sc__layer *layer, int mask);
+/* The layer below's operations, handed-down bytes first. */
+long sc__below_input(struct sc__below *below, char *buf, size_t n,
+	int *errPtr);
+long sc__below_output(struct sc__below *below, const char *buf, size_t n,
+	int *errPtr);
+int sc__below_close(struct sc__below *below, int direction);
+int sc__below_watch(struct sc__below *below, int mask);
+int sc__below_blockmode(struct sc__below *below, int blocking);
+int sc__below_handle(struct sc__below *below, int direction);
+int sc__below_get(struct sc__below *below, const char *name,
+	struct sc__str *out);
+int sc__below_set(struct sc__below *below, const char *name,
+	const char *value);
+void sc__below_name(struct sc__below *below, char *buf, size_t size);
+/* True while handed-down input waits (a transform must report it: no
+ * event will come from below for it). */
+int sc__below_ready(const struct sc__below *below);
+/* Write output held below (handed down, or inside lower transforms):
+ * 0 when none is left, EAGAIN, or an errno value. */
+int sc__below_drain(struct sc__below *below);
+/* Output held below (handed down, or inside lower transforms). */
+size_t sc__below_held(struct sc__below *below);
+/* True when the channel is blocking. */
+int sc__below_blocking(const struct sc__below *below);
+/* All option names of the layers from chan's top down, for "should be
+ * one of". */
+void sc__chan_option_names(const sc_chan *chan, char *buf, size_t size);
 
 /* Buffers come from, and go back to, a pool kept by the loop. */
 struct sc__buf *sc__buf_get(sc_loop *loop, size_t cap);
@@ -140,6 +233,7 @@ struct sc__chanx {
     size_t maxLine, outLimit;
     int eofIn, eofOut;		/* 0: none. */
     struct sc__copy *copy;	/* The copy this channel belongs to. */
+    struct sc__layer *top;	/* Pushed transforms, or NULL. */
 };
 
 struct sc_chan {

@@ -77,7 +77,10 @@ IsPipeOrSocket(int fd)
 static int
 CanSplice(const sc_chan *in, const sc_chan *out)
 {
+    /* Never past a transform: its bytes are not the descriptor's. */
     return sc__chan_raw_input(in) && sc__chan_raw_output(out)
+	    && (in->x == NULL || in->x->top == NULL)
+	    && (out->x == NULL || out->x->top == NULL)
 	    && out->encOut == SC_ENC_BINARY
 	    && IsPipeOrSocket(in->type->handle(in->inst, SC_READABLE))
 	    && IsPipeOrSocket(out->type->handle(out->inst, SC_WRITABLE));

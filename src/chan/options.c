@@ -72,18 +72,17 @@ static int
 BadOption(sc_chan *chan, const char *name)
 {
     struct sc__str list = {NULL, 0, 0};
-    const char *names[OPT_COUNT + 16];
-    char driverNames[256];
+    const char *names[OPT_COUNT + 48];
+    char driverNames[512];
     int n = 0, i;
     char *save = NULL, *tok;
 
     for (i = 0; i < OPT_COUNT; i++) {
 	names[n++] = genericOptions[i].name;
     }
-    snprintf(driverNames, sizeof(driverNames), "%s",
-	    chan->type->optionNames ? chan->type->optionNames : "");
+    sc__chan_option_names(chan, driverNames, sizeof(driverNames));
     for (tok = strtok_r(driverNames, " ", &save);
-	    tok != NULL && n < OPT_COUNT + 16;
+	    tok != NULL && n < OPT_COUNT + 48;
 	    tok = strtok_r(NULL, " ", &save)) {
 	names[n++] = tok;
     }
