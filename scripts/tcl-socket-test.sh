@@ -2,7 +2,7 @@
 # Run Tcl's own tests/socket.test with `socket` replaced, in the test
 # process, in every child process and in every thread the suite starts.
 #
-# Usage: tcl-socket-test.sh [--build DIR] [builtin|sockchan]
+# Usage: tcl-socket-test.sh [--build DIR] [--tcl 8.6|9] [builtin|sockchan]
 #   builtin   ::socket is an alias to the real built-in command: checks the
 #             harness itself. Here: Total 173 Passed 158 Skipped 15 Failed 0
 #             (148 and 25 without the Thread package, but then the run
@@ -11,6 +11,11 @@
 #             ::socket is an alias to ::sockchan::socket. Skipped (77)
 #             while DIR/tcl/pkgIndex.tcl does not exist.
 # The mode may also come from SC_CONFORMANCE_SOCKET; DIR defaults to build.
+# --tcl 9 runs Tcl 9.0's whole socket.test in the tclsh9.0 that
+# scripts/tcl9.sh built (skipped, 77, where there is none), against the
+# Tcl 9 module, with its own allow-list, conformance-allowed-9.txt; the
+# thread tests there need a Thread package for Tcl 9 and are reported as
+# skipped, with tcl9.sh's reason, where it has none.
 # Other settings: SC_TCLSH (tclsh8.6), SC_CONFORMANCE_TIMEOUT (600 s a run).
 #
 # Tcl's files are never part of the tree. They come from Debian's source
@@ -38,12 +43,16 @@ set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 mode=${SC_CONFORMANCE_SOCKET:-builtin}
 build=$here/build
+tclver=8.6
 while [ $# -gt 0 ]; do
     case $1 in
-	--build) [ $# -ge 2 ] || { echo "usage: $0 [--build DIR] [builtin|sockchan]" >&2; exit 2; }
+	--build) [ $# -ge 2 ] || { echo "usage: $0 [--build DIR] [--tcl 8.6|9] [builtin|sockchan]" >&2; exit 2; }
 		 build=$2; shift 2 ;;
+	--tcl) [ $# -ge 2 ] && { [ "$2" = 8.6 ] || [ "$2" = 9 ]; } ||
+		     { echo "usage: $0 [--build DIR] [--tcl 8.6|9] [builtin|sockchan]" >&2; exit 2; }
+		 tclver=$2; shift 2 ;;
 	builtin|sockchan) mode=$1; shift ;;
-	*) echo "usage: $0 [--build DIR] [builtin|sockchan]" >&2; exit 2 ;;
+	*) echo "usage: $0 [--build DIR] [--tcl 8.6|9] [builtin|sockchan]" >&2; exit 2 ;;
     esac
 done
 case $mode in
@@ -58,6 +67,11 @@ cache=${SC_CONFORMANCE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sockchan-tcl-confo
 helpers=$here/tests/tcl
 allowed_file=$helpers/conformance-allowed.txt
 tclsh=${SC_TCLSH:-tclsh8.6}
+if [ "$tclver" = 9 ]; then
+    allowed_file=$helpers/conformance-allowed-9.txt
+    tcl9=$("$here/scripts/tcl9.sh" --prefix) || skip_early=1
+    tclsh=${tcl9:-none}/bin/tclsh9.0
+fi
 runtime=${SC_CONFORMANCE_TIMEOUT:-600}
 
 skip() {
@@ -65,6 +79,12 @@ skip() {
     exit 77
 }
 
+if [ "${skip_early:-0}" = 1 ]; then
+    skip "no Tcl 9 (scripts/tcl9.sh has not built one here: make tcl9)"
+fi
+if [ "$mode" = sockchan ] && [ "$tclver" = 9 ] && [ ! -f "$build/tcl/libtcl9sockchantcl.so" ]; then
+    skip "no Tcl 9 module in $build/tcl (configure again after make tcl9)"
+fi
 if [ "$mode" = sockchan ] && [ ! -f "$build/tcl/pkgIndex.tcl" ]; then
     skip "$build/tcl/pkgIndex.tcl does not exist (the sockchan extension is not built yet)"
 fi
@@ -85,110 +105,27 @@ if [ "$mode" = sockchan ]; then
 	break
     done
 fi
-tclsh_path=$(command -v "$tclsh") || skip "no $tclsh (Debian's tcl8.6)"
+tclsh_path=$(command -v "$tclsh") || skip "no $tclsh"
 case $(echo 'puts [info patchlevel]' | "$tclsh_path") in
-    8.6.*) ;;
-    *) skip "$tclsh is not Tcl 8.6" ;;
+    "$tclver".*) ;;
+    *) skip "$tclsh is not Tcl $tclver" ;;
 esac
 mkdir -p "$cache" "$work"
 
 # ---------------------------------------------------------------- sources
 
-# apt_private NAME: write the private apt configuration $cache/NAME/apt.conf.
-# The caller writes the sources into $cache/NAME/parts (NAME.list, one-line
-# entries, or NAME.sources, deb822). The
-# machine's apt.conf.d is still read (proxies, Check-Valid-Until), but its
-# update hooks are cleared: they would act on the machine's caches.
-apt_private() {
-    d=$cache/$1
-    mkdir -p "$d/lists/partial" "$d/cache/archives/partial" "$d/parts" "$d/prefs" "$d/src"
-    cat >"$d/apt.conf" <<EOF
-#clear APT::Update::Pre-Invoke;
-#clear APT::Update::Post-Invoke;
-#clear APT::Update::Post-Invoke-Success;
-Dir::Etc::SourceList "$d/none.list";
-Dir::Etc::SourceParts "$d/parts";
-Dir::Etc::Preferences "$d/prefs/none";
-Dir::Etc::PreferencesParts "$d/prefs";
-Dir::State::Lists "$d/lists";
-Dir::Cache "$d/cache";
-Dir::Cache::pkgcache "$d/cache/pkgcache.bin";
-Dir::Cache::srcpkgcache "$d/cache/srcpkgcache.bin";
-APT::Sandbox::User "root";
-EOF
-}
-
-# debian_deb_src DIR: write the deb-src twins of the machine's enabled
-# Debian entries into DIR/debian.list (from one-line .list files) and
-# DIR/debian.sources (from deb822 .sources files).
-debian_deb_src() {
-    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-	[ -f "$f" ] || continue
-	awk '$1 == "deb" && /debian/ { $1 = "deb-src"; print }' "$f"
-    done >"$1/debian.list"
-    for f in /etc/apt/sources.list.d/*.sources; do
-	[ -f "$f" ] || continue
-	awk 'BEGIN { RS = ""; FS = "\n" }
-	{
-	    types = 0; debian = 0; off = 0; out = ""
-	    for (i = 1; i <= NF; i++) {
-		if ($i ~ /^#/) continue
-		if ($i ~ /^Types:/) {
-		    if ($i ~ /[ \t]deb([ \t]|$)/) types = 1
-		    out = out "Types: deb-src\n"
-		    continue
-		}
-		if ($i ~ /^URIs:/ && $i ~ /debian/) debian = 1
-		if ($i ~ /^Enabled:[ \t]*no/) off = 1
-		out = out $i "\n"
-	    }
-	    if (types && debian && !off) printf "%s\n", out
-	}' "$f"
-    done >"$1/debian.sources"
-}
+# Debian's source packages, through a private apt state (scripts/debsrc.sh).
+. "$here/scripts/debsrc.sh"
 
 # fetch_tests NAME PACKAGE DEST [VERSION]: put PACKAGE's tests/ directory
 # into DEST/tests, downloading the source package with the private apt
-# configuration NAME (whose sources must be written) unless DEST is already
-# there. VERSION, when given, is tried first, then every version the index
-# has, newest first. Returns 1 when no version could be downloaded.
+# state $cache/NAME (set up by debsrc_init) unless DEST is already there.
+# Returns 1 when no version could be downloaded ($cache/NAME/why says why).
 fetch_tests() {
     name=$1 pkg=$2 dest=$3 want=${4:-}
     [ -f "$dest/tests/socket.test" ] && return 0
-    command -v apt-get >/dev/null 2>&1 || { echo "no apt-get" >"$cache/$name/why"; return 1; }
-    conf=$cache/$name/apt.conf
-    log=$cache/$name/apt.log
-    : >"$log"
-    # A failure here shows up as "no version": the log says why. apt's
-    # signature check has been seen to hang here: bounded, tried twice.
-    timeout 180 apt-get -c "$conf" -q update >>"$log" 2>&1 ||
-	timeout 180 apt-get -c "$conf" -q update >>"$log" 2>&1
-    versions=$(apt-cache -c "$conf" showsrc "$pkg" 2>>"$log" |
-	awk -v p="$pkg" '/^Package: / { cur = $2 } /^Version: / && cur == p { print $2 }' |
-	sort -rV | uniq)
-    got=""
-    for v in $want $versions; do
-	if (cd "$cache/$name/src" && timeout 300 apt-get -c "$conf" -q source --download-only "$pkg=$v") >>"$log" 2>&1; then
-	    got=$v
-	    break
-	fi
-    done
-    if [ -z "$got" ]; then
-	if [ -z "$versions" ]; then
-	    echo "no $pkg source package in the private index (see $log)" >"$cache/$name/why"
-	else
-	    tried=$(printf '%s\n' "$want" "$versions" | tr -s '\n' ' ')
-	    echo "no $pkg source version could be downloaded (tried: $tried; see $log)" >"$cache/$name/why"
-	fi
-	return 1
-    fi
-    upstream=${got#*:}
-    upstream=${upstream%-*}
-    orig=""
-    for f in "$cache/$name/src/${pkg}_$upstream".orig.tar.*; do
-	case $f in *.asc) ;; *) [ -f "$f" ] && orig=$f ;; esac
-    done
-    [ -n "$orig" ] || { echo "no upstream tarball for $pkg $got" >"$cache/$name/why"; return 1; }
+    debsrc_get "$cache/$name" "$pkg" "$want" || return 1
+    got=$debsrc_version orig=$debsrc_orig
     for f in "$cache/$name/src/${pkg}_${got#*:}".debian.tar.*; do
 	[ -f "$f" ] || continue
 	if tar -xOf "$f" --wildcards 'debian/patches/*' 2>/dev/null | grep -q '^+++ [^ ]*/tests/'; then
@@ -197,7 +134,7 @@ fetch_tests() {
     done
     rm -rf "$dest.new"
     mkdir -p "$dest.new"
-    if ! tar -xf "$orig" -C "$dest.new" --wildcards '*/tests/*' >>"$log" 2>&1; then
+    if ! tar -xf "$orig" -C "$dest.new" --wildcards '*/tests/*' >>"$cache/$name/apt.log" 2>&1; then
 	rm -rf "$dest.new"
 	echo "could not extract tests/ from $orig" >"$cache/$name/why"
 	return 1
@@ -209,10 +146,8 @@ fetch_tests() {
     [ -f "$dest/tests/socket.test" ]
 }
 
-if [ ! -f "$cache/tcl8.6/tests/socket.test" ]; then
-    apt_private apt
-    debian_deb_src "$cache/apt/parts"
-    [ -s "$cache/apt/parts/debian.list" ] || [ -s "$cache/apt/parts/debian.sources" ] || skip "no Debian entry in /etc/apt/sources.list{,.d} to take deb-src from"
+if [ "$tclver" = 8.6 ] && [ ! -f "$cache/tcl8.6/tests/socket.test" ]; then
+    debsrc_init "$cache/apt" || skip "$(cat "$cache/apt/why")"
     installed=$(dpkg-query -W -f='${source:Version}' tcl8.6 2>/dev/null || true)
     echo "tcl-conformance: fetching Debian's tcl8.6 source package (private apt state in $cache/apt)"
     fetch_tests apt tcl8.6 "$cache/tcl8.6" "$installed" ||
@@ -221,20 +156,7 @@ fi
 
 tcl9_why=""
 if [ ! -f "$cache/tcl9.0/tests/socket.test" ]; then
-    apt_private apt-tcl9
-    # The same Debian archive as the machine's release, other suites.
-    debian_deb_src "$cache/apt-tcl9"
-    uri=$(cat "$cache/apt-tcl9/debian.sources" "$cache/apt-tcl9/debian.list" | awk '/security/ { next }
-	/^URIs:/ { print $2; exit }
-	$1 == "deb-src" { for (i = 2; i <= NF; i++) if ($i ~ /:\/\//) { print $i; exit } }')
-    [ -n "$uri" ] || uri=http://deb.debian.org/debian
-    keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-    opt=""
-    [ -f $keyring ] && opt="[signed-by=$keyring] "
-    cat >"$cache/apt-tcl9/parts/tcl9.list" <<EOF
-deb-src $opt$uri trixie main
-deb-src $opt$uri sid main
-EOF
+    debsrc_init "$cache/apt-tcl9" "trixie sid"
     echo "tcl-conformance: fetching Debian's tcl9.0 source package (trixie, sid; private apt state in $cache/apt-tcl9)"
     fetch_tests apt-tcl9 tcl9.0 "$cache/tcl9.0" ||
 	tcl9_why=$(cat "$cache/apt-tcl9/why" 2>/dev/null)
@@ -328,32 +250,59 @@ check_failures() {
 
 passed=0 failed=0 skipped=0 broken=0
 
-# 1. Tcl 8.6's socket.test, whole.
-echo "tcl-conformance: $(cat "$cache/tcl8.6/VERSION"), tests/socket.test, socket = $mode"
-if run_suite tcl86 "$cache/tcl8.6/tests"; then
-    log86=$work/run-$mode-tcl86/log
+# whole_suite LABEL TESTDIR NAME: run a whole socket.test and count it;
+# the thread tests (socket_$af-13.*) need the Thread package, and a run
+# in which none of them ran is broken unless NO_THREAD says why they could
+# not (then they are reported as skipped, with that reason).
+whole_suite() {
+    label=$3
+    echo "tcl-conformance: $(cat "$2/../VERSION"), tests/socket.test, socket = $mode"
+    if ! run_suite "$1" "$2"; then
+	broken=$((broken + 1))
+	return
+    fi
+    log=$work/run-$mode-$1/log
     # "socket.test: Total T Passed P Skipped S Failed F"
     # shellcheck disable=SC2086
     set -- $summary
     passed=$5 skipped=$7
-    check_failures "$log86" "Tcl 8.6"
+    check_failures "$log" "$label"
     failed=$bad
     if [ "$9" -ne $((bad + ok)) ]; then
 	echo "tcl-conformance: the summary counts $9 failures, the log $((bad + ok))"
 	broken=$((broken + 1))
     fi
-    # The thread tests (socket_$af-13.*) need the Thread package.
-    tp=$(grep -cE '^\+\+\+\+ socket_[a-z0-9]+-13\.[^ ]* PASSED' "$log86")
-    ts=$(grep -cE '^\+\+\+\+ socket_[a-z0-9]+-13\.[^ ]* SKIPPED' "$log86")
-    tf=$(failed_tests "$log86" | grep -cE '^socket_[a-z0-9]+-13\.')
+    tp=$(grep -cE '^\+\+\+\+ socket_[a-z0-9]+-13\.[^ ]* PASSED' "$log")
+    ts=$(grep -cE '^\+\+\+\+ socket_[a-z0-9]+-13\.[^ ]* SKIPPED' "$log")
+    tf=$(failed_tests "$log" | grep -cE '^socket_[a-z0-9]+-13\.')
     echo "thread tests (socket_*-13.*): $tp passed, $tf failed, $ts skipped"
     if [ "$tp" -eq 0 ] && [ "$tf" -eq 0 ]; then
-	echo "tcl-conformance: the thread tests did not run: install Debian's tcl-thread (scripts/deps.sh)"
-	broken=$((broken + 1))
+	if [ -n "$NO_THREAD" ]; then
+	    echo "thread tests: SKIPPED: $NO_THREAD"
+	else
+	    echo "tcl-conformance: the thread tests did not run: install Debian's tcl-thread (scripts/deps.sh)"
+	    broken=$((broken + 1))
+	fi
     fi
-else
-    broken=$((broken + 1))
+}
+
+if [ "$tclver" = 9 ]; then
+    # Tcl 9.0's socket.test, whole, in tclsh9.0.
+    [ -f "$cache/tcl9.0/tests/socket.test" ] || skip "Tcl 9.0's tests could not be obtained: ${tcl9_why:-unknown}"
+    NO_THREAD=$(cat "$tcl9/NO-THREAD" 2>/dev/null)
+    whole_suite tcl90 "$cache/tcl9.0/tests" "Tcl 9.0"
+    if [ "$broken" -ne 0 ]; then
+	echo "tcl-conformance: $broken broken run(s) or check(s), counted as failed"
+	failed=$((failed + broken))
+    fi
+    echo "$passed passed, $failed failed, $skipped skipped"
+    [ "$failed" -eq 0 ]
+    exit $?
 fi
+
+# 1. Tcl 8.6's socket.test, whole.
+NO_THREAD=""
+whole_suite tcl86 "$cache/tcl8.6/tests" "Tcl 8.6"
 
 # 2. Tcl 9.0's socket.test, the TIP 456 tests only. Tests that -match
 # leaves out are counted as skipped in tcltest's summary, so the counts

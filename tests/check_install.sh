@@ -16,7 +16,10 @@ libdir=$(dirname "$(find "$prefix" -name libsockchan.a | head -n 1)")
 test -f "$libdir/libsockchan.a" || { echo "no libsockchan.a installed"; exit 1; }
 ls "$libdir"/libsockchan.so.* >/dev/null || { echo "no versioned libsockchan.so"; exit 1; }
 soname=$(objdump -p "$libdir/libsockchan.so" | awk '/SONAME/ {print $2}')
-test "$soname" = "libsockchan.so.0" || { echo "soname is '$soname'"; exit 1; }
+# 0.x: an incompatible ABI takes a new minor version, and so a new soname.
+test "$soname" = "libsockchan.so.0.1" || { echo "soname is '$soname'"; exit 1; }
+objdump -T "$libdir/libsockchan.so" | grep -q ' SOCKCHAN_0\.1 *sc_gets$' ||
+    { echo "the library's symbols carry no version SOCKCHAN_0.1"; exit 1; }
 
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
 # shellcheck disable=SC2046,SC2086

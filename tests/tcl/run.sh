@@ -25,12 +25,13 @@ for so in "$build"/tcl/*.so; do
     export LD_PRELOAD ASAN_OPTIONS
 done
 export TCLLIBPATH="$build/tcl"
+tclsh=${SC_TCLSH:-tclsh}
 passed=0 failed=0 skipped=0
 for f in $files; do
     if unshare -n true 2>/dev/null; then
-	out=$(unshare -n sh -c 'ip link set lo up && cd "$1" && timeout 240 tclsh "$2" -verbose e' sh "$build" "$f" 2>&1)
+	out=$(unshare -n sh -c 'ip link set lo up && cd "$1" && timeout 240 "$3" "$2" -verbose e' sh "$build" "$f" "$tclsh" 2>&1)
     else
-	out=$(cd "$build" && timeout 240 tclsh "$f" -verbose e 2>&1)
+	out=$(cd "$build" && timeout 240 "$tclsh" "$f" -verbose e 2>&1)
     fi
     echo "$out"
     line=$(echo "$out" | grep -E '^[^[:space:]]+:[[:space:]]+Total' | tail -n 1)
