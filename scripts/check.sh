@@ -13,10 +13,10 @@ passed=$(grep -cE '^ *[0-9]+/[0-9]+ Test +#[0-9]+: .* +Passed' "$log")
 failed=$(grep -cE '^ *[0-9]+/[0-9]+ Test +#[0-9]+: .*(\*\*\*Failed|\*\*\*Timeout|\*\*\*Exception|Not Run|\(Failed\))' "$log")
 skipped=$(grep -cE '^ *[0-9]+/[0-9]+ Test +#[0-9]+: .*\*\*\*Skipped' "$log")
 echo
-# The differential suite's own count (tests/tcl/diff: cases compared with
-# Tcl's own socket), which ctest keeps in its log.
+# The differential suite's own counts (tests/tcl/diff: cases compared with
+# Tcl's own socket, in each Tcl), which ctest keeps in its log.
 grep -h '^diff: [0-9]* cases' "$build/Testing/Temporary/LastTest.log" 2>/dev/null \
-    | tail -n 1 | sed 's/^diff:/tcl.diff:/'
+    | sed 's/^diff:/tcl.diff:/'
 if [ "$skipped" -gt 0 ]; then
     echo "$passed passed, $failed failed, $skipped skipped"
 else

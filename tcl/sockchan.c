@@ -1135,6 +1135,30 @@ IntOption(TcpState *s, int level, int name, Tcl_DString *dsPtr)
     Tcl_DStringAppendElement(dsPtr, v ? "1" : "0");
 }
 
+/*
+ * A failure's text: a plain system error in the running Tcl's words (Tcl
+ * 9 has the system's, "no route to host" where 8.6 says "host is
+ * unreachable"); any other text (a path with a NUL...) as it is.
+ */
+static const char *
+ErrText(const struct sc__err *err)
+{
+    if (err->code != 0 && strcmp(err->text, sc_errno_msg(err->code)) == 0) {
+	return Tcl_ErrnoMsg(err->code);
+    }
+    return err->text;
+}
+
+/* "-keepalive B -nodelay B", for the list of every option. */
+static void
+KeepaliveNodelay(TcpState *s, Tcl_DString *dsPtr)
+{
+    Tcl_DStringAppendElement(dsPtr, "-keepalive");
+    IntOption(s, SOL_SOCKET, SO_KEEPALIVE, dsPtr);
+    Tcl_DStringAppendElement(dsPtr, "-nodelay");
+    IntOption(s, IPPROTO_TCP, TCP_NODELAY, dsPtr);
+}
+
 static void
 ErrorOption(TcpState *s, Tcl_DString *dsPtr)
 {
@@ -1142,7 +1166,7 @@ ErrorOption(TcpState *s, Tcl_DString *dsPtr)
     if (s->flags & TS_FAILED) {
 	if (!(s->flags & TS_REPORTED)) {
 	    s->flags |= TS_REPORTED;	/* Cleared once read, as Tcl. */
-	    Tcl_DStringAppend(dsPtr, s->p->failure.text, -1);
+	    Tcl_DStringAppend(dsPtr, ErrText(&s->p->failure), -1);
 	}
 	return;
     }
@@ -1182,6 +1206,11 @@ static const char *
 OptionNames(TcpState *s)
 {
     if (s->flags & TS_SERVER) {
+#if TCL_MAJOR_VERSION >= 9
+	if (!(s->flags & TS_UNIX)) {
+	    return "connecting keepalive nodelay peername sockname";
+	}
+#endif
 	return "connecting peername sockname";
     }
     if (s->flags & TS_UNIX) {
@@ -1195,6 +1224,11 @@ static const char *
 QueryNames(TcpState *s)
 {
     if (s->flags & TS_SERVER) {
+#if TCL_MAJOR_VERSION >= 9
+	if (!(s->flags & TS_UNIX)) {
+	    return "connecting error keepalive nodelay peername sockname";
+	}
+#endif
 	return "connecting error peername sockname";
     }
     if (s->flags & TS_UNIX) {
@@ -1260,13 +1294,13 @@ TcpGetOption(ClientData instanceData, Tcl_Interp *interp,
     if (optionName == NULL) {
 	/* All: as Tcl 8.6, -error and -connecting are not listed, a server
 	 * has -sockname only, and a client whose connect failed has no
-	 * -peername. */
+	 * -peername. Tcl 9 lists -keepalive and -nodelay last, servers
+	 * too; 8.6 has neither, and they come first. */
+#if TCL_MAJOR_VERSION < 9
 	if (!server && !isUnix) {
-	    Tcl_DStringAppendElement(dsPtr, "-keepalive");
-	    IntOption(s, SOL_SOCKET, SO_KEEPALIVE, dsPtr);
-	    Tcl_DStringAppendElement(dsPtr, "-nodelay");
-	    IntOption(s, IPPROTO_TCP, TCP_NODELAY, dsPtr);
+	    KeepaliveNodelay(s, dsPtr);
 	}
+#endif
 	if (!server && isUnix) {
 	    Tcl_DString cred;
 
@@ -1290,6 +1324,11 @@ TcpGetOption(ClientData instanceData, Tcl_Interp *interp,
 	Tcl_DStringStartSublist(dsPtr);
 	NameOption(s, interp, 0, dsPtr, 0);
 	Tcl_DStringEndSublist(dsPtr);
+#if TCL_MAJOR_VERSION >= 9
+	if (!isUnix) {
+	    KeepaliveNodelay(s, dsPtr);
+	}
+#endif
 	return TCL_OK;
     }
     m = MatchOption(optionName, QueryNames(s), &n);
@@ -1536,8 +1575,11 @@ AcceptReady(Watch *w, int mask)
     Tcl_RegisterChannel(interp, s->channel);
     Tcl_RegisterChannel(NULL, s->channel);
     Tcl_Preserve(interp);
+    /* Tcl 8.6 evaluates it in the current frame (Tcl_VarEval), Tcl 9 at
+     * the global level. */
     code = Tcl_EvalEx(interp, Tcl_DStringValue(&cmd),
-	    Tcl_DStringLength(&cmd), 0);
+	    Tcl_DStringLength(&cmd),
+	    TCL_MAJOR_VERSION >= 9 ? TCL_EVAL_GLOBAL : 0);
     if (code != TCL_OK) {
 	Tcl_BackgroundException(interp, code);
 	Tcl_UnregisterChannel(interp, s->channel);
@@ -1563,7 +1605,7 @@ static int
 SocketError(Tcl_Interp *interp, const struct sc__err *err)
 {
     Tcl_SetObjResult(interp, Tcl_ObjPrintf("couldn't open socket: %s",
-	    err->text));
+	    ErrText(err)));
     if (err->code != 0) {
 	errno = err->code;
 	Tcl_SetErrorCode(interp, "POSIX", Tcl_ErrnoId(),
@@ -1590,21 +1632,44 @@ Family(Tcl_Interp *interp)
     return SC__FAMILY_ANY;
 }
 
-/* A port as Tcl takes it: an integer, or a service name. */
+/*
+ * A port as the running Tcl takes it (TclSockGetPort): its own integers
+ * first (Tcl 8.6 reads "010" as octal 8, Tcl 9 as decimal 10), else a
+ * service name. A server's bad port is Tcl_OpenTcpServerEx's "invalid
+ * port number" in Tcl 9, and "expected integer" in 8.6 as a client's.
+ */
 static int
-GetPort(Tcl_Interp *interp, const char *text, int *port)
+GetPort(Tcl_Interp *interp, const char *text, int *port, int server)
 {
     struct sc__err err;
+    char number[TCL_INTEGER_SPACE];
+    int n;
 
+    if (Tcl_GetInt(NULL, text, &n) == TCL_OK) {
+	snprintf(number, sizeof(number), "%d", n);
+	text = number;		/* Then the range checks below. */
+    }
     if (sc__parse_port(text, port, &err) < 0) {
 	if (strncmp(err.text, "expected", 8) == 0) {
-	    Tcl_SetObjResult(interp, Tcl_NewStringObj(err.text, -1));
-	    Tcl_SetErrorCode(interp, "TCL", "VALUE", "INTEGER", NULL);
-	    return TCL_ERROR;
+	    /* Neither an integer nor a service: the running Tcl's own
+	     * words and errorCode (TCL VALUE INTEGER in 8.6, NUMBER in 9). */
+	    (void) Tcl_GetInt(interp, text, &n);
+	} else {
+	    /* As Tcl: a port out of range is no system error (no
+	     * errorCode). */
+	    Tcl_SetObjResult(interp, Tcl_ObjPrintf("couldn't open socket: %s",
+		    err.text));
 	}
-	/* As Tcl: a port out of range is no system error (no errorCode). */
-	Tcl_SetObjResult(interp, Tcl_ObjPrintf("couldn't open socket: %s",
-		err.text));
+#if TCL_MAJOR_VERSION >= 9
+	if (server) {
+	    /* Tcl 9's Tcl_OpenTcpServerEx: one message for any bad port,
+	     * the errorCode of the reading that failed. */
+	    Tcl_SetObjResult(interp, Tcl_NewStringObj(
+		    "couldn't open socket: invalid port number", -1));
+	}
+#else
+	(void) server;
+#endif
 	return TCL_ERROR;
     }
     return TCL_OK;
@@ -1719,8 +1784,8 @@ OpenClient(Tcl_Interp *interp, const char *host, const char *portText,
     struct sc__lookup look;
     TcpState *s;
 
-    if (GetPort(interp, portText, &port) != TCL_OK
-	    || (myportText && GetPort(interp, myportText, &myport) != TCL_OK)) {
+    if (GetPort(interp, portText, &port, 0) != TCL_OK
+	    || (myportText && GetPort(interp, myportText, &myport, 0) != TCL_OK)) {
 	return TCL_ERROR;
     }
     /* The channel starts blocking, as Tcl's; the attempt's socket is
@@ -1802,8 +1867,8 @@ OpenServer(Tcl_Interp *interp, Tcl_Obj *script, const char *myaddr,
     TcpState *s;
     int port, fds[MAX_LISTEN], n, i;
 
-    if (GetPort(interp, portText, &port) != TCL_OK) {
-	return TCL_ERROR;	/* Tcl's words, as for a client's port. */
+    if (GetPort(interp, portText, &port, 1) != TCL_OK) {
+	return TCL_ERROR;	/* Tcl's words. */
     }
     n = sc__tcp_listen(myaddr, port, Family(interp), flags, backlog, fds,
 	    MAX_LISTEN, &err);
@@ -1887,7 +1952,7 @@ SocketObjCmd(ClientData clientData, Tcl_Interp *interp, int objc,
 
 	    /* As Tcl: the value is checked where it is parsed. */
 	    myport = Tcl_GetString(objv[a]);
-	    if (GetPort(interp, myport, &p) != TCL_OK) {
+	    if (GetPort(interp, myport, &p, 0) != TCL_OK) {
 		return TCL_ERROR;
 	    }
 	    break;

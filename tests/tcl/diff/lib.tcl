@@ -33,10 +33,12 @@ proc show {script} {
 # needs what --
 #	Skip the case (both runs print the same SKIP line; the runner counts
 #	it as skipped) unless what is there: ns (a private network
-#	namespace), threads (package Thread), root.
+#	namespace), threads (package Thread), root, tcl86 (a behaviour Tcl 9
+#	dropped: an output -eofchar, -encoding binary).
 proc needs {what} {
     switch -- $what {
 	ns { set ok $::scdiff::ns }
+	tcl86 { set ok [expr {![package vsatisfies [info patchlevel] 9-]}] }
 	threads { set ok [expr {![catch {package require Thread}]}] }
 	root { set ok [expr {[exec id -u] == 0}] }
 	default { set ok 0 }
@@ -154,4 +156,20 @@ proc needs_silent_resolver {} {
 	puts "SKIP: needs a silent name server"
 	exit 0
     }
+}
+
+# lenient chan / convertto enc string --
+#	Tcl 8.6's handling of characters an encoding lacks, in both Tcls:
+#	Tcl 9's channels and [encoding] refuse them (profile strict) unless
+#	told "-profile tcl8".
+proc lenient {chan} {
+    if {[package vsatisfies [info patchlevel] 9-]} {
+	fconfigure $chan -profile tcl8
+    }
+}
+proc convertto {enc string} {
+    if {[package vsatisfies [info patchlevel] 9-]} {
+	return [encoding convertto -profile tcl8 $enc $string]
+    }
+    return [encoding convertto $enc $string]
 }

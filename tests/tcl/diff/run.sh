@@ -11,6 +11,8 @@
 #     installed) makes every unknown name fail after 1 s.
 # Without a namespace, the cases that need it are skipped (and counted).
 # Usage: run.sh BUILD_DIR [runner arguments...]
+# SC_TCLSH names the tclsh (default: tclsh, 8.6); under Tcl 9 the runner
+# compares with Tcl 9's own socket and reads allowed-9.txt and expected-9/.
 set -u
 build=$(cd "$1" && pwd)
 shift
@@ -28,6 +30,8 @@ for so in "$build"/tcl/*.so; do
     export LD_PRELOAD ASAN_OPTIONS
 done
 export TCLLIBPATH="$build/tcl"
+tclsh=${SC_TCLSH:-tclsh}
+export tclsh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 cat > "$tmp/hosts" <<'HOSTS'
@@ -60,8 +64,8 @@ if [ "$(id -u)" -eq 0 ] && unshare -n -m true 2>/dev/null; then
 	    done
 	    export SC_DIFF_SILENT_DNS=1
 	fi
-	SC_DIFF_NS=1 tclsh "$@"' sh "$tmp" "$here/runner.tcl" "$@"
+	SC_DIFF_NS=1 "$tclsh" "$@"' sh "$tmp" "$here/runner.tcl" "$@"
 else
     echo "no private network namespace: cases that need one are skipped"
-    tclsh "$here/runner.tcl" "$@"
+    "$tclsh" "$here/runner.tcl" "$@"
 fi

@@ -30,6 +30,10 @@ for so in "$build"/tcl/*.so; do
     export LD_PRELOAD ASAN_OPTIONS
 done
 export TCLLIBPATH="$build/tcl"
+# SC_TCLSH names the tclsh (default: tclsh, 8.6): tclsh9.0 runs the seeds
+# against Tcl 9's own socket.
+tclsh=${SC_TCLSH:-tclsh}
+export tclsh
 exec unshare -n -m --propagation private sh -c '
     set -u
     here=$1
@@ -47,13 +51,13 @@ exec unshare -n -m --propagation private sh -c '
 	    sleep 0.01
 	done
     }
-    run() { timeout 30 tclsh "$here/runseed.tcl" "$@"; }
+    run() { timeout 30 "$tclsh" "$here/runseed.tcl" "$@"; }
     norm_time() { sed -E "s/^(The time on .*) is .*/\\1 is DATE/; s/^That is [0-9]+s/That is Ns/"; }
 
     # socket(n)s time server and client, each pairing.
     for sm in builtin sockchan; do
 	for cm in builtin sockchan; do
-	    timeout 30 tclsh "$here/runseed.tcl" $sm "$here/time-server.tcl" >"$work/ts.$sm.$cm" 2>&1 &
+	    timeout 30 "$tclsh" "$here/runseed.tcl" $sm "$here/time-server.tcl" >"$work/ts.$sm.$cm" 2>&1 &
 	    sp=$!; pids="$pids $sp"
 	    wait_until "[ -n \"\$(ss -Hntl sport = :9900)\" ]" || { echo "time server ($sm) did not listen"; fail=1; }
 	    run $cm "$here/time-client.tcl" 2>&1 | norm_time >"$work/tc.$sm.$cm"
@@ -68,7 +72,7 @@ exec unshare -n -m --propagation private sh -c '
     grep -q "^The time on localhost is DATE$" "$work/tc.builtin.builtin" && grep -q "^That is Ns since the server started$" "$work/tc.builtin.builtin" || { echo "FAILED: the built-in time client said something else"; fail=1; }
 
     # unix_sockets echo server and client.
-    timeout 30 tclsh "$here/runseed.tcl" sockchan "$here/echo-server.tcl" >"$work/es" 2>&1 &
+    timeout 30 "$tclsh" "$here/runseed.tcl" sockchan "$here/echo-server.tcl" >"$work/es" 2>&1 &
     sp=$!; pids="$pids $sp"
     wait_until "[ -S /tmp/example.socket ]" || { echo "echo server did not listen"; fail=1; }
     out=$(run sockchan "$here/echo-client.tcl" 2>&1)
@@ -78,7 +82,7 @@ exec unshare -n -m --propagation private sh -c '
 
     # scan.tcl against two listeners.
     for m in builtin sockchan; do
-	timeout 60 tclsh >"$work/peer" 2>&1 <<PEER &
+	timeout 60 "$tclsh" >"$work/peer" 2>&1 <<PEER &
 set a [socket -server {apply {{c a p} {close \$c}}} -myaddr 127.0.0.5 7777]
 set b [socket -server {apply {{c a p} {close \$c}}} -myaddr 127.0.0.77 7777]
 puts ready
