@@ -121,20 +121,37 @@ record() { printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RAW"; }
 fail() { log "FAILED: $*"; fails=$((fails + 1)); record fail "$*" - - - -; }
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p; s/^$1=\([^ ]*\).*/\1/p" | head -n 1; }
 
+# Tcl 9 (make tcl9 builds one; the Tcl 9 rows are left out without it).
+TCL9=$("$top/scripts/tcl9.sh" --prefix 2>/dev/null)/bin/tclsh9.0
+
 have_impl() {
     case $1 in
     uv) [ -x "$out/echo-uv" ] ;;
     event) [ -x "$out/echo-event" ] ;;
     tcl) command -v tclsh8.6 >/dev/null ;;
     tclext) command -v tclsh8.6 >/dev/null && [ -f "$top/build/tcl/pkgIndex.tcl" ] ;;
+    tcl9) [ -x "$TCL9" ] ;;
+    tclext9) [ -x "$TCL9" ] && [ -f "$top/build/tcl/libtcl9sockchantcl.so" ] ;;
     *) true ;;
     esac
+}
+
+# free_port P: P, or the next port above it that no socket holds. The
+# namespace's ephemeral range covers every port (room for 100,000
+# connections), so a port may still be held by a connection of an earlier
+# workload.
+free_port() {
+    local p=$1
+    while [ -n "$(ss -Htan "( sport = :$p )" 2>/dev/null | head -n 1)" ]; do
+	p=$((p + 1))
+    done
+    echo "$p"
 }
 
 # start IMPL MODE: a fresh server on a fresh port; sets SPID and PORT.
 start() {
     local impl=$1 mode=$2
-    port=$((port + 1))
+    port=$(free_port $((port + 1)))
     PORT=$port
     case $impl in
     sockchan) "$out/echo-sockchan" "$mode" "$PORT" & ;;
@@ -142,6 +159,8 @@ start() {
     epoll | uv | event) "$out/echo-$impl" "$mode" "$PORT" & ;;
     tcl) tclsh8.6 "$here/echo.tcl" "$mode" "$PORT" tcl & ;;
     tclext) TCLLIBPATH="$top/build/tcl" tclsh8.6 "$here/echo.tcl" "$mode" "$PORT" sockchan & ;;
+    tcl9) "$TCL9" "$here/echo.tcl" "$mode" "$PORT" tcl & ;;
+    tclext9) TCLLIBPATH="$top/build/tcl" "$TCL9" "$here/echo.tcl" "$mode" "$PORT" sockchan & ;;
     # The command's echo servers (issue 14.7), as a user starts them.
     cli-serve) "$top/build/sockchan" serve echo "$PORT" 2>/dev/null & ;;
     cli-listen) "$top/build/sockchan" listen -k --echo "$PORT" 2>/dev/null & ;;
@@ -168,10 +187,13 @@ rss() { sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/status" 2>/dev/n
 if [ $smoke = 1 ]; then
     ECHO="sockchan epoll"; BULKS="sockchan splice epoll"
     TCLS=; have_impl tclext && TCLS=tclext
+    have_impl tclext9 && TCLS="$TCLS tclext9"
     CONNS="1 10"; TCLCONNS="1 10"
 else
     ECHO="sockchan uv event epoll"; BULKS="sockchan splice uv event epoll"
     TCLS="tcl tclext"
+    have_impl tcl9 && TCLS="$TCLS tcl9"
+    have_impl tclext9 && TCLS="$TCLS tclext9"
     CONNS="1 10 100 1000"; TCLCONNS="1 10 100"
 fi
 rotate() {		# rotate N WORDS...: the words, rotated N times
@@ -289,13 +311,14 @@ idle() {
 # ones with a readable handler each, as an event-driven program holds them
 # ("900 readable").
 tcl_idle_clients() {
-    local r=$1 impl mode ev peer ppid pport line tmpf deadline
-    for impl in $(rotate "$r" tcl tclext); do
+    local r=$1 impl mode ev peer ppid pport line tmpf deadline tclsh
+    for impl in $(rotate "$r" tcl tclext tcl9 tclext9); do
 	have_impl "$impl" || continue
-	mode=builtin; [ "$impl" = tclext ] && mode=sockchan
+	mode=builtin; case $impl in tclext*) mode=sockchan ;; esac
+	tclsh=tclsh8.6; case $impl in *9) tclsh=$TCL9 ;; esac
 	for ev in 0 1; do
 	    tmpf=$(mktemp "$res/.peer.XXXXXX")
-	    tclsh8.6 - >"$tmpf" 2>&1 <<'PEER' &
+	    "$tclsh" - >"$tmpf" 2>&1 <<'PEER' &
 set s [socket -server {apply {{c a p} {lappend ::held $c}}} -myaddr 127.0.0.1 0]
 puts [lindex [fconfigure $s -sockname] 2]
 flush stdout
@@ -309,7 +332,7 @@ PEER
 		sleep 0.01	# polling the peer's port line, with a deadline
 	    done
 	    pport=$(head -n 1 "$tmpf")
-	    line=$(TCLLIBPATH="$top/build/tcl" timeout 120 tclsh8.6 \
+	    line=$(TCLLIBPATH="$top/build/tcl" timeout 120 "$tclsh" \
 		"$here/idle-clients.tcl" "$mode" "$pport" 900 "$ev")
 	    kill "$ppid" 2>/dev/null; wait "$ppid" 2>/dev/null
 	    rm -f "$tmpf"
@@ -337,7 +360,7 @@ scanner() {
     local r i p ports lpids=() t0 t1 a b want
     ports=
     for ((i = 1; i <= 20; i++)); do
-	p=$(((i * 3271 + 17) % 64000 + 1024))
+	p=$(free_port $(((i * 3271 + 17) % 64000 + 1024)))
 	ports="$ports $p"
 	"$out/echo-epoll" echo "$p" &
 	lpids+=($!)
@@ -498,6 +521,7 @@ fi
     echo "libuv: $(dpkg-query -W -f '${Version}' libuv1-dev 2>/dev/null)"
     echo "libevent: $(dpkg-query -W -f '${Version}' libevent-dev 2>/dev/null)"
     echo "tcl: $(echo 'puts [info patchlevel]' | tclsh8.6 2>/dev/null)"
+    echo "tcl9: $( [ -x "$TCL9" ] && echo 'puts [info patchlevel]' | "$TCL9" 2>/dev/null || echo 'none (make tcl9)')"
     echo "nmap: $(nmap --version 2>/dev/null | head -n1)"
     echo "strace: $(strace -V 2>/dev/null | head -n1)"
     echo "network namespace: $([ $inner = 1 ] && echo 'yes (unshare -n)' || echo no)"

@@ -27,11 +27,15 @@ done
 export TCLLIBPATH="$build/tcl"
 tclsh=${SC_TCLSH:-tclsh}
 passed=0 failed=0 skipped=0
+# A scratch directory of this run's own (tcltest's -tmpdir): the 8.6 and
+# the Tcl 9 runs go side by side under make check.
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT INT TERM
 for f in $files; do
     if unshare -n true 2>/dev/null; then
-	out=$(unshare -n sh -c 'ip link set lo up && cd "$1" && timeout 240 "$3" "$2" -verbose e' sh "$build" "$f" "$tclsh" 2>&1)
+	out=$(unshare -n sh -c 'ip link set lo up && cd "$1" && timeout 240 "$3" "$2" -verbose e -tmpdir "$4"' sh "$build" "$f" "$tclsh" "$scratch" 2>&1)
     else
-	out=$(cd "$build" && timeout 240 "$tclsh" "$f" -verbose e 2>&1)
+	out=$(cd "$build" && timeout 240 "$tclsh" "$f" -verbose e -tmpdir "$scratch" 2>&1)
     fi
     echo "$out"
     line=$(echo "$out" | grep -E '^[^[:space:]]+:[[:space:]]+Total' | tail -n 1)
