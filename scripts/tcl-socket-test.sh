@@ -92,18 +92,8 @@ fi
 # and tclsh is not instrumented: preload it, here and so in every child.
 # Tcl frees little at exit, so leaks are not reported.
 if [ "$mode" = sockchan ]; then
-    for so in "$build"/tcl/*.so; do
-	[ -f "$so" ] || continue
-	asan=$(readelf -d "$so" 2>/dev/null | sed -n 's/.*NEEDED.*\[\(libasan\.so[^]]*\)\].*/\1/p' | head -n 1)
-	[ -n "$asan" ] || continue
-	rt=$(gcc -print-file-name="$asan" 2>/dev/null)
-	[ -f "$rt" ] || rt=$(ldconfig -p 2>/dev/null | awk -v n="$asan" '$1 == n { print $NF; exit }')
-	[ -f "$rt" ] || skip "$so needs $asan, which is not to be found"
-	LD_PRELOAD="$rt${LD_PRELOAD:+ $LD_PRELOAD}"
-	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
-	export LD_PRELOAD ASAN_OPTIONS
-	break
-    done
+    . "$here/scripts/asan-preload.sh"
+    asan_preload "$build" || skip "$asan_why"
 fi
 tclsh_path=$(command -v "$tclsh") || skip "no $tclsh"
 case $(echo 'puts [info patchlevel]' | "$tclsh_path") in

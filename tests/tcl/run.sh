@@ -15,15 +15,8 @@ ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 # A sanitizer build's module needs the ASan runtime first in the process
 # (tclsh is not instrumented): preload it. Tcl frees little at exit, so
 # leaks are not reported.
-for so in "$build"/tcl/*.so; do
-    asan=$(readelf -d "$so" 2>/dev/null | sed -n 's/.*NEEDED.*\[\(libasan\.so[^]]*\)\].*/\1/p' | head -n 1)
-    [ -n "$asan" ] || continue
-    rt=$(gcc -print-file-name="$asan" 2>/dev/null)
-    [ -f "$rt" ] || { echo "no $asan to preload"; exit 77; }
-    LD_PRELOAD="$rt${LD_PRELOAD:+ $LD_PRELOAD}"
-    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
-    export LD_PRELOAD ASAN_OPTIONS
-done
+. "$here/../../scripts/asan-preload.sh"
+asan_preload "$build" || { echo "SKIPPED: $asan_why"; exit 77; }
 export TCLLIBPATH="$build/tcl"
 tclsh=${SC_TCLSH:-tclsh}
 passed=0 failed=0 skipped=0

@@ -21,14 +21,8 @@ if [ "$(id -u)" -ne 0 ] || ! unshare -n -m true 2>/dev/null; then
     exit 77
 fi
 # A sanitizer build's module needs the ASan runtime first in the process.
-for so in "$build"/tcl/*.so; do
-    asan=$(readelf -d "$so" 2>/dev/null | sed -n 's/.*NEEDED.*\[\(libasan\.so[^]]*\)\].*/\1/p' | head -n 1)
-    [ -n "$asan" ] || continue
-    rt=$(gcc -print-file-name="$asan" 2>/dev/null)
-    LD_PRELOAD="$rt${LD_PRELOAD:+ $LD_PRELOAD}"
-    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
-    export LD_PRELOAD ASAN_OPTIONS
-done
+. "$here/../../../scripts/asan-preload.sh"
+asan_preload "$build" || { echo "SKIPPED: $asan_why"; exit 77; }
 export TCLLIBPATH="$build/tcl"
 # SC_TCLSH names the tclsh (default: tclsh, 8.6): tclsh9.0 runs the seeds
 # against Tcl 9's own socket.
