@@ -14,6 +14,9 @@ if [ "${SC_README_IN_NS:-}" != 1 ] && unshare -n true 2>/dev/null; then
     SC_README_IN_NS=1 exec unshare -n sh -c 'ip link set lo up && exec "$@"' sh "$0" "$build" "$src" "$@"
 fi
 . "$src/scripts/common.sh"
+# A sanitizer build: the library and modules need the ASan runtime first.
+. "$src/scripts/asan-preload.sh"
+asan_preload "$build" || { echo "SKIPPED: $asan_why"; exit 77; }
 fail=0
 
 # block HEADING LANG: the first ```LANG block after the line "HEADING".
