@@ -52,6 +52,27 @@ OpenFds(void)
     return n;
 }
 
+/*
+ * Descriptors open beyond "before", once settled: a lookup that a
+ * channel let go (Happy Eyeballs detaches the IPv4-only one once the
+ * other has every address) finishes on its worker thread and may hold
+ * /etc/hosts open for a moment after the channel is closed. A leak
+ * stays; that passes. Waits 2 s at most.
+ */
+static int
+SettledFds(int before)
+{
+    long deadline = Ms() + 2000;
+    int n;
+
+    while ((n = OpenFds() - before) > 0 && Ms() < deadline) {
+	struct timespec tick = {0, 10000000};
+
+	nanosleep(&tick, NULL);
+    }
+    return n;
+}
+
 static void
 SetFlag(void *clientData, int mask)
 {
@@ -182,7 +203,7 @@ main(int argc, char **argv)
 	sc_close(chan);
     }
     sc_vwait(loop, NULL);
-    printf(" fds=%d\n", OpenFds() - before);
+    printf(" fds=%d\n", SettledFds(before));
     free(error);
     sc_loop_free(loop);
     return 0;
