@@ -689,6 +689,157 @@ placement_without_noreplace(void **state)
 }
 
 
+/*
+ * The placement under faults: each directory call (and socket, bind,
+ * listen) failing at each of its calls, with each errno, over a fresh path
+ * and over a stale socket. Every run either listens on the path with the
+ * mode asked, or fails with a message in Tcl's words and leaves the path
+ * as it was (the stale socket, or nothing) or free; nothing else is left
+ * in the directory (no private directory) unless the failed call was the
+ * clean-up's own unlinkat; no descriptor is left open (the harness).
+ */
+static const char *
+Leftover(const char *base)
+{
+    static char name[256];
+    DIR *d = opendir(dir);
+    struct dirent *e;
+
+    name[0] = '\0';
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL) {
+	if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0
+		&& strcmp(e->d_name, base) != 0) {
+	    snprintf(name, sizeof(name), "%s", e->d_name);
+	    break;
+	}
+    }
+    closedir(d);
+    return name[0] ? name : NULL;
+}
+
+static void
+MakeStale(const char *path)
+{
+    struct sockaddr_un sun;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    assert_true(fd >= 0);
+    memset(&sun, 0, sizeof(sun));
+    sun.sun_family = AF_UNIX;
+    snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+    assert_int_equal(bind(fd, (struct sockaddr *) &sun, sizeof(sun)), 0);
+    close(fd);			/* The file stays: a stale socket. */
+}
+
+/* One run; returns the calls of kind sysno it made. */
+static unsigned long
+PlaceRun(sc_loop *loop, int stale, int sysno, unsigned long nth, int err,
+	int noreplace)
+{
+    struct accepted a = {0};
+    sc_unix_options o = {0, 0640, -1, 0};
+    char *path = Path("place.sock");
+    const char *left;
+    unsigned long before;
+    sc_chan *server;
+    struct stat st;
+
+    unlink(path);
+    if (stale) {
+	MakeStale(path);
+    }
+    before = sysno >= 0 ? sc__sys_calls(sysno) : 0;
+    if (noreplace) {
+	sc__fault_set(SC_SYS_RENAMEAT2, 1, 0, EINVAL);
+    }
+    if (sysno >= 0 && nth > 0) {
+	sc__fault_set(sysno, nth, 1, err);
+    }
+    server = sc_open_unix_server(loop, path, &o, Accept, &a);
+    sc__fault_clear();
+    before = sysno >= 0 ? sc__sys_calls(sysno) - before : 0;
+    if (server != NULL) {
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0640);
+	sc_close(server);
+	assert_int_equal(lstat(path, &st), -1);
+    } else {
+	const char *msg = sc_errmsg(loop);
+
+	if (strncmp(msg, "couldn't open socket: ", 22) != 0
+		|| strlen(msg) <= 22) {
+	    fail_msg("%s #%lu %s: \"%s\"", sc__sys_name(sysno), nth,
+		    strerror(err), msg);
+	}
+	if (lstat(path, &st) == 0 && !(stale && S_ISSOCK(st.st_mode)
+		&& (st.st_mode & 07777) != 0640)) {
+	    fail_msg("%s #%lu %s: the path is left as a file of mode %o",
+		    sc__sys_name(sysno), nth, strerror(err),
+		    (unsigned) st.st_mode);
+	}
+    }
+    left = Leftover("place.sock");
+    if (left != NULL) {
+	char sub[512];
+
+	if (sysno != SC_SYS_UNLINKAT) {
+	    fail_msg("%s #%lu %s: \"%s\" left in the directory",
+		    sc__sys_name(sysno), nth, strerror(err), left);
+	}
+	/* The clean-up's own unlink failed: untidy, never harmful. */
+	snprintf(sub, sizeof(sub), "%s/%s/s", dir, left);
+	unlink(sub);
+	snprintf(sub, sizeof(sub), "%s/%s/stale", dir, left);
+	unlink(sub);
+	snprintf(sub, sizeof(sub), "%s/%s", dir, left);
+	assert_int_equal(rmdir(sub), 0);
+    }
+    unlink(path);
+    return before;
+}
+
+static void
+placement_under_faults(void **state)
+{
+    static const int kinds[] = {SC_SYS_MKDIRAT, SC_SYS_OPENAT,
+	SC_SYS_FCHMODAT, SC_SYS_RENAMEAT2, SC_SYS_RENAMEAT, SC_SYS_LINKAT,
+	SC_SYS_UNLINKAT, SC_SYS_SOCKET, SC_SYS_BIND, SC_SYS_LISTEN};
+    static const int errs[] = {EACCES, ENOSPC, EIO, EEXIST, ENOENT};
+    sc_loop *loop = sct_loop();
+    int k, e, stale, noreplace, runs = 0;
+
+    (void) state;
+    for (k = 0; k < (int) (sizeof(kinds) / sizeof(kinds[0])); k++) {
+	unsigned long reached = 0;
+
+	for (stale = 0; stale < 2; stale++) {
+	    for (noreplace = 0; noreplace < 2; noreplace++) {
+		unsigned long n, nth;
+
+		/* How many such calls a run makes with no fault. */
+		n = PlaceRun(loop, stale, kinds[k], 0, 0, noreplace);
+		reached += n;
+		for (nth = 1; nth <= n; nth++) {
+		    for (e = 0; e < (int) (sizeof(errs) / sizeof(errs[0]));
+			    e++) {
+			(void) PlaceRun(loop, stale, kinds[k], nth, errs[e],
+				noreplace);
+			runs++;
+		    }
+		}
+	    }
+	}
+	/* Every kind is reached by some scenario. */
+	if (reached == 0) {
+	    fail_msg("no scenario makes a %s call", sc__sys_name(kinds[k]));
+	}
+    }
+    print_message("placement under faults: %d runs\n", runs);
+    sct_loop_free(loop);
+}
+
 /* Linux allows 107 bytes after an abstract name's leading NUL. */
 static void
 abstract_names_of_107_bytes(void **state)
@@ -1227,6 +1378,7 @@ static const struct CMUnitTest tests[] = {
     SCT(a_file_swapped_in_is_put_back),
     SCT(close_keeps_a_replaced_file),
     SCT(client_errors),
+    SCT(placement_under_faults),
 };
 
 SCT_MAIN(tests)

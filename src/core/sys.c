@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #if defined(__linux__)
 #include <sys/eventfd.h>
@@ -131,6 +132,12 @@ static const char *const sysNames[SC_SYS_COUNT] = {
     [SC_SYS_MALLOC] = "malloc",
     [SC_SYS_GETADDRINFO] = "getaddrinfo",
     [SC_SYS_RENAMEAT2] = "renameat2",
+    [SC_SYS_RENAMEAT] = "renameat",
+    [SC_SYS_MKDIRAT] = "mkdirat",
+    [SC_SYS_OPENAT] = "openat",
+    [SC_SYS_FCHMODAT] = "fchmodat",
+    [SC_SYS_LINKAT] = "linkat",
+    [SC_SYS_UNLINKAT] = "unlinkat",
 };
 
 /*
@@ -529,6 +536,50 @@ sc__renameat2(int oldDir, const char *oldName, int newDir,
 {
     FAIL_IF_INJECTED(SC_SYS_RENAMEAT2, -1);
     return sc__sys.renameat2(oldDir, oldName, newDir, newName, flags);
+}
+
+int
+sc__renameat(int oldDir, const char *oldName, int newDir,
+	const char *newName)
+{
+    FAIL_IF_INJECTED(SC_SYS_RENAMEAT, -1);
+    return renameat(oldDir, oldName, newDir, newName);
+}
+
+int
+sc__mkdirat(int dir, const char *name, mode_t mode)
+{
+    FAIL_IF_INJECTED(SC_SYS_MKDIRAT, -1);
+    return mkdirat(dir, name, mode);
+}
+
+int
+sc__openat(int dir, const char *name, int flags)
+{
+    FAIL_IF_INJECTED(SC_SYS_OPENAT, -1);
+    return openat(dir, name, flags);
+}
+
+int
+sc__fchmodat(int dir, const char *name, mode_t mode, int flags)
+{
+    FAIL_IF_INJECTED(SC_SYS_FCHMODAT, -1);
+    return fchmodat(dir, name, mode, flags);
+}
+
+int
+sc__linkat(int oldDir, const char *oldName, int newDir,
+	const char *newName, int flags)
+{
+    FAIL_IF_INJECTED(SC_SYS_LINKAT, -1);
+    return linkat(oldDir, oldName, newDir, newName, flags);
+}
+
+int
+sc__unlinkat(int dir, const char *name, int flags)
+{
+    FAIL_IF_INJECTED(SC_SYS_UNLINKAT, -1);
+    return unlinkat(dir, name, flags);
 }
 
 int

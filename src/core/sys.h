@@ -64,6 +64,12 @@ enum sc__sysno {
     SC_SYS_MALLOC,		/* malloc, calloc and realloc */
     SC_SYS_GETADDRINFO,
     SC_SYS_RENAMEAT2,
+    SC_SYS_RENAMEAT,
+    SC_SYS_MKDIRAT,
+    SC_SYS_OPENAT,
+    SC_SYS_FCHMODAT,
+    SC_SYS_LINKAT,
+    SC_SYS_UNLINKAT,
     SC_SYS_COUNT
 };
 
@@ -171,6 +177,17 @@ void sc__free(void *ptr);
  * than replace; EINVAL where the file system can't promise it). */
 int sc__renameat2(int oldDir, const char *oldName, int newDir,
 	const char *newName, unsigned int flags);
+/* The directory calls of a Unix listener's placement (src/core/unix.c):
+ * counted and open to fault injection, never retried. sc__openat opens
+ * without creating (no mode). */
+int sc__renameat(int oldDir, const char *oldName, int newDir,
+	const char *newName);
+int sc__mkdirat(int dir, const char *name, mode_t mode);
+int sc__openat(int dir, const char *name, int flags);
+int sc__fchmodat(int dir, const char *name, mode_t mode, int flags);
+int sc__linkat(int oldDir, const char *oldName, int newDir,
+	const char *newName, int flags);
+int sc__unlinkat(int dir, const char *name, int flags);
 
 /* Set or clear O_NONBLOCK; 0 or -1 with errno. */
 int sc__set_nonblocking(int fd, int on);

@@ -379,7 +379,7 @@ MakePlace(struct place *p, struct sc__err *err)
 	memcpy(p->dname, ".sockchan-", 10);
 	RandomName(p->dname + 10, 12);
 	p->dname[22] = '\0';
-	if (mkdirat(p->pfd, p->dname, 0700) == 0) {
+	if (sc__mkdirat(p->pfd, p->dname, 0700) == 0) {
 	    break;
 	}
 	if (errno != EEXIST || tries == 10) {
@@ -388,9 +388,20 @@ MakePlace(struct place *p, struct sc__err *err)
 	    return -1;
 	}
     }
-    p->dfd = openat(p->pfd, p->dname, O_PATH | O_DIRECTORY | O_NOFOLLOW
+    p->dfd = sc__openat(p->pfd, p->dname, O_PATH | O_DIRECTORY | O_NOFOLLOW
 	    | O_CLOEXEC);
-    if (p->dfd < 0 || fstat(p->dfd, &st) < 0) {
+    if (p->dfd < 0) {
+	sc__err_set(err, errno);
+	/* Not held, so removed by name: only an empty directory of ours
+	 * (rmdir removes nothing else), which D is unless swapped. */
+	if (fstatat(p->pfd, p->dname, &st, AT_SYMLINK_NOFOLLOW) == 0
+		&& S_ISDIR(st.st_mode) && st.st_uid == geteuid()) {
+	    sc__unlinkat(p->pfd, p->dname, AT_REMOVEDIR);
+	}
+	p->dname[0] = '\0';
+	return -1;
+    }
+    if (fstat(p->dfd, &st) < 0) {
 	sc__err_set(err, errno);
 	return -1;
     }
@@ -428,7 +439,7 @@ FreePlace(struct place *p)
 	    && fstat(p->dfd, &held) == 0
 	    && fstatat(p->pfd, p->dname, &named, AT_SYMLINK_NOFOLLOW) == 0
 	    && held.st_dev == named.st_dev && held.st_ino == named.st_ino) {
-	unlinkat(p->pfd, p->dname, AT_REMOVEDIR);
+	sc__unlinkat(p->pfd, p->dname, AT_REMOVEDIR);
     }
     if (p->dfd >= 0) {
 	close(p->dfd);
@@ -499,12 +510,12 @@ PlaceNoReplace(struct place *p, const char *from, const char *to)
     if (errno != EINVAL && errno != ENOSYS) {
 	return -1;
     }
-    if (linkat(p->dfd, from, p->pfd, to, 0) < 0) {
+    if (sc__linkat(p->dfd, from, p->pfd, to, 0) < 0) {
 	return -1;
     }
     /* If this fails, the file is also left in D, and D (not empty) is
      * not removed: untidy, never harmful. */
-    unlinkat(p->dfd, from, 0);
+    sc__unlinkat(p->dfd, from, 0);
     return 0;
 }
 
@@ -630,7 +641,7 @@ Existing(struct place *p, struct sc__err *err)
 	}
 	goto done;
     }
-    if (renameat(p->pfd, p->base, p->dfd, "stale") < 0) {
+    if (sc__renameat(p->pfd, p->base, p->dfd, "stale") < 0) {
 	if (errno == ENOENT) {
 	    r = 1;
 	} else {
@@ -640,7 +651,7 @@ Existing(struct place *p, struct sc__err *err)
     }
     if (fstatat(p->dfd, "stale", &moved, AT_SYMLINK_NOFOLLOW) == 0
 	    && moved.st_dev == st.st_dev && moved.st_ino == st.st_ino) {
-	unlinkat(p->dfd, "stale", 0);
+	sc__unlinkat(p->dfd, "stale", 0);
 	r = 1;
 	goto done;
     }
@@ -716,7 +727,7 @@ sc__unix_listen(const char *name, size_t len, int mode, int backlog,
 	goto fail;
     }
     bound = 1;
-    if (mode != 0 && fchmodat(p.dfd, "s", (mode_t) mode, 0) < 0) {
+    if (mode != 0 && sc__fchmodat(p.dfd, "s", (mode_t) mode, 0) < 0) {
 	sc__err_set(err, errno);
 	goto fail;
     }
@@ -750,7 +761,7 @@ sc__unix_listen(const char *name, size_t len, int mode, int backlog,
 
   fail:
     if (bound) {
-	unlinkat(p.dfd, "s", 0);	/* Ours, in D. */
+	sc__unlinkat(p.dfd, "s", 0);	/* Ours, in D. */
     }
     if (fd >= 0) {
 	sc__close(fd);
