@@ -1189,6 +1189,22 @@ Ignored(const Report *rp, const size_t c[4], int state)
     return !rp->all && c[state] > IGNORE_OVER;
 }
 
+/* The states one host's report leaves out, in nmap's order (closed,
+ * filtered, unscanned), those with ports only: their count. */
+static int
+IgnoredStates(const Report *rp, const size_t c[4], int states[3])
+{
+    static const int order[3] = {ST_CLOSED, ST_FILTERED, ST_NONE};
+    int i, n = 0;
+
+    for (i = 0; i < 3; i++) {
+	if (c[order[i]] > 0 && Ignored(rp, c, order[i])) {
+	    states[n++] = order[i];
+	}
+    }
+    return n;
+}
+
 static void
 PrintCounts(FILE *out, const size_t c[4])
 {
@@ -1503,7 +1519,7 @@ PrintNormal(FILE *out, const Report *rp)
     PrintHeader(out, rp);
     for (h = 0; h < s->numHosts; h++) {
 	size_t c[4] = {0, 0, 0, 0}, listed = 0;
-	int st, portWidth = 4, stateWidth = 5, first = 1;
+	int st, nIgnored, ignored[3], portWidth = 4, stateWidth = 5, first = 1;
 	double latency = Latency(s, h);
 
 	CountHost(s, h, c);
@@ -1539,15 +1555,12 @@ PrintNormal(FILE *out, const Report *rp)
 		listed++;
 	    }
 	}
-	for (st = 0; st < 3; st++) {
-	    static const int order[3] = {ST_CLOSED, ST_FILTERED, ST_NONE};
-	    int state = order[st];
+	nIgnored = IgnoredStates(rp, c, ignored);
+	for (st = 0; st < nIgnored; st++) {
+	    int state = ignored[st];
 	    ReasonCount rc[8];
 	    int n, i;
 
-	    if (c[state] == 0 || !Ignored(rp, c, state)) {
-		continue;
-	    }
 	    if (first && listed == 0 && c[ST_NONE] < s->numPorts) {
 		fprintf(out, "All %zu scanned ports on %s are in ignored "
 			"states.\n", s->numPorts - c[ST_NONE], addr);
@@ -1715,7 +1728,7 @@ PrintXml(FILE *out, const Report *rp)
 
     for (h = 0; h < s->numHosts; h++) {
 	size_t c[4] = {0, 0, 0, 0};
-	int st;
+	int st, nIgnored, ignored[3];
 
 	CountHost(s, h, c);
 	if (!HostShown(rp, c)) {
@@ -1734,15 +1747,12 @@ PrintXml(FILE *out, const Report *rp)
 	    fputs("\" type=\"user\"/>\n", out);
 	}
 	fputs("</hostnames>\n<ports>", out);
-	for (st = 0; st < 3; st++) {
-	    static const int order[3] = {ST_CLOSED, ST_FILTERED, ST_NONE};
-	    int state = order[st];
+	nIgnored = IgnoredStates(rp, c, ignored);
+	for (st = 0; st < nIgnored; st++) {
+	    int state = ignored[st];
 	    ReasonCount rc[8];
 	    int n, i;
 
-	    if (c[state] == 0 || !Ignored(rp, c, state)) {
-		continue;
-	    }
 	    fprintf(out, "<extraports state=\"%s\" count=\"%zu\">\n",
 		    stateNames[state], c[state]);
 	    n = CountReasons(s, h, state, rc, 8);
