@@ -34,8 +34,12 @@ fi
 log=$build/valgrind
 rm -rf "$log" && mkdir -p "$log"
 ctest --test-dir "$build" -N | sed -n 's/^ *Test *#[0-9]*: //p' \
-    | grep -E '^(sys|errmsg|encoding|loop|epoll|poll|chan|options|copy|sock|addr|tcp|resolve|unix|faults)\.' \
-    > "$log/cases"
+    | grep -E '^(sys|errmsg|encoding|loop|epoll|poll|chan|options|copy|sock|addr|tcp|resolve|unix|faults|tls)\.' \
+    | grep -v '^tls\.certs$' > "$log/cases"
+# The TLS cases read certificates that tests/tls_certs.sh makes.
+export SCT_TLS_CERTS=$PWD/$log/tls-certs
+sh "$(dirname "$0")/../tests/tls_certs.sh" "$SCT_TLS_CERTS" >"$log/tls-certs.log" 2>&1 \
+    || { echo "valgrind: can't make the test certificates"; exit 1; }
 xargs -P "$jobs" -I{} "$0" --one {} "$build" "$log" < "$log/cases" \
     | tee "$log/summary"
 total=$(wc -l < "$log/cases")
