@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -310,19 +311,35 @@ typedef struct LookupEvent LookupEvent;
 /*
  * What a client holds while it connects, and after its connect failed (a
  * connected client frees it: an idle connection costs only TcpState).
+ *
+ * As the C library's client (src/chan/sock.c): a name is looked up on the
+ * pool (src/core/resolve.c), for a synchronous socket too, so that
+ * -timeout bounds the lookup; with no family forced, two lookups run side
+ * by side (every address, and IPv4 alone, so that a slow AAAA answer does
+ * not hold back the A one); the core's state machine races the addresses
+ * (Happy Eyeballs, RFC 8305: IPv6 first, families interleaved, the next
+ * attempt SC__RACE_DELAY ms later or at once when one fails, the losers
+ * closed, the farthest error when all fail).
  */
 typedef struct Pending {
     struct sc__connect conn;
-    struct sc__err failure;
-    LookupEvent *lookup;
-    struct sc__lookup *moving;	/* A lookup to start again in the thread
-				 * the channel moves to (see
-				 * TcpThreadAction), or NULL. */
-    Tcl_TimerToken timeout, failTimer;
+    struct sc__err failure;	/* Why it failed, when not conn.err. */
+    LookupEvent *lookup[2];	/* The lookups out, or NULL: every
+				 * address, and IPv4 alone. */
+    char *host, *myaddr;	/* What is looked up (ckalloc'd), kept to */
+    int port, myport, family;	/* look it up again from the thread the */
+    int split;			/* channel moves to; split: two lookups. */
+    int restart;		/* TcpThreadAction let the lookups go:
+				 * start them again in the new thread. */
+    Watch att[SC__RACE_MAX];	/* The attempts' sockets, watched. */
+    int natt;
+    Tcl_TimerToken timeout, failTimer, raceTimer;
     uint64_t deadline;		/* -timeout: monotonic ms, from the call; 0. */
     struct sockaddr_storage failedName;	/* A failed connect's local
 				 * address (as Tcl's -sockname says it). */
     socklen_t failedLen;	/* 0: none. */
+    int keepalive, nodelay;	/* Set while connecting (-1: not), for
+				 * the socket that wins. */
 } Pending;
 
 /* What a server holds. */
@@ -385,96 +402,132 @@ SetNonblocking(int fd, int on)
 /*
  *----------------------------------------------------------------------
  *
- * Asynchronous lookups: the result comes back through Tcl's event queue
- * of the thread that owns the channel (Tcl_ThreadQueueEvent, then
- * Tcl_ThreadAlert to wake it).
+ * Lookups: a job on the pool. Its result comes back through Tcl's event
+ * queue of the thread that owns the channel (Tcl_ThreadQueueEvent, then
+ * Tcl_ThreadAlert to wake it), or is taken without the event loop by a
+ * blocking wait, which the worker wakes through an eventfd, or by a
+ * query (TakeLookups). The event frees the job, whoever took the result.
+ * An owner that lets a lookup go (a close, a timeout, a winner, a move
+ * to another thread) only forgets it: nothing ever waits for a lookup
+ * nobody wants.
  *
  *----------------------------------------------------------------------
  */
 
+typedef struct LookupJob LookupJob;
+
 struct LookupEvent {
     Tcl_Event header;		/* First: Tcl frees the event. */
-    struct sc__lookup *lookup;
+    LookupJob *job;
     TcpState *owner;		/* Owner thread only; NULL: orphaned. */
-    Tcl_ThreadId thread;
+    int slot;			/* Its place in owner->p->lookup[]. */
 };
 
-typedef struct LookupJob {
+struct LookupJob {
     struct sc__lookup l;	/* First: sc__lookup_free frees it all. */
     LookupEvent *event;
     Tcl_ThreadId thread;
-    int finished;		/* The worker is done with l (atomic). */
-} LookupJob;
+    int finished;		/* lookupMutex: the worker is done with l. */
+    int wakeFd;			/* lookupMutex: a waiter's eventfd, or -1. */
+};
 
-/* The lookup for s is done: connect to what it found, or fail. */
-static void
-ApplyLookup(TcpState *s, struct sc__lookup *l)
-{
-    s->p->lookup = NULL;
-    s->flags &= ~TS_RESOLVING;
-    if (l->failed) {
-	s->p->failure = l->err;
-	ConnectDone(s, SC_CONN_FAILED);
-    } else {
-	int r = sc__connect_start(&s->p->conn, l->remote, l->local);
+TCL_DECLARE_MUTEX(lookupMutex)
 
-	l->remote = l->local = NULL;
-	ConnectDone(s, r);
-    }
-}
+static void Deliver(TcpState *s, int slot, struct sc__lookup *l);
 
 static int
 LookupEventProc(Tcl_Event *evPtr, int flags)
 {
     LookupEvent *ev = (LookupEvent *) evPtr;
     TcpState *s = ev->owner;
-    struct sc__lookup *l = ev->lookup;
 
     if (!(flags & TCL_FILE_EVENTS)) {
 	return 0;		/* Not now: leave it queued. */
     }
     if (s != NULL) {
-	ApplyLookup(s, l);
+	ev->owner = NULL;
+	s->p->lookup[ev->slot] = NULL;
+	Deliver(s, ev->slot, &ev->job->l);
     }
-    sc__lookup_free(l);
+    sc__lookup_free(&ev->job->l);
     return 1;			/* Tcl frees the event. */
 }
 
-/* On a worker thread. */
+/* On a worker thread: wake a blocking wait, if one waits, and queue the
+ * event (the job may be freed once it is queued). */
 static void
 LookupFinished(void *clientData, struct sc__lookup *l)
 {
     LookupJob *job = clientData;
     LookupEvent *ev = job->event;
-    Tcl_ThreadId thread = job->thread;	/* job may be gone once queued. */
+    Tcl_ThreadId thread = job->thread;
+    uint64_t one = 1;
 
     (void) l;
-    __atomic_store_n(&job->finished, 1, __ATOMIC_RELEASE);
+    Tcl_MutexLock(&lookupMutex);
+    job->finished = 1;
+    if (job->wakeFd >= 0) {
+	(void) sc__write(job->wakeFd, &one, sizeof(one));
+    }
+    Tcl_MutexUnlock(&lookupMutex);
     Tcl_ThreadQueueEvent(thread, &ev->header, TCL_QUEUE_TAIL);
     Tcl_ThreadAlert(thread);
 }
 
-/*
- * The lookup's result is in but its event not yet served (the program
- * polls -error, or reads, without entering the event loop, as Tcl's
- * tests do): take it now. The event, when it comes, only frees.
- */
-static int
-TakeLookup(TcpState *s)
+/* Let lookup i go: its event, when it comes, only frees. */
+static void
+Detach(TcpState *s, int i)
 {
-    LookupEvent *ev = s->p != NULL ? s->p->lookup : NULL;
-    LookupJob *job;
+    LookupEvent *ev = s->p->lookup[i];
 
     if (ev == NULL) {
-	return 0;
+	return;
     }
-    job = (LookupJob *) ev->lookup;
-    if (!__atomic_load_n(&job->finished, __ATOMIC_ACQUIRE)) {
-	return 0;
-    }
+    s->p->lookup[i] = NULL;
     ev->owner = NULL;
-    ApplyLookup(s, ev->lookup);
-    return 1;
+    Tcl_MutexLock(&lookupMutex);
+    ev->job->wakeFd = -1;
+    Tcl_MutexUnlock(&lookupMutex);
+}
+
+static void
+DetachAll(TcpState *s)
+{
+    Detach(s, 0);
+    Detach(s, 1);
+    s->flags &= ~TS_RESOLVING;
+}
+
+/*
+ * Take the results that are in without waiting for their events (a
+ * blocking wait; a script that polls -error without entering the event
+ * loop, as Tcl's tests do); have the others signal efd (-1: nothing)
+ * when they are done.
+ */
+static void
+TakeLookups(TcpState *s, int efd)
+{
+    int i;
+
+    for (i = 0; i < 2 && s->p != NULL && (s->flags & TS_RESOLVING); i++) {
+	LookupEvent *ev = s->p->lookup[i];
+	int finished;
+
+	if (ev == NULL) {
+	    continue;
+	}
+	Tcl_MutexLock(&lookupMutex);
+	finished = ev->job->finished;
+	if (!finished) {
+	    ev->job->wakeFd = efd;
+	}
+	Tcl_MutexUnlock(&lookupMutex);
+	if (finished) {
+	    ev->owner = NULL;
+	    s->p->lookup[i] = NULL;
+	    Deliver(s, i, &ev->job->l);
+	}
+    }
 }
 
 /*
@@ -486,58 +539,145 @@ TakeLookup(TcpState *s)
  */
 
 static void FailTimer(ClientData clientData);
+static void RaceTimer(ClientData clientData);
 static void Resume(ClientData clientData);
 static void ServerInterpGone(ClientData clientData, Tcl_Interp *interp);
-static char *Dup(const char *s);
-static int StartLookup(TcpState *s, const struct sc__lookup *what);
-static void DropMoving(TcpState *s);
+static int StartLookups(TcpState *s);
 static void NewPending(TcpState *s);
 static void FreePending(TcpState *s);
+
+/* Stop watching the attempts' sockets: before anything that may close
+ * one (a number closed may come back at once as a new attempt). */
+static void
+Unwatch(TcpState *s)
+{
+    int i;
+
+    for (i = 0; i < s->p->natt; i++) {
+	WatchSet(&s->p->att[i], 0);
+    }
+    s->p->natt = 0;
+}
+
+/* Watch every attempt in flight, and time the machine's next step. */
+static void
+Rewatch(TcpState *s)
+{
+    Pending *p = s->p;
+    long ms;
+    int i;
+
+    Unwatch(s);
+    for (i = 0; i < p->conn.natt; i++) {
+	p->att[i].fd = p->conn.att[i].fd;
+	p->att[i].proc = ConnectReady;
+	p->att[i].data = s;
+	WatchSet(&p->att[i], TCL_WRITABLE);
+    }
+    p->natt = p->conn.natt;
+    DropTimer(&p->raceTimer);
+    ms = sc__connect_wait_ms(&p->conn);
+    if (ms >= 0) {
+	p->raceTimer = Tcl_CreateTimerHandler((int) ms, RaceTimer, s);
+    }
+}
 
 /* The state machine said r: watch, finish, or fail. */
 static void
 ConnectDone(TcpState *s, int r)
 {
+    Pending *p = s->p;
+
     if (r == SC_CONN_INPROGRESS) {
 	s->flags |= TS_CONNECTING;
-	s->fd = s->p->conn.fd;
-	s->watch.fd = s->fd;
-	s->watch.proc = ConnectReady;
-	s->watch.data = s;
-	WatchSet(&s->watch, TCL_WRITABLE);
+	Rewatch(s);
 	return;
     }
     s->flags &= ~(TS_CONNECTING | TS_RESOLVING);
-    if (s->p->timeout) {
-	Tcl_DeleteTimerHandler(s->p->timeout);
-	s->p->timeout = NULL;
-    }
+    Unwatch(s);
+    DropTimer(&p->timeout);
+    DropTimer(&p->raceTimer);
     if (r == SC_CONN_DONE) {
-	s->fd = s->p->conn.fd;
-	s->p->conn.fd = -1;
-	FreePending(s);		/* Connected: nothing of it is needed. */
+	int keepalive = p->keepalive, nodelay = p->nodelay;
+
+	s->fd = p->conn.fd;
+	p->conn.fd = -1;
+	FreePending(s);		/* The losers closed, lookups let go. */
+	if (keepalive >= 0) {
+	    (void) setsockopt(s->fd, SOL_SOCKET, SO_KEEPALIVE, &keepalive,
+		    sizeof(keepalive));
+	}
+	if (nodelay >= 0) {
+	    (void) setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &nodelay,
+		    sizeof(nodelay));
+	}
 	SetNonblocking(s->fd, (s->flags & TS_NONBLOCKING) != 0);
 	s->watch.fd = s->fd;
 	s->watch.proc = ChannelReady;
 	WatchSet(&s->watch, s->interest);
 	return;
     }
-    if (s->p->failure.text[0] == '\0') {
-	s->p->failure = s->p->conn.err;
+    if (p->failure.text[0] == '\0') {
+	p->failure = p->conn.err;
+    }
+    /* Tcl keeps a failed attempt's socket, so -sockname still gives the
+     * address it used: the core kept that address (of the farthest). */
+    if (p->conn.failNameLen > 0 && !(s->flags & TS_UNIX)) {
+	memcpy(&p->failedName, &p->conn.failName, p->conn.failNameLen);
+	p->failedLen = p->conn.failNameLen;
     }
     s->flags |= TS_FAILED;
     s->fd = -1;
     s->watch.fd = -1;
-    sc__connect_free(&s->p->conn);
-    if (s->p->lookup != NULL) {
-	s->p->lookup->owner = NULL;
-	s->p->lookup = NULL;
-    }
+    DetachAll(s);
+    sc__connect_free(&p->conn);
     /* As Tcl: a failed asynchronous socket is ready, for writing and
      * reading, so that a writable handler learns of it. */
-    if (s->interest && s->p->failTimer == NULL) {
-	s->p->failTimer = Tcl_CreateTimerHandler(0, FailTimer, s);
+    if (s->interest && p->failTimer == NULL) {
+	p->failTimer = Tcl_CreateTimerHandler(0, FailTimer, s);
     }
+}
+
+/* Lookup i's result, l, in the owner's thread: to the state machine. */
+static void
+Deliver(TcpState *s, int i, struct sc__lookup *l)
+{
+    Pending *p = s->p;
+    int r;
+
+    if (i == 0 && !l->failed && p->lookup[1] != NULL) {
+	/* Every address is in: the IPv4-only lookup has nothing to add. */
+	Detach(s, 1);
+	p->conn.lookups--;
+    }
+    if (p->lookup[0] == NULL && p->lookup[1] == NULL) {
+	s->flags &= ~TS_RESOLVING;
+    }
+    Unwatch(s);
+    if (l->failed) {
+	r = sc__connect_add(&p->conn, NULL, NULL, &l->err);
+    } else {
+	r = sc__connect_add(&p->conn, l->remote, l->local, NULL);
+	l->remote = l->local = NULL;
+    }
+    ConnectDone(s, r);
+}
+
+/* A step of the machine: an attempt is writable, or a delay is over. */
+static void
+Step(TcpState *s)
+{
+    Unwatch(s);
+    ConnectDone(s, sc__connect_step(&s->p->conn));
+}
+
+static void
+RaceTimer(ClientData clientData)
+{
+    TcpState *s = clientData;
+
+    s->p->raceTimer = NULL;
+    Step(s);
 }
 
 static void
@@ -555,25 +695,8 @@ FailTimer(ClientData clientData)
 static void
 ConnectReady(Watch *w, int mask)
 {
-    TcpState *s = w->data;
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof(ss);
-    int r, haveName;
-
     (void) mask;
-    /* Forget the attempt's registration before the step may close its
-     * socket and open the next one on the same number. */
-    WatchSet(&s->watch, 0);
-    /* Tcl keeps a failed attempt's socket, so -sockname still gives the
-     * address it used: keep that address (the core closes the socket). */
-    haveName = s->p->conn.fd >= 0 && !(s->flags & TS_UNIX)
-	    && getsockname(s->p->conn.fd, (struct sockaddr *) &ss, &len) == 0;
-    r = sc__connect_step(&s->p->conn);
-    if (r == SC_CONN_FAILED && haveName) {
-	memcpy(&s->p->failedName, &ss, len);
-	s->p->failedLen = len;
-    }
-    ConnectDone(s, r);
+    Step(w->data);
 }
 
 static void
@@ -582,18 +705,9 @@ TimedOut(ClientData clientData)
     TcpState *s = clientData;
 
     s->p->timeout = NULL;
-    WatchSet(&s->watch, 0);
+    Unwatch(s);
     sc__err_set(&s->p->failure, ETIMEDOUT);
     ConnectDone(s, SC_CONN_FAILED);
-}
-
-/* The lookup's addresses, resolved here (this may block). */
-static int
-Resolve(struct sc__lookup *l, struct addrinfo **remote,
-	struct addrinfo **local, struct sc__err *err)
-{
-    return sc__resolve_pair(l->host, l->port, l->myaddr, l->myport,
-	    l->family, remote, local, err);
 }
 
 /* Milliseconds on the monotonic clock. */
@@ -606,85 +720,135 @@ NowMs(void)
     return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
 }
 
-/*
- * Finish a connect in progress without the event loop: for blocking I/O
- * on a channel still connecting (which must not run event handlers) and
- * for a synchronous socket command. A lookup still running is done here.
- */
-/*
- * End a lookup still running, in this thread: a result already in is
- * used; otherwise the name is looked up here (blocking, as a synchronous
- * socket's is) and the worker's result, when it comes, is dropped.
- */
-static void
-ResolveNow(TcpState *s)
-{
-    struct sc__lookup *l;
-    struct addrinfo *remote, *local;
-
-    if (!(s->flags & TS_RESOLVING) || TakeLookup(s)) {
-	return;
-    }
-    if (s->p->lookup != NULL) {
-	l = s->p->lookup->lookup;
-	s->p->lookup->owner = NULL;
-	s->p->lookup = NULL;
-    } else {
-	l = s->p->moving;		/* Between threads (not expected). */
-    }
-    s->flags &= ~TS_RESOLVING;
-    if (l == NULL) {
-	sc__err_set(&s->p->failure, EINVAL);
-	ConnectDone(s, SC_CONN_FAILED);
-    } else if (Resolve(l, &remote, &local, &s->p->failure) < 0) {
-	ConnectDone(s, SC_CONN_FAILED);
-    } else {
-	ConnectDone(s, sc__connect_start(&s->p->conn, remote, local));
-    }
-}
-
-/* The -timeout's timer, for what is left of it (unless there is one). */
+/* The -timeout's timer, for what is left of it (unless there is one),
+ * while the connect goes on. */
 static void
 ArmTimeout(TcpState *s)
 {
     uint64_t now = NowMs();
 
-    if (s->p != NULL && s->p->deadline && s->p->timeout == NULL) {
+    if (s->p != NULL && s->p->deadline && s->p->timeout == NULL
+	    && (s->flags & (TS_RESOLVING | TS_CONNECTING))) {
 	s->p->timeout = Tcl_CreateTimerHandler(now < s->p->deadline
 		? (int) (s->p->deadline - now) : 0, TimedOut, s);
     }
 }
 
+/* Lookups a move between threads let go: start them here. Returns 0,
+ * or -1 (failed). */
+static int
+Restart(TcpState *s)
+{
+    if (s->p == NULL || !s->p->restart) {
+	return 0;
+    }
+    s->p->restart = 0;
+    s->flags &= ~TS_RESOLVING;
+    if (StartLookups(s) < 0) {
+	sc__err_set(&s->p->failure, errno);
+	ConnectDone(s, SC_CONN_FAILED);
+	return -1;
+    }
+    return 0;
+}
+
+/*
+ * Finish a connect in progress without the event loop, within the
+ * -timeout: for blocking I/O on a channel still connecting (which must
+ * not run event handlers) and for a synchronous socket command. The
+ * lookups are waited for too: their workers wake this wait through an
+ * eventfd. Returns 0 when connected, -1 when failed.
+ */
 static int
 WaitForConnect(TcpState *s)
 {
-    ResolveNow(s);
-    while (s->flags & TS_CONNECTING) {
-	struct pollfd pfd = {s->fd, POLLOUT, 0};
-	int ms = -1;
+    int efd = -1, i;
 
-	if (s->p->deadline) {
+    if (!(s->flags & (TS_RESOLVING | TS_CONNECTING))) {
+	return (s->flags & TS_FAILED) ? -1 : 0;
+    }
+    if (Restart(s) < 0) {
+	return -1;
+    }
+    if (s->flags & TS_RESOLVING) {
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    }
+    for (;;) {
+	struct pollfd pfd[SC__RACE_MAX + 1];
+	Pending *p;
+	int n = 0, ms = -1, ready = 0;
+	long race;
+
+	if (s->flags & TS_RESOLVING) {
+	    TakeLookups(s, efd);
+	}
+	if (!(s->flags & (TS_RESOLVING | TS_CONNECTING))) {
+	    break;
+	}
+	p = s->p;
+	if (p->deadline) {
 	    uint64_t now = NowMs();
 
-	    if (now >= s->p->deadline) {
-		DropTimer(&s->p->timeout);
+	    if (now >= p->deadline) {
+		DropTimer(&p->timeout);
 		TimedOut(s);
 		break;
 	    }
-	    ms = (int) (s->p->deadline - now);
+	    ms = (int) (p->deadline - now);
 	}
-	if (poll(&pfd, 1, ms) < 0) {
+	race = sc__connect_wait_ms(&p->conn);
+	if (race >= 0 && (ms < 0 || race < ms)) {
+	    ms = (int) race;
+	}
+	if ((s->flags & TS_RESOLVING) && efd < 0 && (ms < 0 || ms > 10)) {
+	    ms = 10;		/* No eventfd to wake us: look again soon. */
+	}
+	for (i = 0; i < p->conn.natt; i++) {
+	    pfd[n].fd = p->conn.att[i].fd;
+	    pfd[n].events = POLLOUT;
+	    pfd[n++].revents = 0;
+	}
+	if (efd >= 0) {
+	    pfd[n].fd = efd;
+	    pfd[n].events = POLLIN;
+	    pfd[n++].revents = 0;
+	}
+	if (poll(pfd, (nfds_t) n, ms) < 0) {
 	    if (errno == EINTR) {
 		continue;
 	    }
-	    WatchSet(&s->watch, 0);
-	    sc__err_set(&s->p->failure, errno);
+	    Unwatch(s);
+	    sc__err_set(&p->failure, errno);
 	    ConnectDone(s, SC_CONN_FAILED);
 	    break;
 	}
-	if (pfd.revents) {
-	    ConnectReady(&s->watch, TCL_WRITABLE);
+	for (i = 0; i < n; i++) {
+	    if (pfd[i].revents == 0) {
+		continue;
+	    }
+	    if (pfd[i].fd == efd) {
+		uint64_t count;
+
+		(void) sc__read(efd, &count, sizeof(count));
+	    } else {
+		ready = 1;
+	    }
 	}
+	if ((s->flags & TS_CONNECTING) && (ready
+		|| sc__connect_wait_ms(&p->conn) == 0)) {
+	    Step(s);
+	}
+    }
+    if (efd >= 0) {
+	/* Lookups still out (let go by a failure) no longer know it. */
+	for (i = 0; i < 2 && s->p != NULL; i++) {
+	    if (s->p->lookup[i] != NULL) {
+		Tcl_MutexLock(&lookupMutex);
+		s->p->lookup[i]->job->wakeFd = -1;
+		Tcl_MutexUnlock(&lookupMutex);
+	    }
+	}
+	close(efd);
     }
     return (s->flags & TS_FAILED) ? -1 : 0;
 }
@@ -693,19 +857,35 @@ WaitForConnect(TcpState *s)
 static void
 Poke(TcpState *s)
 {
-    struct pollfd pfd;
+    struct pollfd pfd[SC__RACE_MAX];
+    Pending *p = s->p;
+    int i, n, ready = 0;
 
-    if (s->flags & TS_RESOLVING) {
-	TakeLookup(s);
-    }
-    if (!(s->flags & TS_CONNECTING)) {
+    if (p == NULL || p->restart) {
 	return;
     }
-    pfd.fd = s->fd;
-    pfd.events = POLLOUT;
-    pfd.revents = 0;
-    if (poll(&pfd, 1, 0) == 1) {
-	ConnectReady(&s->watch, TCL_WRITABLE);
+    if (s->flags & TS_RESOLVING) {
+	TakeLookups(s, -1);
+    }
+    if (!(s->flags & TS_CONNECTING) || (p = s->p) == NULL) {
+	return;
+    }
+    if (p->deadline && NowMs() >= p->deadline) {
+	DropTimer(&p->timeout);
+	TimedOut(s);		/* Also where no event loop runs. */
+	return;
+    }
+    n = p->conn.natt;
+    for (i = 0; i < n; i++) {
+	pfd[i].fd = p->conn.att[i].fd;
+	pfd[i].events = POLLOUT;
+	pfd[i].revents = 0;
+    }
+    if (n > 0 && poll(pfd, (nfds_t) n, 0) > 0) {
+	ready = 1;
+    }
+    if (ready || sc__connect_wait_ms(&p->conn) == 0) {
+	Step(s);
     }
 }
 
@@ -854,14 +1034,6 @@ TcpClose2(ClientData instanceData, Tcl_Interp *interp, int flags)
 	return 0;
     }
     WatchSet(&s->watch, 0);
-    if (s->p != NULL) {
-	DropTimer(&s->p->failTimer);
-	DropTimer(&s->p->timeout);
-	if (s->p->lookup != NULL) {
-	    s->p->lookup->owner = NULL;	/* The worker's result is dropped. */
-	    s->p->lookup = NULL;
-	}
-    }
     if (s->flags & TS_SERVER) {
 	if (s->owner != Tcl_GetCurrentThread()) {
 	    ServerCloseEvent *ev = ckalloc(sizeof(*ev));
@@ -950,12 +1122,26 @@ TcpBlockMode(ClientData instanceData, int mode)
     return 0;
 }
 
+/* The socket of a client's options and handle: the connection, or while
+ * it connects the first attempt in flight; -1 when there is none. */
+static int
+OptionFd(TcpState *s)
+{
+    if (s->fd >= 0) {
+	return s->fd;
+    }
+    if (s->p != NULL && (s->flags & TS_CONNECTING) && s->p->conn.natt > 0) {
+	return s->p->conn.att[0].fd;
+    }
+    return -1;
+}
+
 static int
 TcpGetHandle(ClientData instanceData, int direction, ClientData *handlePtr)
 {
     TcpState *s = instanceData;
     int fd = (s->flags & TS_SERVER) ? (s->srv->nListen ? s->srv->listen[0].fd : -1)
-	    : s->fd;
+	    : OptionFd(s);
 
     (void) direction;
     if (fd < 0) {
@@ -970,57 +1156,61 @@ TcpGetHandle(ClientData instanceData, int direction, ClientData *handlePtr)
  * thread's epoll set, and its timers (Tcl's are per thread) from that
  * thread's queue. REMOVE takes it out of this thread's and drops its
  * timers; INSERT puts it into the new thread's and makes them again from
- * the state they stand for. A name lookup still running is finished here
- * first (ResolveNow): the worker's result is addressed to this thread.
+ * the state they stand for. Lookups still running are let go (their
+ * results are addressed to this thread), and started again from the new
+ * one when no address is known yet.
  */
 static void
 TcpThreadAction(ClientData instanceData, int action)
 {
     TcpState *s = instanceData;
+    Pending *p = s->p;
+    int i;
 
     if (s->flags & TS_SERVER) {
 	return;			/* It stays with its thread (StopServer). */
     }
     if (action == TCL_CHANNEL_THREAD_REMOVE) {
-	/* A lookup still running: its result is addressed to this thread.
-	 * It is left to finish and be dropped; what it looks up is kept, to
-	 * be looked up again from the thread the channel moves to. This is
-	 * also the way to close (Tcl removes a channel from its thread
-	 * before closing it), so close never waits for a lookup. */
-	if ((s->flags & TS_RESOLVING) && !TakeLookup(s)
-		&& s->p->lookup != NULL) {
-	    struct sc__lookup *l = s->p->lookup->lookup;
-
-	    DropMoving(s);
-	    s->p->moving = ckalloc(sizeof(*s->p->moving));
-	    memset(s->p->moving, 0, sizeof(*s->p->moving));
-	    s->p->moving->host = Dup(l->host);
-	    s->p->moving->myaddr = Dup(l->myaddr);
-	    s->p->moving->port = l->port;
-	    s->p->moving->myport = l->myport;
-	    s->p->moving->family = l->family;
-	    s->p->lookup->owner = NULL;
-	    s->p->lookup = NULL;
+	/* Lookups still running: their results are addressed to this
+	 * thread. They are let go (to finish and be dropped). With no
+	 * address known yet, what they look up is looked up again from the
+	 * thread the channel moves to; else the machine goes on with what
+	 * it has. This is also the way to close (Tcl removes a channel
+	 * from its thread before closing it), so close never waits for a
+	 * lookup. */
+	if (p != NULL && (s->flags & TS_RESOLVING)) {
+	    TakeLookups(s, -1);
+	    p = s->p;
+	}
+	if (p != NULL && (s->flags & TS_RESOLVING)) {
+	    if (p->conn.npairs == 0) {
+		DetachAll(s);
+		s->flags |= TS_RESOLVING;
+		p->restart = 1;
+	    } else {
+		for (i = 0; i < 2; i++) {
+		    if (p->lookup[i] != NULL) {
+			Detach(s, i);
+			p->conn.lookups--;
+		    }
+		}
+		s->flags &= ~TS_RESOLVING;
+	    }
 	}
 	WatchSet(&s->watch, 0);
-	if (s->p != NULL) {
-	    DropTimer(&s->p->timeout);
-	    DropTimer(&s->p->failTimer);
+	if (p != NULL) {
+	    Unwatch(s);
+	    DropTimer(&p->timeout);
+	    DropTimer(&p->failTimer);
+	    DropTimer(&p->raceTimer);
 	}
     } else {
 	/* Also called by Tcl_CreateChannel: timers made already stay. */
 	s->owner = Tcl_GetCurrentThread();
-	if (s->p != NULL && s->p->moving != NULL) {
-	    if (StartLookup(s, s->p->moving) < 0) {
-		s->flags &= ~TS_RESOLVING;
-		sc__err_set(&s->p->failure, errno);
-		ConnectDone(s, SC_CONN_FAILED);
-	    }
-	    DropMoving(s);
-	    ArmTimeout(s);
-	}
-	if (s->flags & TS_CONNECTING) {
-	    WatchSet(&s->watch, TCL_WRITABLE);
+	if (Restart(s) == 0 && (s->flags & TS_CONNECTING)) {
+	    /* One step, without waiting: it watches the attempts and times
+	     * the next (or finds the connect over). */
+	    Step(s);
 	    ArmTimeout(s);
 	}
 	if ((s->flags & TS_FAILED) && s->interest && s->p->failTimer == NULL) {
@@ -1126,10 +1316,10 @@ NameOption(TcpState *s, Tcl_Interp *interp, int peer, Tcl_DString *dsPtr,
 static void
 IntOption(TcpState *s, int level, int name, Tcl_DString *dsPtr)
 {
-    int v = 0;
+    int v = 0, fd = OptionFd(s);
     socklen_t len = sizeof(v);
 
-    if (s->fd < 0 || getsockopt(s->fd, level, name, &v, &len) < 0) {
+    if (fd < 0 || getsockopt(fd, level, name, &v, &len) < 0) {
 	v = 0;
     }
     Tcl_DStringAppendElement(dsPtr, v ? "1" : "0");
@@ -1395,6 +1585,19 @@ TcpSetOption(ClientData instanceData, Tcl_Interp *interp,
     }
     if (Tcl_GetBoolean(interp, value, &b) != TCL_OK) {
 	return TCL_ERROR;
+    }
+    if (s->fd < 0 && s->p != NULL
+	    && (s->flags & (TS_RESOLVING | TS_CONNECTING))) {
+	/* Connecting: every attempt in flight now, and the one that wins
+	 * when it is connected. */
+	int i;
+
+	for (i = 0; i < s->p->conn.natt; i++) {
+	    (void) setsockopt(s->p->conn.att[i].fd, level, name, &b,
+		    sizeof(b));
+	}
+	*(level == SOL_SOCKET ? &s->p->keepalive : &s->p->nodelay) = b != 0;
+	return TCL_OK;
     }
     if (s->fd < 0 || setsockopt(s->fd, level, name, &b, sizeof(b)) < 0) {
 	if (interp) {
@@ -1689,23 +1892,23 @@ Dup(const char *s)
 }
 
 /*
- * Start looking up what (host, myaddr, ports, family: copied) on a worker
- * for s, its result addressed to this thread. Returns 0 (s is resolving),
- * or -1 with errno.
+ * Start lookup i of s's request (family: the family to ask for) on the
+ * pool, its result addressed to this thread. Returns 0, or -1 with errno.
  */
 static int
-StartLookup(TcpState *s, const struct sc__lookup *what)
+StartLookup(TcpState *s, int i, int family)
 {
+    Pending *p = s->p;
     LookupJob *job = calloc(1, sizeof(*job));
     LookupEvent *ev = (LookupEvent *) ckalloc(sizeof(*ev));
 
     memset(ev, 0, sizeof(*ev));
     if (job != NULL) {
-	job->l.host = strdup(what->host);
-	job->l.myaddr = what->myaddr ? strdup(what->myaddr) : NULL;
+	job->l.host = strdup(p->host);
+	job->l.myaddr = p->myaddr ? strdup(p->myaddr) : NULL;
     }
     if (job == NULL || job->l.host == NULL
-	    || (what->myaddr != NULL && job->l.myaddr == NULL)) {
+	    || (p->myaddr != NULL && job->l.myaddr == NULL)) {
 	if (job != NULL) {
 	    free(job->l.host);
 	    free(job->l.myaddr);
@@ -1717,12 +1920,14 @@ StartLookup(TcpState *s, const struct sc__lookup *what)
     }
     ev->header.proc = LookupEventProc;
     ev->owner = s;
-    ev->lookup = &job->l;
+    ev->job = job;
+    ev->slot = i;
     job->event = ev;
     job->thread = Tcl_GetCurrentThread();
-    job->l.port = what->port;
-    job->l.myport = what->myport;
-    job->l.family = what->family;
+    job->wakeFd = -1;
+    job->l.port = p->port;
+    job->l.myport = p->myport;
+    job->l.family = family;
     job->l.done = LookupFinished;
     job->l.clientData = job;
     if (sc__lookup_start(&job->l) < 0) {
@@ -1735,44 +1940,76 @@ StartLookup(TcpState *s, const struct sc__lookup *what)
 	errno = e;
 	return -1;
     }
-    s->p->lookup = ev;
-    s->flags |= TS_RESOLVING;
+    p->lookup[i] = ev;
     return 0;
 }
 
-/* Forget a lookup kept for a move (TcpThreadAction). */
-static void
-DropMoving(TcpState *s)
+/*
+ * Start the lookups of s's request: one, or two side by side (every
+ * address, and IPv4 alone) when it is split. Returns 0 (s is resolving),
+ * or -1 with errno (none left running).
+ */
+static int
+StartLookups(TcpState *s)
 {
-    if (s->p != NULL && s->p->moving != NULL) {
-	ckfree(s->p->moving->host);
-	if (s->p->moving->myaddr != NULL) {
-	    ckfree(s->p->moving->myaddr);
+    Pending *p = s->p;
+    int i, n = p->split ? 2 : 1;
+
+    sc__connect_init(&p->conn, p->conn.delay, n);
+    s->flags |= TS_RESOLVING | TS_CONNECTING;
+    for (i = 0; i < n; i++) {
+	if (StartLookup(s, i, i == 0 ? p->family : SC__FAMILY_INET) < 0) {
+	    int e = errno;
+
+	    DetachAll(s);
+	    s->flags &= ~TS_CONNECTING;
+	    errno = e;
+	    return -1;
 	}
-	ckfree(s->p->moving);
-	s->p->moving = NULL;
     }
+    return 0;
 }
 
-/* Give up what a client held while it connected (see Pending). */
+/* Give up what a client held while it connected (see Pending): the
+ * attempts closed, the lookups let go. */
 static void
 FreePending(TcpState *s)
 {
-    if (s->p != NULL) {
-	sc__connect_free(&s->p->conn);
-	DropMoving(s);
-	ckfree(s->p);
-	s->p = NULL;
+    Pending *p = s->p;
+
+    if (p == NULL) {
+	return;
     }
+    Unwatch(s);
+    DetachAll(s);
+    DropTimer(&p->timeout);
+    DropTimer(&p->failTimer);
+    DropTimer(&p->raceTimer);
+    sc__connect_free(&p->conn);
+    if (p->host != NULL) {
+	ckfree(p->host);
+    }
+    if (p->myaddr != NULL) {
+	ckfree(p->myaddr);
+    }
+    ckfree(p);
+    s->p = NULL;
 }
 
 /* A client's connecting state, made before it starts to connect. */
 static void
 NewPending(TcpState *s)
 {
+    int i;
+
     s->p = ckalloc(sizeof(*s->p));
     memset(s->p, 0, sizeof(*s->p));
     s->p->conn.fd = -1;
+    s->p->keepalive = s->p->nodelay = -1;
+    for (i = 0; i < SC__RACE_MAX; i++) {
+	s->p->att[i].fd = -1;
+	s->p->att[i].slot = -1;
+    }
 }
 
 static int
@@ -1780,31 +2017,30 @@ OpenClient(Tcl_Interp *interp, const char *host, const char *portText,
 	const char *myaddr, const char *myportText, int async, long timeoutMs)
 {
     int port, myport = 0, family = Family(interp);
-    struct addrinfo *remote, *local;
-    struct sc__lookup look;
     TcpState *s;
+    Pending *p;
 
     if (GetPort(interp, portText, &port, 0) != TCL_OK
 	    || (myportText && GetPort(interp, myportText, &myport, 0) != TCL_OK)) {
 	return TCL_ERROR;
     }
-    /* The channel starts blocking, as Tcl's; the attempt's socket is
-     * nonblocking until connected. */
+    /* The channel starts blocking, as Tcl's; the attempts' sockets are
+     * nonblocking until one is connected. */
     s = NewState(TS_CLIENT);
-    s->p->deadline = timeoutMs > 0 ? NowMs() + (uint64_t) timeoutMs : 0;
+    p = s->p;
+    p->deadline = timeoutMs > 0 ? NowMs() + (uint64_t) timeoutMs : 0;
+    p->conn.delay = SC__RACE_DELAY;
 
-    if (async && (!sc__host_is_numeric(host)
-	    || !sc__host_is_numeric(myaddr))) {
-	/* A name: looked up off this thread, never blocking it. */
-	struct sc__lookup what;
-
-	memset(&what, 0, sizeof(what));
-	what.host = (char *) (uintptr_t) host;
-	what.myaddr = (char *) (uintptr_t) myaddr;
-	what.port = port;
-	what.myport = myport;
-	what.family = family;
-	if (StartLookup(s, &what) < 0) {
+    if (!sc__host_is_numeric(host) || !sc__host_is_numeric(myaddr)) {
+	/* A name: looked up on the pool, for a synchronous socket too (it
+	 * waits for it in WaitForConnect, within the -timeout). */
+	p->host = Dup(host);
+	p->myaddr = Dup(myaddr);
+	p->port = port;
+	p->myport = myport;
+	p->family = family;
+	p->split = family == SC__FAMILY_ANY && !sc__host_is_numeric(host);
+	if (StartLookups(s) < 0) {
 	    struct sc__err err;
 
 	    sc__err_set(&err, errno);
@@ -1812,29 +2048,26 @@ OpenClient(Tcl_Interp *interp, const char *host, const char *portText,
 	    return SocketError(interp, &err);
 	}
     } else {
-	memset(&look, 0, sizeof(look));
-	look.host = (char *) (uintptr_t) host;
-	look.myaddr = (char *) (uintptr_t) myaddr;
-	look.port = port;
-	look.myport = myport;
-	look.family = family;
-	if (Resolve(&look, &remote, &local, &s->p->failure) < 0) {
+	struct addrinfo *remote, *local;
+
+	if (sc__resolve_pair(host, port, myaddr, myport, family, &remote,
+		&local, &p->failure) < 0) {
 	    if (!async) {
-		struct sc__err err = s->p->failure;
+		struct sc__err err = p->failure;
 
 		FreeState(s);
 		return SocketError(interp, &err);
 	    }
 	    ConnectDone(s, SC_CONN_FAILED);
 	} else {
-	    int r = sc__connect_start(&s->p->conn, remote, local);
+	    int r = sc__connect_start(&p->conn, remote, local);
 
 	    if (async && r == SC_CONN_FAILED
-		    && s->p->conn.stage < SC_STAGE_CONNECT) {
+		    && p->conn.stage < SC_STAGE_CONNECT) {
 		/* No connect() could even be made (a local address this host
 		 * lacks, no socket): the caller's, at the call, as in Tcl; a
 		 * network's answer never is. */
-		struct sc__err err = s->p->conn.err;
+		struct sc__err err = p->conn.err;
 
 		FreeState(s);
 		return SocketError(interp, &err);
@@ -1842,9 +2075,7 @@ OpenClient(Tcl_Interp *interp, const char *host, const char *portText,
 	    ConnectDone(s, r);
 	}
     }
-    if (s->flags & (TS_RESOLVING | TS_CONNECTING)) {
-	ArmTimeout(s);		/* A synchronous lookup's time counts. */
-    }
+    ArmTimeout(s);		/* The lookup's time counts. */
     if (!async && WaitForConnect(s) < 0) {
 	struct sc__err err = s->p->failure;
 
