@@ -10,8 +10,10 @@
 #   same port), in a private /etc/hosts. sockchan (the library, sync),
 #   sockchan with SC_TCP_SERIAL (addresses in turn, as Tcl and as before),
 #   curl (races the first IPv6 against the first IPv4 address), Python's
-#   asyncio open_connection(happy_eyeballs_delay=0.25), and Python's
-#   socket.create_connection (in turn). The serial ones have a 2 s timeout.
+#   asyncio open_connection(happy_eyeballs_delay=0.25), Python's
+#   socket.create_connection (in turn), sockchan::socket in tclsh8.6
+#   (sync, tests/tcl/race/probe.tcl) and Tcl 8.6's own socket -async (in
+#   turn). The serial ones have a 2 s timeout (Tcl's: an after).
 # lookupq: milliseconds until a name /etc/hosts answers is connected (to
 #   a refused port, so the time is the lookup's) behind N lookups of a name
 #   that goes to a nameserver that never answers (10.99.0.2, routed out
@@ -104,13 +106,19 @@ eyeballs() {
 	| awk '{ if ($1 > 0) printf "%d\n", $1 * 1000 + 0.5 }' ;;
     asyncio) timeout 20 python3 "$tmp/he_asyncio.py" he.bench "$port" ;;
     create) timeout 20 python3 "$tmp/create.py" he.bench "$port" ;;
+    tclext) TCLLIBPATH=$top/build/tcl timeout 20 tclsh8.6 \
+	"$top/tests/tcl/race/probe.tcl" sync he.bench "$port" 5000 \
+	| sed -n 's/^ms=\([0-9]*\) error= .*/\1/p' ;;
+    tcl) TCLLIBPATH=$top/build/tcl timeout 20 tclsh8.6 \
+	"$top/tests/tcl/race/probe.tcl" builtin he.bench "$port" 2000 \
+	| sed -n 's/^ms=\([0-9]*\) .*/\1/p' ;;
     esac
 }
 
 if [ "$smoke" = 1 ]; then
     impls="sockchan"; counts="4"
 else
-    impls="sockchan serial curl asyncio create"; counts="4 16 64"
+    impls="sockchan serial curl asyncio create tclext tcl"; counts="4 16 64"
 fi
 r=1
 while [ $r -le "$rounds" ]; do
@@ -118,6 +126,8 @@ while [ $r -le "$rounds" ]; do
 	case $impl in
 	curl) command -v curl >/dev/null || continue ;;
 	asyncio | create) command -v python3 >/dev/null || continue ;;
+	tclext | tcl) command -v tclsh8.6 >/dev/null \
+	    && [ -f "$top/build/tcl/pkgIndex.tcl" ] || continue ;;
 	esac
 	v=$(eyeballs "$impl")
 	if [ -n "$v" ]; then

@@ -271,10 +271,13 @@ if he:
             "SYNs) and whose second listens (127.0.0.1), in a private "
             "/etc/hosts:", "",
             "| client | ms to connect |", "|---|---|"]
-    for impl in ("sockchan", "serial", "curl", "asyncio", "create"):
+    he_names = {"tclext": "sockchan::socket (tclsh8.6, sync)",
+                "tcl": "Tcl 8.6 socket -async (in turn; 2 s timeout)"}
+    for impl in ("sockchan", "serial", "curl", "asyncio", "create",
+                 "tclext", "tcl"):
         k = ("eyeballs", "silent-first", impl)
         if k in data:
-            out.append(f"| {NAMES[impl]} | {cell(k)} |")
+            out.append(f"| {he_names.get(impl, NAMES[impl])} | {cell(k)} |")
     v = med(("eyeballs", "silent-first", "sockchan"))
     goals.append(("Silent-then-live name connects in < 400 ms",
                   f"{'met' if v is not None and v < 400 else 'missed'} ({v})"))

@@ -20,8 +20,9 @@
 #			finalization)
 #	queue		N -async clients to HOST (slow lookups), then one to
 #			FASTHOST: ms is the wait for its outcome
-#	builtin		Tcl's own socket -async, given TIMEOUT_MS via after
-#			(a reference for bench/connect.sh)
+#	builtin		Tcl's own socket -async (addresses in turn), given
+#			up after TIMEOUT_MS (an after): bench/connect.sh's
+#			reference
 
 package require sockchan
 
@@ -63,12 +64,16 @@ proc opt {chan name} {
     return [lindex $v 0],[lindex $v 2]
 }
 
-# Wait for chan's writable event, TIMEOUT_MS + 10 s at most.
-proc await_writable {chan} {
+# Wait for chan's writable event, ms milliseconds at most (TIMEOUT_MS +
+# 10 s by default).
+proc await_writable {chan {ms ""}} {
     global done timeout
+    if {$ms eq ""} {
+	set ms [expr {$timeout + 10000}]
+    }
     set done ""
     fileevent $chan writable {set ::done writable}
-    set guard [after [expr {$timeout + 10000}] {set ::done deadline}]
+    set guard [after $ms {set ::done deadline}]
     vwait ::done
     after cancel $guard
     fileevent $chan writable {}
@@ -86,18 +91,21 @@ switch -- $mode {
 	    set chan ""
 	}
     }
-    async - builtin {
-	if {$mode eq "builtin"} {
-	    set code [catch {socket -async $host $port} chan]
-	} else {
-	    set code [catch {sockchan::socket -async -timeout $timeout $host \
-		    $port} chan]
-	}
-	if {$code} {
+    async {
+	if {[catch {sockchan::socket -async -timeout $timeout $host $port} \
+		chan]} {
 	    set error $chan
 	    set chan ""
 	} elseif {[await_writable $chan] ne "writable"} {
 	    set error "no writable event"
+	}
+    }
+    builtin {
+	if {[catch {socket -async $host $port} chan]} {
+	    set error $chan
+	    set chan ""
+	} elseif {[await_writable $chan $timeout] ne "writable"} {
+	    set error "connection timed out (after $timeout ms)"
 	}
     }
     async-block {
