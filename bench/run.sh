@@ -467,7 +467,7 @@ if [ $inner = 1 ] || [ $smoke = 0 ]; then
 fi
 if [ $inner = 1 ]; then
     # Issue 15: a name whose first address is silent (sockchan, curl,
-    # asyncio), and a fast lookup behind slow ones (bench/connect.sh, in a
+    # asyncio, sockchan::socket and Tcl's socket), and a fast lookup behind slow ones (bench/connect.sh, in a
     # mount namespace of its own for /etc/hosts and /etc/resolv.conf).
     log "connect: Happy Eyeballs and lookups behind slow ones"
     "$here/connect.sh" "$top" "$RAW" "$ROUNDS" "$smoke" \
