@@ -18,6 +18,9 @@
 #	closed-lookup	-async, closed at once: ms is how long the close took
 #	exit-lookup	-async, then exit at once (the channel left to Tcl's
 #			finalization)
+#	transfer	-async, moved at once to another thread (Thread
+#			package), which waits there for the writable event;
+#			prints "skipped=WHY" where there is no Thread package
 #	queue		N -async clients to HOST (slow lookups), then one to
 #			FASTHOST: ms is the wait for its outcome
 #	builtin		Tcl's own socket -async (addresses in turn), given
@@ -131,6 +134,37 @@ switch -- $mode {
     exit-lookup {
 	set chan [sockchan::socket -async $host $port]
 	puts "ms=[expr {[now] - $t0}]"
+	exit 0
+    }
+    transfer {
+	if {[catch {package require Thread}]} {
+	    puts "ms=0 skipped=no Thread package for [info patchlevel]"
+	    exit 0
+	}
+	set t [thread::create -preserved]
+	thread::send $t {package require sockchan}
+	set t0 [now]
+	set chan [sockchan::socket -async -timeout $timeout $host $port]
+	thread::transfer $t $chan
+	thread::send $t [list set c $chan]
+	thread::send -async $t {
+	    set id [after 20000 {set ::w deadline}]
+	    fileevent $c writable {set ::w writable}
+	    vwait ::w
+	    after cancel $id
+	    set r [list $::w [fconfigure $c -error]]
+	    if {[catch {fconfigure $c -peername} peer]} {
+		set peer ""
+	    }
+	    close $c
+	    lappend r [lindex $peer 0]
+	} ::answer
+	set guard [after 30000 {set ::answer {deadline {} {}}}]
+	vwait ::answer
+	after cancel $guard
+	lassign $::answer how e peer
+	puts "ms=[expr {[now] - $t0}] event=$how error=$e peername=$peer"
+	thread::release $t
 	exit 0
     }
     queue {

@@ -54,6 +54,7 @@ export TCLLIBPATH
 echo "tclsh: $SC_TCLSH ($(echo 'puts [info patchlevel]' | "$SC_TCLSH"))"
 failures=0
 checks=0
+skipped=0
 
 ok() { checks=$((checks + 1)); echo "ok - $1"; }
 not_ok() {
@@ -83,6 +84,8 @@ probe() {
     wall=$(( ($(date +%s%N) - t0) / 1000000 ))
     ms=$(field ms)
 }
+# skip NAME WHY: a check that could not run here, said so.
+skip() { skipped=$((skipped + 1)); echo "skipped - $1 ($2)"; }
 lt() { [ -n "$1" ] && [ "$1" -lt "$2" ]; }
 ge() { [ -n "$1" ] && [ "$1" -ge "$2" ]; }
 
@@ -176,12 +179,12 @@ done
 
 # --- a timeout bounds the lookup -------------------------------------------------
 # From here, a name not in the file goes to a nameserver on 127.0.0.53
-# that answers only A queries for aonly.test (127.0.0.1), and never
-# anything else: AAAA queries, and every other name, go unanswered. (A
+# that answers only A queries for aonly.test (127.0.0.1, at once) and
+# slow.test (127.0.0.1, after 300 ms), and never anything else: AAAA queries, and every other name, go unanswered. (A
 # lookup let go still runs in its worker thread, with its resolver socket:
 # descriptors are not counted below, but for a name the file has.)
 cat >"$tmp/dns.py" <<'EOF'
-import os, socket, struct, sys
+import os, socket, struct, sys, threading
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("127.0.0.53", 53))
 open(sys.argv[1] + ".tmp", "w").write("dns ready\n")
@@ -193,11 +196,16 @@ while True:
         labels.append(q[i + 1:i + 1 + q[i]].decode())
         i += 1 + q[i]
     qtype = struct.unpack("!H", q[i + 1:i + 3])[0]
-    if ".".join(labels).lower() != "aonly.test" or qtype != 1:
+    name = ".".join(labels).lower()
+    if name not in ("aonly.test", "slow.test") or qtype != 1:
         continue    # never answered
     head = q[:2] + struct.pack("!HHHHH", 0x8180, 1, 1, 0, 0)
     answer = struct.pack("!HHHIH", 0xC00C, 1, 1, 60, 4) + bytes([127, 0, 0, 1])
-    s.sendto(head + q[12:i + 5] + answer, peer)
+    reply = head + q[12:i + 5] + answer
+    if name == "slow.test":
+        threading.Timer(0.3, s.sendto, (reply, peer)).start()
+    else:
+        s.sendto(reply, peer)
 EOF
 python3 "$tmp/dns.py" "$tmp/dns" &
 pids="$pids $!"
@@ -242,6 +250,17 @@ probe exit-lookup nowhere.test 80
 check "exit while a client's lookup runs: at once ($wall ms in all)" \
     eval '[ $rc -eq 0 ] && lt "$wall" 3000'
 
+# --- a client moved to another thread while its lookup runs --------------------
+# Its lookups, addressed to this thread, are let go and started again in
+# the other one, which connects (slow.test: A after 300 ms, AAAA never).
+probe transfer slow.test "$PORT" 5000
+if grep -q 'skipped=' "$tmp/out"; then
+    skip "moved to another thread while its lookup runs" "$(field skipped)"
+else
+    check "moved to another thread while its lookup runs: connects there ($ms ms)" \
+	eval 'grep -q "event=writable error= peername=127.0.0.1$" "$tmp/out" && ge "$ms" 300 && lt "$ms" 2000'
+fi
+
 # --- lookups never queue -----------------------------------------------------------
 # refused2 is ::1 and 127.0.0.1, both refused at once: the time is the
 # lookup's.
@@ -249,5 +268,5 @@ probe queue nowhere.test "$CLOSED" 0 8 refused2
 check "a name /etc/hosts answers, behind 8 slow lookups: at once ($ms ms)" \
     eval 'lt "$ms" 300 && grep -q "error=connection refused" "$tmp/out"'
 
-echo "$checks checks, $failures failed"
+echo "$checks checks, $failures failed, $skipped skipped"
 [ "$failures" -eq 0 ]
