@@ -26,6 +26,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -431,7 +432,9 @@ struct LookupJob {
     int wakeFd;			/* lookupMutex: a waiter's eventfd, or -1. */
 };
 
-TCL_DECLARE_MUTEX(lookupMutex)
+/* A plain mutex, not a Tcl_Mutex: Tcl_Finalize frees those, and a worker
+ * may still finish a lookup while the process exits. */
+static pthread_mutex_t lookupMutex = PTHREAD_MUTEX_INITIALIZER;
 
 static void Deliver(TcpState *s, int slot, struct sc__lookup *l);
 
@@ -464,12 +467,12 @@ LookupFinished(void *clientData, struct sc__lookup *l)
     uint64_t one = 1;
 
     (void) l;
-    Tcl_MutexLock(&lookupMutex);
+    pthread_mutex_lock(&lookupMutex);
     job->finished = 1;
     if (job->wakeFd >= 0) {
 	(void) sc__write(job->wakeFd, &one, sizeof(one));
     }
-    Tcl_MutexUnlock(&lookupMutex);
+    pthread_mutex_unlock(&lookupMutex);
     Tcl_ThreadQueueEvent(thread, &ev->header, TCL_QUEUE_TAIL);
     Tcl_ThreadAlert(thread);
 }
@@ -485,9 +488,9 @@ Detach(TcpState *s, int i)
     }
     s->p->lookup[i] = NULL;
     ev->owner = NULL;
-    Tcl_MutexLock(&lookupMutex);
+    pthread_mutex_lock(&lookupMutex);
     ev->job->wakeFd = -1;
-    Tcl_MutexUnlock(&lookupMutex);
+    pthread_mutex_unlock(&lookupMutex);
 }
 
 static void
@@ -516,12 +519,12 @@ TakeLookups(TcpState *s, int efd)
 	if (ev == NULL) {
 	    continue;
 	}
-	Tcl_MutexLock(&lookupMutex);
+	pthread_mutex_lock(&lookupMutex);
 	finished = ev->job->finished;
 	if (!finished) {
 	    ev->job->wakeFd = efd;
 	}
-	Tcl_MutexUnlock(&lookupMutex);
+	pthread_mutex_unlock(&lookupMutex);
 	if (finished) {
 	    ev->owner = NULL;
 	    s->p->lookup[i] = NULL;
@@ -843,9 +846,9 @@ WaitForConnect(TcpState *s)
 	/* Lookups still out (let go by a failure) no longer know it. */
 	for (i = 0; i < 2 && s->p != NULL; i++) {
 	    if (s->p->lookup[i] != NULL) {
-		Tcl_MutexLock(&lookupMutex);
+		pthread_mutex_lock(&lookupMutex);
 		s->p->lookup[i]->job->wakeFd = -1;
-		Tcl_MutexUnlock(&lookupMutex);
+		pthread_mutex_unlock(&lookupMutex);
 	    }
 	}
 	close(efd);
