@@ -3,8 +3,8 @@
  *
  *	package require sockchan: Tcl's socket command, grown up, and
  *	Unix-domain sockets, as a Tcl_ChannelType driver over sockchan's
- *	core (src/core: the connect state machine, listening, lookups off the
- *	thread, safe Unix paths). Tcl's own generic I/O does the buffering,
+ *	core (src/core: the connect state machine, which races a name's
+ *	addresses, listening, lookups off the thread, safe Unix paths). Tcl's own generic I/O does the buffering,
  *	gets, puts, fconfigure, fileevent and fcopy, as tclUnixSock.c does for
  *	the built-in socket.
  *
@@ -296,8 +296,10 @@ EpollReady(ClientData clientData, int mask)
  */
 
 enum {
-    TS_RESOLVING = 1 << 0,	/* The lookup runs on a worker thread. */
-    TS_CONNECTING = 1 << 1,	/* connect() in progress. */
+    TS_RESOLVING = 1 << 0,	/* Lookups run on worker threads (or are
+				 * to be started again: Pending.restart). */
+    TS_CONNECTING = 1 << 1,	/* The connect is under way (from the
+				 * lookups' start to its outcome). */
     TS_FAILED = 1 << 2,		/* The asynchronous connect failed. */
     TS_REPORTED = 1 << 3,	/* -error has told of the failure. */
     TS_NONBLOCKING = 1 << 4,	/* The channel's mode. */
