@@ -81,8 +81,9 @@ void cli_refuse_ncat(const char *command, const char *arg, int letter);
 typedef struct cli_acl cli_acl;
 void cli_acl_add(cli_acl **aclPtr, const char *command, const char *option,
 	const char *value);
-/* Resolve the names the rules hold (once, before listening). */
-void cli_acl_resolve(cli_acl *acl, const char *command);
+/* Resolve the names the rules hold (once, before listening); with
+ * noNames (-n), a name is an error instead. */
+void cli_acl_resolve(cli_acl *acl, const char *command, int noNames);
 /* NULL when acl lets address in, else why not ("not allowed", "denied"). */
 const char *cli_acl_check(const cli_acl *acl, const char *address);
 void cli_acl_free(cli_acl *acl);

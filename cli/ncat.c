@@ -208,12 +208,22 @@ Unmap(cli_targets *list)
 }
 
 void
-cli_acl_resolve(cli_acl *acl, const char *command)
+cli_acl_resolve(cli_acl *acl, const char *command, int noNames)
 {
     char err[CLI_ERR_LEN];
+    size_t i;
 
     if (acl == NULL) {
 	return;
+    }
+    for (i = 0; noNames && i < acl->allow.count + acl->deny.count; i++) {
+	const cli_target *t = i < acl->allow.count ? &acl->allow.items[i]
+		: &acl->deny.items[i - acl->allow.count];
+
+	if (t->family == 0) {
+	    cli_usage(command, "-n: \"%s\" in --%s is not an IP address",
+		    t->name, i < acl->allow.count ? "allow" : "deny");
+	}
     }
     if (cli_targets_resolve(&acl->allow, 0, err, sizeof(err)) < 0
 	    || cli_targets_resolve(&acl->deny, 0, err, sizeof(err)) < 0) {

@@ -1119,7 +1119,7 @@ ParseOptions(int argc, char **argv, struct options *o, const char *help,
 	o->outputBudget = CLI_ECHO_BUDGET;
     }
     idleMs = o->idleTimeout;
-    cli_acl_resolve(o->acl, o->command);
+    cli_acl_resolve(o->acl, o->command, o->numeric);
 }
 
 static void

@@ -200,7 +200,7 @@ cmd_serve(int argc, char **argv)
     if (unixPath != NULL && (myaddr != NULL || acl != NULL)) {
 	cli_usage("serve", "--myaddr, --allow and --deny are for TCP");
     }
-    cli_acl_resolve(acl, "serve");
+    cli_acl_resolve(acl, "serve", 0);
     if (unixPath != NULL && unixPath[0] == '\0') {
 	cli_usage("serve", "--unix needs a PATH: got \"\"");
     }

@@ -31,7 +31,7 @@ main(int argc, char **argv)
 	fprintf(stderr, "usage: acl_probe [OPTION VALUE]... -- ADDRESS...\n");
 	return 2;
     }
-    cli_acl_resolve(acl, "listen");
+    cli_acl_resolve(acl, "listen", 0);
     for (i++; i < argc; i++) {
 	why = cli_acl_check(acl, argv[i]);
 	if (why == NULL) {

@@ -434,6 +434,7 @@ bad listen --idle-timeout 1.5.2 0
 want=""
 bad listen --allow 10.0.0.0/8,bad..name 0
 bad listen --allow 10.0.0.0/33 0
+bad listen -n --allow 127.0.0.1,localhost 0
 bad listen --allowfile "$tmp/none" 0
 bad connect --allow 127.0.0.1 127.0.0.1 1
 bad unix listen --allow 127.0.0.1 "$tmp/x.sock"
