@@ -69,6 +69,8 @@ long cli_time_arg(const char *command, const char *what, const char *text,
  * instead or why it refuses; returns when the option is not ncat's.
  */
 void cli_refuse_ncat(const char *command, const char *arg, int letter);
+/* The same for nmap's flags that sockchan scan lacks (-O, -A, --script...). */
+void cli_refuse_nmap(const char *arg);
 
 /*
  * --allow, --deny, --allowfile and --denyfile of a listener (ncat.c), with

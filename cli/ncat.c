@@ -1,10 +1,10 @@
 /*
  * ncat.c --
  *
- *	What ncat's users type, where sockchan connect, listen and serve
- *	differ from the rest of the command: the allow and deny lists of a
- *	listener, and the ncat flags sockchan lacks, each refused with the
- *	reason (sockchan(1), NCAT AND NMAP EQUIVALENTS).
+ *	What ncat's and nmap's users type, where sockchan differs from the
+ *	rest of the command: the allow and deny lists of a listener, and the
+ *	ncat and nmap flags sockchan lacks, each refused with the reason
+ *	(sockchan(1), NCAT AND NMAP EQUIVALENTS).
  */
 
 #include "cli.h"
@@ -88,6 +88,58 @@ cli_refuse_ncat(const char *command, const char *arg, int letter)
 	    }
 	    cli_usage(command, "ncat's \"%s\" (%s) is refused: %s", shown,
 		    refused[i].what, refused[i].why);
+	}
+    }
+}
+
+/* nmap's flags that sockchan scan lacks (cli_refuse_nmap). */
+static const struct {
+    const char *name;
+    const char *why;
+} nmapRefused[] = {
+    {"-O", "no OS detection: sockchan only connects"},
+    {"-A", "no OS, version or script scans: sockchan only connects"},
+    {"-sC", "no scripts: sockchan only connects"},
+    {"--script", "no scripts: sockchan only connects"},
+    {"--version-intensity", "no version detection: sockchan only connects"},
+    {"--traceroute", "no traceroute: sockchan only connects"},
+    {"-R", "no name lookups of the addresses found (none is ever made)"},
+    {"--dns-servers", "sockchan looks names up with the system's resolver"},
+    {"-D", "no decoys: a connect() scan comes from this host only"},
+    {"-S", "no spoofed source: a connect() scan needs the replies"},
+    {"-e", "no interface choice: the routing table decides"},
+    {"-g", "no source port: each connect() gets its own"},
+    {"--source-port", "no source port: each connect() gets its own"},
+    {"-f", "no fragmentation: the kernel builds the packets"},
+    {"--mtu", "no fragmentation: the kernel builds the packets"},
+    {"--data-length", "the kernel builds the packets"},
+    {"--ttl", "the kernel builds the packets"},
+    {"--spoof-mac", "the kernel builds the packets"},
+    {"--badsum", "the kernel builds the packets"},
+    {"-iR", "no random targets"},
+    {"-oS", "no script kiddie output"},
+    {"--resume", "an interrupted scan is not resumed; scan again"},
+    {"--scan-delay", "use --max-rate N"},
+    {"--max-scan-delay", "use --max-rate N"},
+    {"--min-rtt-timeout", "timeouts are fixed: --timeout MS"},
+    {"--initial-rtt-timeout", "timeouts are fixed: --timeout MS"},
+    {"--min-parallelism", "use --concurrency N"},
+    {"--min-hostgroup", "use --concurrency N"},
+    {"--max-hostgroup", "use --concurrency N"},
+    {"--packet-trace", "use -v for the scan's counts"},
+    {"--privileged", "sockchan needs no privileges"},
+};
+
+void
+cli_refuse_nmap(const char *arg)
+{
+    size_t i, len = strcspn(arg, "=");
+
+    for (i = 0; i < sizeof(nmapRefused) / sizeof(nmapRefused[0]); i++) {
+	if (strlen(nmapRefused[i].name) == len
+		&& strncmp(arg, nmapRefused[i].name, len) == 0) {
+	    cli_usage("scan", "nmap's \"%.*s\" is refused: %s", (int) len,
+		    arg, nmapRefused[i].why);
 	}
     }
 }

@@ -420,6 +420,10 @@ bad connect -x log 127.0.0.1 1
 bad connect -d 1 127.0.0.1 1
 bad connect -g 127.0.0.2 127.0.0.1 1
 bad connect --version 127.0.0.1 1
+bad scan -O 127.0.0.1
+bad scan --script=default 127.0.0.1
+bad scan -D 127.0.0.9 127.0.0.1
+bad scan --scan-delay 1s 127.0.0.1
 want="bad value"
 bad connect -w abc 127.0.0.1 1
 bad connect -w 0 127.0.0.1 1
