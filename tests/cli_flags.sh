@@ -271,16 +271,21 @@ for src in ("127.0.0.1", "127.0.0.2", "127.0.0.3", "::1"):
     c.close()
 PY
 }
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
 acl_run() {	# NAME RULES...
     name=$1
     shift
+    nport=$(free_port)
     timeout 30 ncat -n -v -l -k "$@" "$nport" </dev/null >"$tmp/acl.ncat" 2>"$tmp/acl.ncat.err" &
     np=$!
     pids="$pids $np"
     timeout 30 "$sc" listen -v -k "$@" 0 </dev/null >"$tmp/acl.sc" 2>"$tmp/acl.sc.err" &
     sp=$!
     pids="$pids $sp"
-    await "$tmp/acl.ncat.err" 'Listening on' >/dev/null
+    # Both of ncat's sockets (it binds :: first, then 0.0.0.0).
+    await "$tmp/acl.ncat.err" 'Listening on 0\.0\.0\.0:' >/dev/null
     sport=$(await "$tmp/acl.sc.err" '^listening on 0.0.0.0' 4)
     clients "$sport"
     clients "$nport"
@@ -296,13 +301,9 @@ acl_run() {	# NAME RULES...
 	fail "$name: ncat served [$ns] denied $nd; sockchan served [$ss] denied $sd; $(grep denied "$tmp/acl.sc.err" | head -2)"
     fi
 }
-nport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 acl_run "--allow 127.0.0.1,::1" --allow 127.0.0.1,::1
-nport=$((nport + 1))
 acl_run "--deny 127.0.0.2/31" --deny 127.0.0.2/31
-nport=$((nport + 1))
 acl_run "--allow 127.0.0.0/8 --deny 127.0.0.2 (deny wins)" --allow 127.0.0.0/8 --deny 127.0.0.2
-nport=$((nport + 1))
 acl_run "--allowfile, --denyfile" --allowfile "$tmp/allow.txt" --denyfile "$tmp/deny.txt"
 # An IPv4-mapped peer counts as its IPv4 address, and a rule written
 # mapped as the IPv4 rule (no sockchan listener hands such a peer out:
