@@ -380,6 +380,31 @@ echo hi | timeout 20 "$sc" connect 127.0.0.1 "$port" >/dev/null 2>"$tmp/qc.err"
 wait $p
 [ ! -s "$tmp/qc.err" ] && [ "$(wc -l <"$tmp/q.err")" -eq 1 ] && ok "without -v nothing new on stderr" || fail "quiet: '$(cat "$tmp/qc.err")' '$(cat "$tmp/q.err")'"
 
+# -m with -v: past the limit, a client is closed at once, with a line.
+timeout 20 "$sc" listen -k -m 1 -v --myaddr 127.0.0.1 0 <"$tmp/fifo" >/dev/null 2>"$tmp/m.err" &
+p=$!
+pids="$pids $p"
+port=$(await "$tmp/m.err" '^listening on' 4)
+timeout 15 python3 - "$port" "$tmp/m.err" >"$tmp/m.out" <<'PY'
+import socket, sys, time
+port, log = int(sys.argv[1]), sys.argv[2]
+first = socket.create_connection(("127.0.0.1", port))
+deadline = time.time() + 5
+while "connection from" not in open(log).read() and time.time() < deadline:
+    time.sleep(0.05)
+second = socket.create_connection(("127.0.0.1", port))
+second.settimeout(5)
+try:
+    print("second got", len(second.recv(100)), "bytes: closed", flush=True)
+except OSError as e:
+    print("second:", e, flush=True)
+PY
+kill $p
+wait $p 2>/dev/null
+[ "$(cat "$tmp/m.out")" = "second got 0 bytes: closed" ] && [ "$(grep -c '^sockchan: connection from 127.0.0.1:' "$tmp/m.err")" -eq 2 ] \
+    && grep -qx 'sockchan: connection denied: connection limit reached (1)' "$tmp/m.err" \
+    && ok "-m 1 -v: the second client closed at once, 'connection limit reached (1)'" || fail "-m -v: $(cat "$tmp/m.out") / $(cat "$tmp/m.err")"
+
 # --- 8. -n: addresses only, no lookup ------------------------------------
 port=$(peer sink n)
 echo addr | timeout 10 "$sc" connect -n 127.0.0.1 "$port" >/dev/null
