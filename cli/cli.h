@@ -53,6 +53,45 @@ long cli_size_arg(const char *command, const char *what, const char *text,
 	long max);
 /* A port: a number 0..65535 or a service name; -1 if it is neither. */
 int cli_port(const char *text);
+/*
+ * A time in ncat's and nmap's syntax, in milliseconds: a number (a
+ * fraction too) with ms, s, m or h after it (500ms, 1.5s, 2m), or bare,
+ * counted in bareMs milliseconds (1000: seconds, as ncat; 1: the older
+ * millisecond options). 1 ms to a week; anything else exits 2 with
+ * 'bad value "TEXT" for WHAT: ...'.
+ */
+long cli_time_arg(const char *command, const char *what, const char *text,
+	long bareMs);
+
+/*
+ * ncat's flags that sockchan lacks (ncat.c): for an option getopt did not
+ * know (arg as typed, or its letter), exits 2 with what sockchan does
+ * instead or why it refuses; returns when the option is not ncat's.
+ */
+void cli_refuse_ncat(const char *command, const char *arg, int letter);
+/* The same for nmap's flags that sockchan scan lacks (-O, -A, --script...). */
+void cli_refuse_nmap(const char *arg);
+
+/*
+ * --allow, --deny, --allowfile and --denyfile of a listener (ncat.c), with
+ * ncat's meaning: with any allow rule, a peer must match one; a peer that
+ * matches a deny rule is refused (deny wins, as in ncat 7.93). Rules are
+ * addresses, CIDR blocks, ranges and names (cli_targets_parse); an
+ * IPv4-mapped IPv6 peer or rule counts as its IPv4 address. Bad input
+ * exits 2.
+ */
+typedef struct cli_acl cli_acl;
+void cli_acl_add(cli_acl **aclPtr, const char *command, const char *option,
+	const char *value);
+/* Resolve the names the rules hold (once, before listening); with
+ * noNames (-n), a name is an error instead. */
+void cli_acl_resolve(cli_acl *acl, const char *command, int noNames);
+/* NULL when acl lets address in, else why not ("not allowed", "denied"). */
+const char *cli_acl_check(const cli_acl *acl, const char *address);
+void cli_acl_free(cli_acl *acl);
+
+/* An address and port as ncat writes them: 127.0.0.1:80, [::1]:80. */
+void cli_endpoint(char *buf, size_t len, const char *address, int port);
 
 /* Raise RLIMIT_NOFILE's soft limit to the hard one; the new soft limit. */
 long cli_raise_nofile(void);

@@ -24,6 +24,7 @@
 
 #include "cli.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -37,6 +38,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define CHUNK 65536
@@ -61,7 +63,11 @@ struct pump {
     int done;			/* in ended and everything went out. */
     int err;			/* The errno of what failed. */
     int blockedIsEnd;		/* Nothing more to read counts as the end. */
-    long long moved;		/* Bytes out has taken. */
+    int crlf;			/* -C: a LF not after a CR goes as CRLF. */
+    int cr;			/* -C: the last byte read was a CR. */
+    long long added;		/* -C: the CRs added. */
+    long long moved;		/* Bytes out has taken (out NULL: bytes
+				 * read and dropped, --send-only). */
     char error[256];		/* What failed, for PUMP_*_FAILED. */
     void (*onEnd)(struct pump *p, int how);
     void (*onData)(void *owner);	/* Bytes moved (for idle timers). */
@@ -87,8 +93,37 @@ PumpEnd(struct pump *p, int how, sc_chan *failed)
 		sc_errmsg(sc_chan_loop(failed)));
     }
     sc_chan_event(p->in, SC_READABLE, NULL, NULL);
-    sc_chan_event(p->out, SC_WRITABLE, NULL, NULL);
+    if (p->out != NULL) {
+	sc_chan_event(p->out, SC_WRITABLE, NULL, NULL);
+    }
     p->onEnd(p, how);
+}
+
+/*
+ * -C, as ncat does it: each LF in buf[0..n) that does not follow a CR
+ * (the previous read's last byte counts) becomes CRLF, in place; buf has
+ * room for 2n bytes. The new length.
+ */
+static size_t
+AddCR(struct pump *p, char *buf, size_t n)
+{
+    size_t i, j, extra = 0;
+    int cr = p->cr;
+
+    for (i = 0; i < n; i++) {
+	extra += buf[i] == '\n' && !cr;
+	cr = buf[i] == '\r';
+    }
+    /* From the end, so nothing is overwritten before it is moved. */
+    for (i = n, j = n + extra; i > 0; i--) {
+	buf[--j] = buf[i - 1];
+	if (buf[i - 1] == '\n' && !(i > 1 ? buf[i - 2] == '\r' : p->cr)) {
+	    buf[--j] = '\r';
+	}
+    }
+    p->cr = n > 0 ? buf[n + extra - 1] == '\r' : p->cr;
+    p->added += (long long) extra;
+    return n + extra;
 }
 
 /* Move what can move now; arrange to be called when more can. */
@@ -121,8 +156,12 @@ Pump(struct pump *p)
 	}
 	n = sc_read(p->in, p->buf, CHUNK);
 	if (n > 0) {
-	    p->len = (size_t) n;
+	    p->len = p->crlf ? AddCR(p, p->buf, (size_t) n) : (size_t) n;
 	    p->off = 0;
+	    if (p->out == NULL) {
+		p->moved += n;		/* --send-only: dropped. */
+		p->len = 0;
+	    }
 	    if (p->onData) {
 		p->onData(p->owner);
 	    }
@@ -143,7 +182,7 @@ PumpInit(struct pump *p, sc_chan *in, sc_chan *out,
 	void (*onEnd)(struct pump *, int), void *owner)
 {
     memset(p, 0, sizeof(*p));
-    p->buf = malloc(CHUNK);
+    p->buf = malloc(2 * CHUNK);	/* Room for -C's CRs. */
     if (p->buf == NULL) {
 	cli_die(EXIT_NET, "out of memory");
     }
@@ -179,6 +218,8 @@ struct options {
     long outputLimit, outputBudget;
     int mode;
     int unix;
+    int verbose, sendOnly, recvOnly, crlf, numeric;	/* -v ... -n */
+    cli_acl *acl;		/* --allow, --deny... */
 };
 
 static sc_loop *loop;
@@ -311,6 +352,7 @@ struct session {
     sc_timer idle;
     sc_timer settle;		/* Waiting for the peer's acknowledgement. */
     long long ackedBase;	/* Acked() when the relay began. */
+    struct timespec start;	/* -v: when the relay began. */
     void (*onClose)(struct session *s);
 };
 
@@ -369,6 +411,8 @@ Undelivered(struct session *s)
     } else {
 	taken -= Unacknowledged(s->sock);
     }
+    taken -= s->up.added;	/* -C: at most this many of the bytes not
+				 * acknowledged are CRs of ours. */
     if (taken < 0) {
 	taken = 0;
     }
@@ -385,7 +429,7 @@ static void
 Report(struct session *s, const char *what)
 {
     long long lost = Undelivered(s);
-    int ended = cli_stdin_ended() && s->up.done;
+    int ended = (s->o->recvOnly || cli_stdin_ended()) && s->up.done;
 
     s->failed = 1;
     if (lost > 0 || !ended) {
@@ -428,8 +472,12 @@ EndSession(struct session *s)
     }
     s->ended = 1;
     s->up.done = s->down.done = 1;	/* No pump moves again. */
-    sc_chan_event(s->up.in, SC_READABLE, NULL, NULL);
-    sc_chan_event(s->down.out, SC_WRITABLE, NULL, NULL);
+    if (s->up.in != NULL) {
+	sc_chan_event(s->up.in, SC_READABLE, NULL, NULL);
+    }
+    if (s->down.out != NULL) {
+	sc_chan_event(s->down.out, SC_WRITABLE, NULL, NULL);
+    }
     if (s->idle) {
 	sc_delete_timer(loop, s->idle);
     }
@@ -443,6 +491,15 @@ EndSession(struct session *s)
 	    Lost(s, e);
 	}
 	free(e);
+    }
+    if (s->o->verbose) {
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	fprintf(stderr, "sockchan: %lld bytes sent, %lld bytes received in "
+		"%.2f seconds\n", s->up.moved, s->down.moved,
+		(double) (now.tv_sec - s->start.tv_sec)
+		+ (double) (now.tv_nsec - s->start.tv_nsec) / 1e9);
     }
     sc_close(s->sock);		/* Nothing is left to send. */
     free(s->up.buf);
@@ -507,10 +564,12 @@ Settle(void *clientData)
     EndSession(s);
 }
 
+/* --send-only settles once stdin is sent, whatever the peer does. */
 static void
 MaybeSettle(struct session *s)
 {
-    if (s->up.done && s->down.done && !s->ended && s->settle == 0) {
+    if (s->up.done && (s->down.done || s->o->sendOnly) && !s->ended
+	    && s->settle == 0) {
 	Settle(s);
     }
 }
@@ -592,8 +651,11 @@ Relay(sc_chan *sock, const struct options *o,
     if (s == NULL) {
 	cli_die(EXIT_NET, "out of memory");
     }
-    if (stdIn == NULL) {
+    /* --recv-only never reads stdin, --send-only never writes stdout. */
+    if (stdIn == NULL && !o->recvOnly) {
 	stdIn = StdChan(cli_stdin_open(), SC_READABLE);
+    }
+    if (stdOut == NULL && !o->sendOnly) {
 	stdOut = StdChan(cli_stdout_open(), SC_WRITABLE);
     }
     SetUpSocket(sock, o);
@@ -601,9 +663,13 @@ Relay(sc_chan *sock, const struct options *o,
     s->o = o;
     s->ackedBase = Acked(s);
     s->onClose = onClose;
+    clock_gettime(CLOCK_MONOTONIC, &s->start);
     PumpInit(&s->up, stdIn, sock, UpEnd, s);
     PumpInit(&s->down, sock, stdOut, DownEnd, s);
     s->up.onData = s->down.onData = SessionData;
+    s->up.crlf = o->crlf;
+    s->up.done = o->recvOnly;	/* Nothing sent, not even end of file
+				 * (as ncat: the write side stays open). */
     current = s;
     SessionData(s);
     Pump(&s->up);
@@ -623,7 +689,7 @@ Relay(sc_chan *sock, const struct options *o,
 enum {
     OPT_MYADDR = 256, OPT_MYPORT, OPT_TIMEOUT, OPT_IDLE, OPT_TRANSLATION,
     OPT_NOSHUTDOWN, OPT_REUSEADDR, OPT_REUSEPORT, OPT_BACKLOG, OPT_ECHO,
-    OPT_MODE, OPT_OUTLIMIT, OPT_BUDGET
+    OPT_MODE, OPT_OUTLIMIT, OPT_BUDGET, OPT_SENDONLY, OPT_RECVONLY, OPT_ACL
 };
 
 #define EXEC_MAX_CONNS 100	/* -k --exec: ncat's default. */
@@ -640,8 +706,23 @@ static const char connectHelp[] =
 "  -4, -6                 IPv4 or IPv6 addresses only\n"
 "  --myaddr ADDR          the local address to connect from\n"
 "  --myport PORT          the local port to connect from\n"
-"  --timeout MS           give up connecting after MS milliseconds\n"
-"  --idle-timeout MS      give up when nothing is sent or received for MS\n"
+"  -n, --nodns            HOST must be an address: no name is looked up\n"
+"  -w, --wait TIME        give up connecting after TIME: ncat's syntax, a\n"
+"                         bare number is seconds (1.5), or 500ms, 2s, 2m, 1h\n"
+"  --timeout MS           the same in milliseconds\n"
+"  -i TIME                give up when nothing is sent or received for TIME\n"
+"                         (ncat's syntax: a bare number is seconds)\n"
+"  --idle-timeout TIME    the same, but a bare number is milliseconds, as\n"
+"                         it always was (--idle-timeout 300 is 300 ms)\n"
+"  --send-only            only send: what the peer sends is read and dropped,\n"
+"                         and the command ends once stdin has ended and the\n"
+"                         peer has acknowledged all of it\n"
+"  --recv-only            only receive: stdin is never read, nothing is sent\n"
+"                         (not even end of file); ends at the peer's end\n"
+"  -C, --crlf             a LF from stdin that does not follow a CR is sent\n"
+"                         as CRLF (ncat's -C)\n"
+"  -v, --verbose          on stderr: \"connected to ADDR:PORT\", and at the\n"
+"                         end the bytes sent and received and the time taken\n"
 "  --translation MODE     end-of-line translation on the socket: binary\n"
 "                         (the default), lf, cr, crlf, auto, or \"IN OUT\"\n"
 "  --no-shutdown          keep the write side open when stdin ends\n"
@@ -660,6 +741,9 @@ static const char connectHelp[] =
 "bytes were not delivered and why. stdin and stdout are never made\n"
 "nonblocking. With -e or -c, the exit status is the program's.\n"
 "\n"
+"ncat's flags that sockchan lacks (-u, -l, -p, -s, -z, --proxy...) are\n"
+"refused with the reason; sockchan(1) has a table of ncat's flags.\n"
+"\n"
 "Exit status: 0 done, 1 refused, timed out, host not found, reset or an\n"
 "I/O error, 2 bad usage, 130 interrupted (128+N for signal N).\n";
 
@@ -676,6 +760,14 @@ static const char listenHelp[] =
 "  --reuseaddr yes|no     SO_REUSEADDR (default yes)\n"
 "  --reuseport            SO_REUSEPORT: share the port with other servers\n"
 "  --backlog N            the listen backlog (default: the system's largest)\n"
+"  --allow HOST[,HOST...] only these clients: addresses, CIDR blocks, ranges\n"
+"                         (127.0.0.1-20), names; others are closed at once\n"
+"                         and the server listens on\n"
+"  --deny HOST[,HOST...]  not these clients (deny wins over allow, as in\n"
+"                         ncat 7.93); an IPv4-mapped IPv6 client counts as\n"
+"                         its IPv4 address\n"
+"  --allowfile FILE, --denyfile FILE\n"
+"                         the same from FILE (# starts a comment)\n"
 "  -k, --keep-open        serve every connection, not just the first\n"
 "  --echo                 echo each connection back to itself\n"
 "  -e, --exec \"PROG ARGS\" run PROG directly (no shell; the words split at\n"
@@ -693,8 +785,12 @@ static const char listenHelp[] =
 "                         (default 16M); past it, clients with output\n"
 "                         waiting are not read until it drains\n"
 "  --translation MODE     as for connect (relaying to stdio only)\n"
-"  --no-shutdown          as for connect\n"
-"  --idle-timeout MS      as for connect\n"
+"  --no-shutdown, --send-only, --recv-only, -C, -i TIME, --idle-timeout TIME\n"
+"                         as for connect (relaying to stdio only)\n"
+"  -n                     --myaddr must be an address\n"
+"  -v, --verbose          on stderr: \"connection from ADDR:PORT\", why one\n"
+"                         was denied, and at the end of each the bytes sent\n"
+"                         and received and the time taken\n"
 "  -h, --help             this text\n"
 "\n"
 "Without --echo or -e/-c, a connection is relayed to stdin and stdout, with\n"
@@ -704,7 +800,7 @@ static const char listenHelp[] =
 "and the program's output keeps flowing until it exits. Without -k, the\n"
 "exit status is the program's. When the server ends, its programs get\n"
 "SIGTERM, and SIGKILL 2 s later if still running (SIGTERM too if the\n"
-"server is killed).\n";
+"server is killed). ncat's -l, -p and the like are refused with the reason.\n";
 
 static const char unixHelp[] =
 "usage: sockchan unix listen [options] PATH\n"
@@ -723,9 +819,34 @@ static const char unixHelp[] =
 "                         listen: as for sockchan listen\n"
 "  --backlog N            listen: the backlog\n"
 "  -e PROG, -c CMD        connect: as for sockchan connect\n"
-"  --translation MODE, --no-shutdown, --idle-timeout MS\n"
+"  --translation MODE, --no-shutdown, --send-only, --recv-only, -C,\n"
+"  -i TIME, --idle-timeout TIME\n"
 "                         as for sockchan connect\n"
+"  -v, --verbose          \"connected to PATH\" or \"connection on PATH\",\n"
+"                         and the bytes and time of each connection\n"
 "  -h, --help             this text\n";
+
+/* -n: an IPv4 or IPv6 address ([::1] and a %zone too), not a name. */
+static int
+Numeric(const char *host)
+{
+    unsigned char a[16];
+    char text[INET6_ADDRSTRLEN + 2];
+    size_t len = strlen(host);
+
+    if (len >= 2 && host[0] == '[' && host[len - 1] == ']') {
+	host++;
+	len -= 2;
+    }
+    if (len >= sizeof(text)) {
+	return 0;
+    }
+    memcpy(text, host, len);
+    text[len] = '\0';
+    text[strcspn(text, "%")] = '\0';
+    return inet_pton(AF_INET, text, a) == 1
+	    || inet_pton(AF_INET6, text, a) == 1;
+}
 
 static void
 ParseOptions(int argc, char **argv, struct options *o, const char *help,
@@ -750,15 +871,27 @@ ParseOptions(int argc, char **argv, struct options *o, const char *help,
 	{"echo", no_argument, NULL, OPT_ECHO},
 	{"mode", required_argument, NULL, OPT_MODE},
 	{"help", no_argument, NULL, 'h'},
+	/* ncat's (issue 18). */
+	{"verbose", no_argument, NULL, 'v'},
+	{"send-only", no_argument, NULL, OPT_SENDONLY},
+	{"recv-only", no_argument, NULL, OPT_RECVONLY},
+	{"crlf", no_argument, NULL, 'C'},
+	{"wait", required_argument, NULL, 'w'},
+	{"nodns", no_argument, NULL, 'n'},
+	{"allow", required_argument, NULL, OPT_ACL},
+	{"deny", required_argument, NULL, OPT_ACL},
+	{"allowfile", required_argument, NULL, OPT_ACL},
+	{"denyfile", required_argument, NULL, OPT_ACL},
 	{NULL, 0, NULL, 0}
     };
-    int c;
+    int c, index = -1;
 
     o->reuseaddr = 1;
     o->backlog = -1;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":46khe:c:m:", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":46khe:c:m:vCnw:i:", longs,
+	    &index)) != -1) {
 	switch (c) {
 	case '4':
 	case '6':
@@ -784,10 +917,41 @@ ParseOptions(int argc, char **argv, struct options *o, const char *help,
 	    o->myport = optarg;
 	    break;
 	case OPT_TIMEOUT:
+	    o->timeout = cli_number_arg(o->command, "timeout", optarg,
+		    1L << 30, " milliseconds");
+	    break;
 	case OPT_IDLE:
-	    *(c == OPT_TIMEOUT ? &o->timeout : &o->idleTimeout) =
-		    cli_number_arg(o->command, "timeout", optarg, 1L << 30,
-		    " milliseconds");
+	case 'i':
+	    /* --idle-timeout 300 stays 300 ms; ncat's -i 300 is 300 s. */
+	    o->idleTimeout = c == OPT_IDLE && strcmp(optarg, "0") == 0 ? 0
+		    : cli_time_arg(o->command, c == 'i' ? "-i"
+		    : "--idle-timeout", optarg, c == 'i' ? 1000 : 1);
+	    break;
+	case 'w':
+	    o->timeout = cli_time_arg(o->command, "-w", optarg, 1000);
+	    break;
+	case 'v':
+	    o->verbose = 1;
+	    break;
+	case 'C':
+	    o->crlf = 1;
+	    break;
+	case 'n':
+	    o->numeric = 1;
+	    break;
+	case OPT_SENDONLY:
+	    o->sendOnly = 1;
+	    break;
+	case OPT_RECVONLY:
+	    o->recvOnly = 1;
+	    break;
+	case OPT_ACL:
+	    {
+		char option[16];
+
+		snprintf(option, sizeof(option), "--%s", longs[index].name);
+		cli_acl_add(&o->acl, o->command, option, optarg);
+	    }
 	    break;
 	case OPT_TRANSLATION:
 	    o->translation = optarg;
@@ -863,6 +1027,7 @@ ParseOptions(int argc, char **argv, struct options *o, const char *help,
 		    cli_usage(o->command, "bad port \"%s\": should be a "
 			    "number from 0 to 65535 or a service name", bad);
 		}
+		cli_refuse_ncat(o->command, bad, optopt < 256 ? optopt : 0);
 		if (optopt != 0 && optopt < 256) {
 		    cli_usage(o->command, "unknown option \"-%c\"", optopt);
 		}
@@ -872,6 +1037,28 @@ ParseOptions(int argc, char **argv, struct options *o, const char *help,
     }
     if (o->echo && o->exec) {
 	cli_usage(o->command, "--echo and -e/-c can't be used together");
+    }
+    if (o->sendOnly && o->recvOnly) {
+	cli_usage(o->command, "--send-only and --recv-only can't be used "
+		"together");
+    }
+    if (o->crlf && o->translation) {
+	cli_usage(o->command, "-C and --translation can't be used together");
+    }
+    if ((o->echo || o->exec) && (o->sendOnly || o->recvOnly || o->crlf)) {
+	cli_usage(o->command, "--send-only, --recv-only and -C are for "
+		"relaying to stdin and stdout, not with %s", o->echo
+		? "--echo" : o->shell ? "--sh-exec" : "--exec");
+    }
+    if (o->acl && (!server || o->unix)) {
+	cli_usage(o->command, "--allow, --deny, --allowfile and --denyfile "
+		"are for TCP listeners");
+    }
+    if (o->numeric && o->unix) {
+	cli_usage(o->command, "-n is for TCP");
+    }
+    if (o->numeric && o->myaddr && !Numeric(o->myaddr)) {
+	cli_usage(o->command, "-n: \"%s\" is not an IP address", o->myaddr);
     }
     if ((o->echo || o->exec) && (o->translation || o->noShutdown
 	    || o->idleTimeout)) {
@@ -890,11 +1077,12 @@ ParseOptions(int argc, char **argv, struct options *o, const char *help,
 		"--reuseaddr and --reuseport are for listening");
     }
     if (server && (o->myport || o->timeout)) {
-	cli_usage(o->command, "--myport and --timeout are for connecting");
+	cli_usage(o->command, "--myport, --timeout and -w are for "
+		"connecting");
     }
     if (o->unix && (o->family || o->myaddr || o->myport || o->reuseport
 	    || !o->reuseaddr || o->timeout)) {
-	cli_usage(o->command, "-4, -6, --myaddr, --myport, --timeout and "
+	cli_usage(o->command, "-4, -6, --myaddr, --myport, --timeout, -w and "
 		"--reuse* are for TCP");
     }
     if (!o->unix && o->mode) {
@@ -931,6 +1119,7 @@ ParseOptions(int argc, char **argv, struct options *o, const char *help,
 	o->outputBudget = CLI_ECHO_BUDGET;
     }
     idleMs = o->idleTimeout;
+    cli_acl_resolve(o->acl, o->command, o->numeric);
 }
 
 static void
@@ -1080,6 +1269,35 @@ ConnectSignal(void *clientData, int signo)
     Signal(clientData, signo);
 }
 
+#define CLI_HOST_TEXT 1100	/* An endpoint or a Unix path, as text. */
+
+/* A connected socket's peer as ncat writes it (127.0.0.1:80, [::1]:80). */
+static void
+PeerName(sc_chan *sock, char *buf, size_t len)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    char host[INET6_ADDRSTRLEN];
+    int fd = sc_chan_fd(sock, SC_READABLE);
+    int port = 0;
+    const void *a = NULL;
+
+    if (fd >= 0 && getpeername(fd, (struct sockaddr *) &ss, &sl) == 0) {
+	if (ss.ss_family == AF_INET) {
+	    a = &((struct sockaddr_in *) &ss)->sin_addr;
+	    port = ntohs(((struct sockaddr_in *) &ss)->sin_port);
+	} else if (ss.ss_family == AF_INET6) {
+	    a = &((struct sockaddr_in6 *) &ss)->sin6_addr;
+	    port = ntohs(((struct sockaddr_in6 *) &ss)->sin6_port);
+	}
+    }
+    if (a == NULL || inet_ntop(ss.ss_family, a, host, sizeof(host)) == NULL) {
+	snprintf(buf, len, "(unknown)");
+	return;
+    }
+    cli_endpoint(buf, len, host, port);
+}
+
 static int
 Connect(const struct options *o, const char *host, const char *port)
 {
@@ -1097,6 +1315,16 @@ Connect(const struct options *o, const char *host, const char *port)
     if (sock == NULL) {
 	cli_die(errno == ENAMETOOLONG ? EXIT_USAGE : EXIT_NET, "%s",
 		sc_errmsg(loop));
+    }
+    if (o->verbose) {
+	char where[CLI_HOST_TEXT];
+
+	if (o->unix) {
+	    snprintf(where, sizeof(where), "%s", host);
+	} else {
+	    PeerName(sock, where, sizeof(where));
+	}
+	fprintf(stderr, "sockchan: connected to %s\n", where);
     }
     WatchSignals(ConnectSignal);
     if (o->exec) {
@@ -1125,8 +1353,13 @@ cmd_connect(int argc, char **argv)
 	cli_usage("connect", "bad port \"%s\": should be a number from 0 to "
 		"65535 or a service name", argv[optind + 1]);
     }
+    if (o.numeric && !Numeric(argv[optind])) {
+	cli_usage("connect", "-n: \"%s\" is not an IP address (with -n, "
+		"HOST is not looked up)", argv[optind]);
+    }
     status = Connect(&o, argv[optind], argv[optind + 1]);
     cli_program_free(&o.prog);
+    cli_acl_free(o.acl);
     free(children);
     children = NULL;
     return status;
@@ -1140,6 +1373,7 @@ cmd_connect(int argc, char **argv)
  *----------------------------------------------------------------------
  */
 
+static const char *unixWhere;	/* unix listen's PATH, for -v. */
 static sc_chan *waiting[RELAY_WAITING];	/* -k to stdio: in line. */
 static int nWaiting;
 
@@ -1211,13 +1445,35 @@ Accepted(void *clientData, sc_chan *chan, const char *address, int port)
     long max = runOptions->maxConns;
     const struct options *o = runOptions;
 
+    const char *why;
+
     (void) clientData;
-    (void) address;
-    (void) port;
+    if (o->verbose) {
+	char from[CLI_HOST_TEXT];
+
+	if (o->unix) {
+	    fprintf(stderr, "sockchan: connection on %s\n", unixWhere);
+	} else {
+	    cli_endpoint(from, sizeof(from), address, port);
+	    fprintf(stderr, "sockchan: connection from %s\n", from);
+	}
+    }
+    /* --allow, --deny: closed at once, and the listener listens on. */
+    if (o->acl && (why = cli_acl_check(o->acl, address)) != NULL) {
+	if (o->verbose) {
+	    fprintf(stderr, "sockchan: connection denied: %s\n", why);
+	}
+	sc_close(chan);
+	return;
+    }
     /* -m: past the limit, the connection is closed as it comes. */
     if (max > 0 && (o->exec ? nChildren : o->echo
 	    ? (long) cli_echo_live(echoService)
 	    : (current != NULL) + nWaiting) >= max) {
+	if (o->verbose) {
+	    fprintf(stderr, "sockchan: connection denied: connection limit "
+		    "reached (%ld)\n", max);
+	}
 	sc_close(chan);
 	return;
     }
@@ -1244,6 +1500,7 @@ static int
 Listen(const struct options *o, const char *where)
 {
     runOptions = o;
+    unixWhere = where;
     StartLoop();
     if (o->echo) {
 	echoService = cli_echo_new((size_t) o->outputLimit,
@@ -1290,6 +1547,7 @@ cmd_listen(int argc, char **argv)
     }
     status = Listen(&o, argv[optind]);
     cli_program_free(&o.prog);
+    cli_acl_free(o.acl);
     free(children);
     children = NULL;
     return status;
@@ -1333,6 +1591,7 @@ cmd_unix(int argc, char **argv)
     }
     status = listening ? Listen(&o, path) : Connect(&o, path, NULL);
     cli_program_free(&o.prog);
+    cli_acl_free(o.acl);
     free(children);
     children = NULL;
     return status;

@@ -2391,6 +2391,7 @@ ParseOptions(Options *o, int argc, char **argv)
 	case O_NODNS:
 	    break;		/* What sockchan always does. */
 	default:
+	    cli_refuse_nmap(arg);
 	    cli_usage("scan", "unknown option \"%s\"", arg);
 	}
     }

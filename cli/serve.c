@@ -31,6 +31,13 @@ static const char serveHelp[] =
 "\n"
 "  --unix PATH            listen on a Unix-domain socket instead\n"
 "  --myaddr ADDR          listen on this address only\n"
+"  --allow HOST[,HOST...] only these clients (addresses, CIDR blocks, ranges,\n"
+"                         names); others are closed at once; TCP only\n"
+"  --deny HOST[,HOST...]  not these clients (deny wins over allow)\n"
+"  --allowfile FILE, --denyfile FILE\n"
+"                         the same from FILE (# starts a comment)\n"
+"  -v, --verbose          \"connection from ADDR:PORT\" on stderr for each\n"
+"                         client, and why one was denied\n"
 "  --output-limit BYTES   echo: at most BYTES queued for a client that does\n"
 "                         not read (default 64K); K, M, G suffixes\n"
 "  --output-budget BYTES  echo: at most BYTES queued for all clients\n"
@@ -42,6 +49,10 @@ static sc_loop *loop;
 static time_t startTime;
 static int stop = -1;
 static cli_echo *echoService;
+static sc_accept_proc *serviceProc;	/* AcceptTime or AcceptEcho. */
+static const char *unixWhere;
+static cli_acl *acl;
+static int verbose;
 
 static void
 AcceptEcho(void *clientData, sc_chan *chan, const char *address, int port)
@@ -70,6 +81,31 @@ AcceptTime(void *clientData, sc_chan *chan, const char *address, int port)
     sc_close(chan);
 }
 
+/* -v, --allow, --deny: then the service. */
+static void
+Accept(void *clientData, sc_chan *chan, const char *address, int port)
+{
+    const char *why;
+    char from[1100];
+
+    if (verbose) {
+	if (unixWhere != NULL) {
+	    fprintf(stderr, "sockchan: connection on %s\n", unixWhere);
+	} else {
+	    cli_endpoint(from, sizeof(from), address, port);
+	    fprintf(stderr, "sockchan: connection from %s\n", from);
+	}
+    }
+    if (acl && (why = cli_acl_check(acl, address)) != NULL) {
+	if (verbose) {
+	    fprintf(stderr, "sockchan: connection denied: %s\n", why);
+	}
+	sc_close(chan);
+	return;
+    }
+    serviceProc(clientData, chan, address, port);
+}
+
 static void
 Signal(void *clientData, int signo)
 {
@@ -88,18 +124,31 @@ cmd_serve(int argc, char **argv)
 	{"output-limit", required_argument, NULL, 'l'},
 	{"output-budget", required_argument, NULL, 'b'},
 	{"help", no_argument, NULL, 'h'},
+	{"verbose", no_argument, NULL, 'v'},
+	{"allow", required_argument, NULL, 'a'},
+	{"deny", required_argument, NULL, 'a'},
+	{"allowfile", required_argument, NULL, 'a'},
+	{"denyfile", required_argument, NULL, 'a'},
 	{NULL, 0, NULL, 0}
     };
     const char *service, *unixPath = NULL, *myaddr = NULL, *port = "0";
     long limit = 0, budget = 0;
     sc_accept_proc *proc;
     sc_chan *server;
-    int c;
+    int c, index = -1;
+    char option[16];
 
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":hv", longs, &index)) != -1) {
 	switch (c) {
+	case 'v':
+	    verbose = 1;
+	    break;
+	case 'a':
+	    snprintf(option, sizeof(option), "--%s", longs[index].name);
+	    cli_acl_add(&acl, "serve", option, optarg);
+	    break;
 	case 'h':
 	    fputs(serveHelp, stdout);
 	    return 0;
@@ -148,9 +197,10 @@ cmd_serve(int argc, char **argv)
     if (optind < argc) {
 	cli_usage("serve", "unexpected argument \"%s\"", argv[optind]);
     }
-    if (unixPath != NULL && myaddr != NULL) {
-	cli_usage("serve", "--myaddr is for TCP");
+    if (unixPath != NULL && (myaddr != NULL || acl != NULL)) {
+	cli_usage("serve", "--myaddr, --allow and --deny are for TCP");
     }
+    cli_acl_resolve(acl, "serve", 0);
     if (unixPath != NULL && unixPath[0] == '\0') {
 	cli_usage("serve", "--unix needs a PATH: got \"\"");
     }
@@ -167,10 +217,12 @@ cmd_serve(int argc, char **argv)
 	cli_die(EXIT_NET, "can't start: %s", sc_errno_msg(errno));
     }
     cli_raise_nofile();
+    serviceProc = proc;
+    unixWhere = unixPath;
     if (unixPath != NULL) {
-	server = sc_open_unix_server(loop, unixPath, NULL, proc, NULL);
+	server = sc_open_unix_server(loop, unixPath, NULL, Accept, NULL);
     } else {
-	server = sc_open_tcp_server(loop, port, myaddr, proc, NULL);
+	server = sc_open_tcp_server(loop, port, myaddr, Accept, NULL);
     }
     if (server == NULL) {
 	/* A path taken by a file, or too long, is the user's input. */
@@ -188,5 +240,6 @@ cmd_serve(int argc, char **argv)
     /* Let closes that are still sending finish (5 s without progress
      * at most). */
     (void) cli_drain(loop, 5000);
+    cli_acl_free(acl);
     return stop == 128 + SIGINT ? EXIT_INTERRUPTED : stop;
 }

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -323,4 +324,57 @@ cli_unwatch_signals(sc_loop *loop)
 	sigaddset(&set, SIGQUIT);
 	sigprocmask(SIG_UNBLOCK, &set, NULL);
     }
+}
+
+long
+cli_time_arg(const char *command, const char *what, const char *text,
+	long bareMs)
+{
+    static const struct {
+	const char *suffix;
+	double ms;
+    } units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
+    const char *p = text;
+    double n, ms = -1;
+    size_t i;
+    int dots = 0;
+
+    /* Digits with at most one point, then the unit: strtod alone would
+     * take "1e3", "0x10" or "inf". */
+    while ((*p >= '0' && *p <= '9') || (*p == '.' && dots++ == 0)) {
+	p++;
+    }
+    if (p > text && !(p == text + 1 && text[0] == '.')) {
+	n = strtod(text, NULL);
+	if (*p == '\0') {
+	    ms = n * (double) bareMs;
+	}
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+	    if (strcasecmp(p, units[i].suffix) == 0) {
+		ms = n * units[i].ms;
+	    }
+	}
+    }
+    /* As ncat: a bare number of 100 seconds or more is most likely
+     * meant as milliseconds, from the days (or options) that counted
+     * them; say so rather than wait minutes. */
+    if (bareMs == 1000 && *p == '\0' && ms >= 100000 && ms <= 604800000.0) {
+	cli_usage(command, "bad value \"%s\" for %s: a bare number is "
+		"seconds, so this is %.1f minutes; write %sms for milliseconds "
+		"or %ss for seconds", text, what, ms / 60000, text, text);
+    }
+    if (ms < 1 || ms > 604800000.0) {
+	cli_usage(command, "bad value \"%s\" for %s: should be a time such "
+		"as %s, 500ms, 1.5s, 2m or 1h (a bare number is %s; 1 ms to "
+		"a week)", text, what, bareMs == 1 ? "300" : "30",
+		bareMs == 1 ? "milliseconds" : "seconds");
+    }
+    return (long) ms;
+}
+
+void
+cli_endpoint(char *buf, size_t len, const char *address, int port)
+{
+    snprintf(buf, len, strchr(address, ':') ? "[%s]:%d" : "%s:%d", address,
+	    port);
 }
