@@ -179,6 +179,7 @@ struct options {
     long outputLimit, outputBudget;
     int mode;
     int unix;
+    cli_tls tls;		/* --ssl and its kin (tls.c). */
 };
 
 static sc_loop *loop;
@@ -340,7 +341,7 @@ Acked(struct session *s)
     int fd = sc_chan_fd(s->sock, SC_WRITABLE);
 
     memset(&ti, 0, sizeof(ti));
-    if (s->o->unix || s->o->translation || fd < 0
+    if (s->o->unix || s->o->translation || s->o->tls.on || fd < 0
 	    || getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0
 	    || len < offsetof(struct tcp_info, tcpi_bytes_acked)
 		+ sizeof(ti.tcpi_bytes_acked)) {
@@ -749,6 +750,7 @@ ParseOptions(int argc, char **argv, struct options *o, const char *help,
 	{"output-budget", required_argument, NULL, OPT_BUDGET},
 	{"echo", no_argument, NULL, OPT_ECHO},
 	{"mode", required_argument, NULL, OPT_MODE},
+	CLI_TLS_LONGOPTS,
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0}
     };
@@ -759,6 +761,9 @@ ParseOptions(int argc, char **argv, struct options *o, const char *help,
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":46khe:c:m:", longs, NULL)) != -1) {
+	if (cli_tls_option(&o->tls, c, optarg)) {
+	    continue;
+	}
 	switch (c) {
 	case '4':
 	case '6':
@@ -920,6 +925,8 @@ ParseOptions(int argc, char **argv, struct options *o, const char *help,
     if (o->exec != NULL) {
 	cli_program_parse(o->command, o->exec, o->shell, &o->prog);
     }
+    o->tls.timeout = o->timeout;
+    cli_tls_check(&o->tls, o->command, server);
     if (o->maxConns == 0) {
 	o->maxConns = o->exec ? EXEC_MAX_CONNS : o->echo ? 0
 		: 1 + RELAY_WAITING;
@@ -969,6 +976,14 @@ static int lastStatus;		/* Of the last program that ended. */
 
 static void MaybeDone(void);
 
+/* A TLS bridge to a program is done. */
+static void
+BridgeDone(void *clientData)
+{
+    (void) clientData;
+    MaybeDone();
+}
+
 /* Run the program for chan, which it owns from now on. */
 static void
 Exec(sc_chan *chan)
@@ -986,9 +1001,17 @@ Exec(sc_chan *chan)
 	children = more;
 	maxChildren = maxChildren * 2 + 8;
     }
-    /* Blocking, so the program's reads and writes wait as it expects. */
-    (void) sc_chan_set_blocking(chan, 1);
-    pid = cli_program_run(&runOptions->prog, sc_chan_fd(chan, SC_READABLE));
+    if (runOptions->tls.on) {
+	/* The program sees plain text through a bridge, which owns chan. */
+	pid = cli_tls_exec(&runOptions->prog, chan, BridgeDone, NULL);
+	chan = NULL;
+    } else {
+	/* Blocking, so the program's reads and writes wait as it
+	 * expects. */
+	(void) sc_chan_set_blocking(chan, 1);
+	pid = cli_program_run(&runOptions->prog,
+		sc_chan_fd(chan, SC_READABLE));
+    }
     if (pid < 0) {
 	fprintf(stderr, "sockchan: can't run \"%s\": %s\n",
 		runOptions->prog.argv[0], sc_errno_msg(errno));
@@ -996,7 +1019,9 @@ Exec(sc_chan *chan)
     } else {
 	children[nChildren++] = pid;
     }
-    sc_close(chan);		/* The program has the connection now. */
+    if (chan != NULL) {
+	sc_close(chan);		/* The program has the connection now. */
+    }
 }
 
 /* Reap what ended; the last status is kept. */
@@ -1098,6 +1123,9 @@ Connect(const struct options *o, const char *host, const char *port)
 	cli_die(errno == ENAMETOOLONG ? EXIT_USAGE : EXIT_NET, "%s",
 		sc_errmsg(loop));
     }
+    if (o->tls.on) {
+	cli_tls_connect(&o->tls, sock, o->unix ? "localhost" : host);
+    }
     WatchSignals(ConnectSignal);
     if (o->exec) {
 	served = 1;
@@ -1146,6 +1174,7 @@ static int nWaiting;
 static void
 StopListening(void)
 {
+    cli_tls_abort();		/* Handshakes not yet served. */
     if (server != NULL) {
 	sc_close(server);
 	server = NULL;
@@ -1157,7 +1186,8 @@ static void
 MaybeDone(void)
 {
     if (runOptions->keepOpen || served == 0 || current != NULL
-	    || nChildren > 0 || (echoService && cli_echo_live(echoService))) {
+	    || nChildren > 0 || cli_tls_bridges() > 0
+	    || (echoService && cli_echo_live(echoService))) {
 	return;
     }
     Finish(runOptions->exec ? lastStatus : 0);
@@ -1205,8 +1235,9 @@ EchoClosed(void *clientData)
     MaybeDone();
 }
 
+/* A connection to serve (after its TLS handshake, with --ssl). */
 static void
-Accepted(void *clientData, sc_chan *chan, const char *address, int port)
+Serve(void *clientData, sc_chan *chan, const char *address, int port)
 {
     long max = runOptions->maxConns;
     const struct options *o = runOptions;
@@ -1237,6 +1268,17 @@ Accepted(void *clientData, sc_chan *chan, const char *address, int port)
 	}
     } else {
 	Relay(chan, o, SessionClosed);
+    }
+}
+
+static void
+Accepted(void *clientData, sc_chan *chan, const char *address, int port)
+{
+    if (runOptions->tls.on) {
+	cli_tls_accept(&runOptions->tls, chan, address, port,
+		Serve, clientData);
+    } else {
+	Serve(clientData, chan, address, port);
     }
 }
 
