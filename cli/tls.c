@@ -352,9 +352,11 @@ cli_tls_connect(const cli_tls *t, sc_chan *chan, const char *host)
 	size_t len = strlen(msg), tail = strlen("timed out");
 
 	/* The connect is done: only the handshake can have timed out. */
-	cli_die(EXIT_NET, "%s%s", msg, len > tail && strcmp(msg + len - tail,
-		"timed out") == 0 ? " (no TLS handshake within the limit)"
-		: "");
+	if (len > tail && strcmp(msg + len - tail, "timed out") == 0) {
+	    cli_die(EXIT_NET, "%s (no TLS handshake within %ld ms)", msg,
+		    o.timeout);
+	}
+	cli_die(EXIT_NET, "%s", msg);
     }
 }
 
