@@ -11,7 +11,7 @@
 #                   nmap-services), ndiff, xsltproc and libxml2-utils for
 #                   tests/cli_scan.sh (sockchan scan beside nmap, its -oX
 #                   read by their tools); openssl and tcl-tls for the TLS
-#                   tests.
+#                   tests, curl for tests/cli_tls.sh's HTTPS client.
 # Exactly the absent needed packages are installed when this runs as root
 # (or with sudo that asks no password); otherwise nothing is installed:
 # the one `apt-get install` line that would do it is printed, and the exit
@@ -21,7 +21,8 @@ set -eu
 BUILD="cmake make gcc pkg-config binutils libssl-dev"
 BUILD_WANTED="tcl8.6-dev"
 CHECK="libcmocka-dev clang python3 iproute2 util-linux libtcl8.6 tcl8.6
-tcl-thread socat zlib1g-dev nmap ndiff xsltproc libxml2-utils openssl tcl-tls"
+tcl-thread socat zlib1g-dev nmap ndiff xsltproc libxml2-utils openssl tcl-tls
+curl"
 # (zlib1g-dev: Tcl 9's build, scripts/tcl9.sh)
 
 what=${1:-check}
