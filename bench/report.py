@@ -32,11 +32,17 @@ NAMES = {"sockchan": "sockchan", "splice": "sockchan (sc_chan_copy, splice)",
          "asyncio": "Python asyncio open_connection(happy_eyeballs_delay=0.25)",
          "create": "Python socket.create_connection (in turn; 2 s timeout)",
          "cli-serve": "sockchan serve echo",
-         "cli-listen": "sockchan listen -k --echo"}
+         "cli-listen": "sockchan listen -k --echo",
+         "tls-cli": "sockchan serve echo --ssl",
+         "tls-lib": "sockchan library (examples/tls-echo-server)",
+         "tls-socat": "socat OPENSSL-LISTEN,fork PIPE",
+         "tls-ncat": "ncat --ssl -k -e /bin/cat",
+         "tls-sserver": "openssl s_server"}
 
 
 def nums(key):
-    return [float(v) for v in data.get(key, []) if v not in ("dead", "limit", "")]
+    return [float(v) for v in data.get(key, [])
+            if v not in ("dead", "limit", "stalled", "")]
 
 
 def med(key):
@@ -49,6 +55,8 @@ def cell(key, fmt="{:,.0f}"):
     if not v:
         if not data.get(key):
             return "-"
+        if "stalled" in data[key]:
+            return "stalled"
         return "over the fd limit" if "limit" in data[key] else "dead"
     m = statistics.median(v)
     if len(v) == 1:
@@ -295,7 +303,63 @@ if lq:
                   f"{'met' if worst < 100 else 'missed'} (worst {worst:.0f})"))
     out.append("")
 
-out += ["## The goals of issues 8 and 15", "", "| goal | this run |", "|---|---|"]
+# 9. TLS (issue 16).
+tb = [k for k in data if k[0] == "tlsbulk"]
+th = [k for k in data if k[0] == "tlshs"]
+ti = [k for k in data if k[0] == "idle" and k[2].startswith("tls-")]
+if tb or th or ti:
+    out += ["## 9. TLS: TLS 1.3, TLS_AES_128_GCM_SHA256, one certificate "
+            "(EC P-256); every peer pinned by the same OPENSSL_CONF file, the "
+            "client (`bench/tlsload.c`, OpenSSL alone) offering that suite "
+            "only and checking it was chosen", ""]
+timpls = ("tls-cli", "tls-lib", "tls-socat", "tls-ncat", "tls-sserver")
+if tb:
+    tsize = max(int(k[1]) for k in tb)
+    best = max([v for v in (med(("tlsbulk", str(tsize), i))
+                            for i in ("tls-socat", "tls-ncat")) if v],
+               default=None)
+    out += [f"Bulk: {tsize:,} bytes echoed through one connection, MB/s "
+            "(\"stalled\": no byte moved for 10 s):", "",
+            "| server | MB/s | ÷ the better of socat and ncat | "
+            "peak RSS (VmHWM, kB) |", "|---|---|---|---|"]
+    for i in timpls:
+        k = ("tlsbulk", str(tsize), i)
+        if k not in data:
+            continue
+        hwm = [float(x) for x in extra[k] if x.replace(".", "").isdigit()]
+        out.append(f"| {NAMES[i]} | {cell(k, '{:,.1f}')} | "
+                   f"{rfmt(ratio(med(k), best))} | "
+                   f"{max(hwm):,.0f} |" if hwm else
+                   f"| {NAMES[i]} | {cell(k, '{:,.1f}')} | - | - |")
+    r = ratio(med(("tlsbulk", str(tsize), "tls-cli")), best)
+    goals.append(("TLS bulk through sockchan's echo ≥ 1.0× the better of "
+                  "socat and ncat", "-" if r is None else
+                  f"{'met' if r >= 1 else 'missed'} ({rfmt(r)})"))
+    out.append("")
+if th:
+    ss = med(("tlshs", "1", "tls-sserver"))
+    out += ["Handshakes per second, one client connecting, handshaking, "
+            "sending close_notify and closing, one after another:", "",
+            "| server | handshakes/s | ÷ openssl s_server |", "|---|---|---|"]
+    for i in timpls:
+        k = ("tlshs", "1", i)
+        if k in data:
+            out.append(f"| {NAMES[i]} | {cell(k)} | {rfmt(ratio(med(k), ss))} |")
+    out.append("")
+if ti:
+    tn = sorted({int(k[1]) for k in ti})
+    out += ["Idle TLS connections: server memory per connection, bytes "
+            "((VmRSS at N − VmRSS at 0) ÷ N; lower is better):", "",
+            "| connections | " + " | ".join(NAMES[i] for i in timpls
+                                           if any(k[2] == i for k in ti))
+            + " |", "|---" * (1 + len({k[2] for k in ti})) + "|"]
+    for n in tn:
+        out.append(f"| {n:,} | " + " | ".join(
+            cell(("idle", str(n), i)) for i in timpls
+            if any(k[2] == i for k in ti)) + " |")
+    out.append("")
+
+out += ["## The goals of issues 8, 15 and 16", "", "| goal | this run |", "|---|---|"]
 out += [f"| {g} | {r} |" for g, r in goals]
 out.append("")
 if fails:

@@ -11,7 +11,8 @@
 # Environment: ROUNDS (default 3), SECS (seconds per ping-pong or accept
 # measurement, default 2), BULK (bytes, default 1 GiB), IDLE (connection
 # counts, default "10000 max 100000"; max is what the descriptor limit
-# allows).
+# allows), TLSBULK (bytes through the TLS echo servers, default BULK),
+# TLSIDLE (idle TLS connections, default 2000).
 #
 # Measurements run inside a private network namespace (unshare -n) when
 # one can be made, so that nothing but loopback is involved, and port
@@ -51,6 +52,9 @@ if [ $inner = 0 ]; then
 	command -v gnuplot >/dev/null || need="$need gnuplot-nox"
 	command -v tclsh8.6 >/dev/null || need="$need tcl8.6"
 	command -v python3 >/dev/null || need="$need python3"
+	command -v socat >/dev/null || need="$need socat"
+	command -v ncat >/dev/null || need="$need ncat"
+	command -v openssl >/dev/null || need="$need openssl"
 	if [ -n "$need" ]; then
 	    log "installing$need"
 	    sudo=; [ "$(id -u)" = 0 ] || sudo=sudo
@@ -88,12 +92,14 @@ if [ "$(id -u)" = 0 ]; then
 fi
 
 if [ $smoke = 1 ]; then
-    ROUNDS=1 SECS=0.5 BULK=$((64 << 20)) IDLE=1000
+    ROUNDS=1 SECS=0.5 BULK=$((64 << 20)) IDLE=1000 TLSBULK=$((8 << 20)) TLSIDLE=100
 fi
 ROUNDS=${ROUNDS:-3}
 SECS=${SECS:-2}
 BULK=${BULK:-$((1 << 30))}
 IDLE=${IDLE:-"10000 max 100000"}
+TLSBULK=${TLSBULK:-$BULK}
+TLSIDLE=${TLSIDLE:-2000}
 # "max": the most idle connections the descriptor limit lets one process
 # hold (the server holds one descriptor per connection, the load generator
 # another in its own process), less a reserve.
@@ -101,6 +107,8 @@ IDLE=$(for n in $IDLE; do
     if [ "$n" = max ]; then echo $(($(ulimit -n) - 300)); else echo "$n"; fi
 done | tr '\n' ' ')
 LG=$out/loadgen
+TL=$out/tlsload		# The TLS load generator (OpenSSL alone).
+TLSDIR=$res/.tls	# Its certificate, key and OPENSSL_CONF file.
 RAW=$res/raw.tsv
 fails=0
 port=$((20000 + $$ % 20000))
@@ -132,6 +140,9 @@ have_impl() {
     tclext) command -v tclsh8.6 >/dev/null && [ -f "$top/build/tcl/pkgIndex.tcl" ] ;;
     tcl9) [ -x "$TCL9" ] ;;
     tclext9) [ -x "$TCL9" ] && [ -f "$top/build/tcl/libtcl9sockchantcl.so" ] ;;
+    tls-socat) command -v socat >/dev/null ;;
+    tls-ncat) command -v ncat >/dev/null ;;
+    tls-lib) [ -x "$top/build/examples/tls-echo-server" ] ;;
     *) true ;;
     esac
 }
@@ -164,6 +175,23 @@ start() {
     # The command's echo servers (issue 14.7), as a user starts them.
     cli-serve) "$top/build/sockchan" serve echo "$PORT" 2>/dev/null & ;;
     cli-listen) "$top/build/sockchan" listen -k --echo "$PORT" 2>/dev/null & ;;
+    # TLS echo servers (issue 16), all on one certificate, each pinned to
+    # TLS 1.3 and TLS_AES_128_GCM_SHA256 by the same OPENSSL_CONF file.
+    tls-cli) OPENSSL_CONF=$TLSDIR/pin.cnf "$top/build/sockchan" serve echo \
+	--ssl --ssl-cert "$TLSDIR/cert.pem" --ssl-key "$TLSDIR/key.pem" \
+	--myaddr 127.0.0.1 "$PORT" 2>/dev/null & ;;
+    tls-lib) OPENSSL_CONF=$TLSDIR/pin.cnf "$top/build/examples/tls-echo-server" \
+	"$PORT" "$TLSDIR/cert.pem" "$TLSDIR/key.pem" 2>/dev/null & ;;
+    tls-socat) OPENSSL_CONF=$TLSDIR/pin.cnf socat \
+	"OPENSSL-LISTEN:$PORT,bind=127.0.0.1,reuseaddr,fork,cert=$TLSDIR/cert.pem,key=$TLSDIR/key.pem,verify=0" \
+	PIPE 2>/dev/null & ;;
+    tls-ncat) OPENSSL_CONF=$TLSDIR/pin.cnf ncat --ssl --ssl-cert "$TLSDIR/cert.pem" \
+	--ssl-key "$TLSDIR/key.pem" -l -k 127.0.0.1 "$PORT" -e /bin/cat \
+	2>/dev/null & ;;
+    # Its stdin a fifo held open (at end of input it closes connections).
+    tls-sserver) OPENSSL_CONF=$TLSDIR/pin.cnf openssl s_server -quiet \
+	-accept "127.0.0.1:$PORT" -cert "$TLSDIR/cert.pem" \
+	-key "$TLSDIR/key.pem" <"$TLSDIR/hold" >/dev/null 2>&1 & ;;
     esac
     SPID=$!
     PIDS+=("$SPID")
@@ -260,7 +288,8 @@ accept_rate() {	# accept_rate IMPLS
 
 # idle IMPL N ROUND: memory per idle connection, (RSS at N - RSS at 0) / N.
 idle() {
-    local impl=$1 n=$2 r=$3 base fifo lgpid ready fds fds0 held deadline now
+    local impl=$1 n=$2 r=$3 base fifo lgpid ready fds fds0 held deadline now lg=$LG
+    case $impl in tls-*) lg=$TL ;; esac
     if [ "$n" -gt $(($(ulimit -n) - 100)) ]; then
 	record idle "$n" "$impl" "$r" limit "descriptor limit $(ulimit -n)"
 	log "idle: $n connections exceed this machine's descriptor limit ($(ulimit -n), hard $(ulimit -Hn))"
@@ -272,7 +301,7 @@ idle() {
     fifo=$(mktemp -u "$res/.idle.XXXXXX")
     mkfifo "$fifo"
     # The load generator holds the connections until its stdin ends.
-    (sleep 600 | "$LG" idle -p "$PORT" -c "$n" -t 600 >"$fifo") &
+    (sleep 600 | "$lg" idle -p "$PORT" -c "$n" -t 600 >"$fifo") &
     lgpid=$!
     PIDS+=("$lgpid")
     ready=$(timeout 180 head -n 1 "$fifo")
@@ -297,7 +326,7 @@ idle() {
 	record idle "$n" "$impl" "$r" dead "held $fds"
 	log "idle: $impl held $fds of $n connections (server alive: $(kill -0 "$SPID" 2>/dev/null && echo yes || echo no))"
 	# A peer that cannot hold them is a finding; sockchan failing is not.
-	case $impl in sockchan | tclext | cli-*) fail "idle $impl $n" ;; esac
+	case $impl in sockchan | tclext | cli-* | tls-cli | tls-lib) fail "idle $impl $n" ;; esac
     fi
     pkill_tree "$lgpid"
     stop
@@ -423,6 +452,72 @@ syscalls() {	# syscalls IMPLS
     done
 }
 
+# TLS (issue 16): bulk echo through each TLS echo server (tlsload bulk:
+# TLS 1.3, TLS_AES_128_GCM_SHA256 offered alone, checked in its output);
+# handshakes per second, one after another; bytes per idle TLS
+# connection. A peer that stalls is a finding ("stalled"), not a failure.
+tls_setup() {
+    mkdir -p "$TLSDIR"
+    rm -f "$TLSDIR/hold"
+    mkfifo "$TLSDIR/hold"
+    exec 7<>"$TLSDIR/hold"	# s_server's stdin, never at its end.
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-days 2 -subj /CN=localhost \
+	-addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
+	-keyout "$TLSDIR/key.pem" -out "$TLSDIR/cert.pem" 2>/dev/null
+    cat >"$TLSDIR/pin.cnf" <<'CNF'
+# Every TLS peer of the bench: TLS 1.3 with TLS_AES_128_GCM_SHA256 only.
+openssl_conf = pin_conf
+[pin_conf]
+ssl_conf = pin_ssl
+[pin_ssl]
+system_default = pin_tls
+[pin_tls]
+MinProtocol = TLSv1.3
+Ciphersuites = TLS_AES_128_GCM_SHA256
+CNF
+}
+
+tls_bulk() {	# tls_bulk IMPLS
+    local r impl line hwm
+    for ((r = 1; r <= ROUNDS; r++)); do
+	for impl in $(rotate $r $1); do
+	    have_impl "$impl" || continue
+	    start "$impl" echo || continue
+	    line=$(OPENSSL_CONF=$TLSDIR/pin.cnf timeout 300 "$TL" bulk -p "$PORT" -b "$TLSBULK" 2>"$res/.tlsbulk.err")
+	    hwm=$(rss "$SPID" VmHWM)
+	    if echo "$line" | grep -q 'proto=TLSv1.3 cipher=TLS_AES_128_GCM_SHA256'; then
+		record tlsbulk "$TLSBULK" "$impl" "$r" "$(echo "$line" | field rate)" "$hwm"
+	    elif [ -z "$line" ] && grep -q 'no progress' "$res/.tlsbulk.err" \
+		    && [ "$impl" != tls-cli ] && [ "$impl" != tls-lib ]; then
+		record tlsbulk "$TLSBULK" "$impl" "$r" stalled "$(cat "$res/.tlsbulk.err")"
+		log "tls bulk: $impl stalled: $(cat "$res/.tlsbulk.err")"
+	    else
+		fail "tls bulk $impl: $line $(cat "$res/.tlsbulk.err")"
+	    fi
+	    stop
+	done
+    done
+    rm -f "$res/.tlsbulk.err"
+}
+
+tls_handshakes() {	# tls_handshakes IMPLS
+    local r impl line
+    for ((r = 1; r <= ROUNDS; r++)); do
+	for impl in $(rotate $r $1); do
+	    have_impl "$impl" || continue
+	    start "$impl" echo || continue
+	    line=$(OPENSSL_CONF=$TLSDIR/pin.cnf timeout $((${SECS%.*} + 60)) "$TL" handshakes -p "$PORT" -t "$SECS")
+	    if [ -n "$line" ]; then
+		record tlshs 1 "$impl" "$r" "$(echo "$line" | field rate)" -
+	    else
+		fail "tls handshakes $impl"
+	    fi
+	    stop
+	done
+    done
+}
+
 t_start=$(date +%s)
 log "ping-pong ($CONNS connections, $SECS s each, $ROUNDS rounds)"
 pingpong "$ECHO" "$CONNS"
@@ -483,6 +578,26 @@ if [ -n "$TCLS" ]; then
     # machine's noise decide.
     bulk "$TCLS"
 fi
+if command -v openssl >/dev/null && [ -x "$TL" ]; then
+    tls_setup
+    if [ $smoke = 1 ]; then
+	TLSB="tls-cli tls-lib"; TLSH="tls-cli tls-lib"
+    else
+	TLSB="tls-cli tls-lib tls-socat tls-ncat"
+	TLSH="tls-cli tls-lib tls-sserver tls-socat tls-ncat"
+    fi
+    log "TLS: bulk ($TLSBULK bytes), handshakes, idle ($TLSIDLE)"
+    tls_bulk "$TLSB"
+    tls_handshakes "$TLSH"
+    for ((r = 1; r <= ROUNDS; r++)); do
+	for impl in $(rotate $r tls-cli tls-lib); do
+	    have_impl "$impl" && idle "$impl" "$TLSIDLE" "$r"
+	done
+    done
+    exec 7>&-
+else
+    record skip tls - - - "openssl or bench/build/tlsload missing"
+fi
 if command -v strace >/dev/null; then
     log "system calls per echo (strace -c)"
     syscalls "$ECHO $TCLS"
@@ -498,7 +613,8 @@ if [ $smoke = 1 ]; then
     # Every workload must have produced a figure.
     grep -q "^idle	[0-9]*	cli-serve	" "$RAW" && grep -q "^idle	[0-9]*	cli-listen	" "$RAW" \
 	|| die "no idle result for the command's servers"
-    for w in pingpong bulk accept idle idleclient strace eyeballs lookupq; do
+    grep -q "^idle	[0-9]*	tls-cli	" "$RAW" || die "no idle TLS result for serve echo --ssl"
+    for w in pingpong bulk accept idle idleclient strace eyeballs lookupq tlsbulk tlshs; do
 	# (strace's figure only where strace is installed.)
 	grep -q "^$w	" "$RAW" \
 	    || { [ $w = strace ] && ! command -v strace >/dev/null; } \
@@ -524,6 +640,9 @@ fi
     echo "tcl9: $( [ -x "$TCL9" ] && echo 'puts [info patchlevel]' | "$TCL9" 2>/dev/null || echo 'none (make tcl9)')"
     echo "nmap: $(nmap --version 2>/dev/null | head -n1)"
     echo "strace: $(strace -V 2>/dev/null | head -n1)"
+    echo "openssl: $(openssl version 2>/dev/null)"
+    echo "socat: $(socat -V 2>/dev/null | sed -n 's/^socat version \([^ ]*\).*/\1/p')"
+    echo "ncat: $(ncat --version 2>&1 | sed -n 's/^Ncat: Version \([^ ]*\).*/\1/p')"
     echo "network namespace: $([ $inner = 1 ] && echo 'yes (unshare -n)' || echo no)"
     echo "perf: $(command -v perf >/dev/null && echo present || echo 'absent (not used)')"
     echo "rounds: $ROUNDS, ping-pong/accept seconds: $SECS, bulk bytes: $BULK, measured in $((t_end - t_start)) s"

@@ -154,6 +154,64 @@ long cli_program_run(const cli_program *prog, int fd);
 int cli_exit_status(int waitStatus);
 
 /*
+ * TLS (tls.c): ncat's --ssl vocabulary for connect, listen, unix and
+ * serve. A parser puts CLI_TLS_LONGOPTS in its option table and hands
+ * every option it does not know to cli_tls_option first.
+ */
+enum {
+    CLI_OPT_SSL = 0x1000, CLI_OPT_SSL_CERT, CLI_OPT_SSL_KEY,
+    CLI_OPT_SSL_TRUST, CLI_OPT_SSL_NAME, CLI_OPT_SSL_ALPN,
+    CLI_OPT_SSL_CIPHERS, CLI_OPT_SSL_VERIFY, CLI_OPT_SSL_NOVERIFY,
+    CLI_OPT_STARTTLS
+};
+#define CLI_TLS_LONGOPTS \
+	{"ssl", no_argument, NULL, CLI_OPT_SSL}, \
+	{"ssl-cert", required_argument, NULL, CLI_OPT_SSL_CERT}, \
+	{"ssl-key", required_argument, NULL, CLI_OPT_SSL_KEY}, \
+	{"ssl-trustfile", required_argument, NULL, CLI_OPT_SSL_TRUST}, \
+	{"ssl-servername", required_argument, NULL, CLI_OPT_SSL_NAME}, \
+	{"ssl-alpn", required_argument, NULL, CLI_OPT_SSL_ALPN}, \
+	{"ssl-ciphers", required_argument, NULL, CLI_OPT_SSL_CIPHERS}, \
+	{"ssl-verify", no_argument, NULL, CLI_OPT_SSL_VERIFY}, \
+	{"ssl-no-verify", no_argument, NULL, CLI_OPT_SSL_NOVERIFY}, \
+	{"starttls", required_argument, NULL, CLI_OPT_STARTTLS}
+
+#define CLI_TLS_HANDSHAKE_MS 10000	/* A handshake's limit by default. */
+
+typedef struct cli_tls {
+    int on;			/* --ssl, or any --ssl-* option. */
+    int noVerify;		/* --ssl-no-verify. */
+    const char *cert, *key, *trustfile, *servername, *alpn, *ciphers;
+    const char *starttls;	/* connect --starttls PROTOCOL, or NULL. */
+    long timeout;		/* The handshake's limit in ms. */
+} cli_tls;
+
+/* 1 if c was one of CLI_TLS_LONGOPTS (taken into t), else 0. */
+int cli_tls_option(cli_tls *t, int c, const char *arg);
+/* After parsing: usage errors (exit 2) for options that do not fit the
+ * command; a server without --ssl-cert gets a temporary self-signed
+ * certificate (removed at exit), whose fingerprint goes to stderr. */
+void cli_tls_check(cli_tls *t, const char *command, int server);
+/* Client: --starttls's exchange, then TLS on a connected blocking
+ * channel, checked against host (or --ssl-servername); a failure exits 1
+ * with its message. */
+void cli_tls_connect(const cli_tls *t, sc_chan *chan, const char *host);
+/* Server: TLS on an accepted channel; ready(clientData, chan, address,
+ * port) once the handshake is done. A failed handshake is said on stderr
+ * and the channel closed. */
+void cli_tls_accept(const cli_tls *t, sc_chan *chan, const char *address,
+	int port, sc_accept_proc *ready, void *clientData);
+/* Close every handshake still running. */
+void cli_tls_abort(void);
+/* Run prog on a plain socketpair bridged to the TLS channel chan, which
+ * the bridge owns from now on; onEnd(clientData) once both directions
+ * are done. The pid, or -1 with errno set (chan closed). */
+long cli_tls_exec(const cli_program *prog, sc_chan *chan,
+	sc_proc *onEnd, void *clientData);
+/* Bridges still moving bytes. */
+long cli_tls_bridges(void);
+
+/*
  * Signals for the loop: SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGCHLD are
  * blocked
  * and read from a signalfd that the loop watches; proc(clientData, signo)

@@ -220,6 +220,7 @@ struct options {
     int unix;
     int verbose, sendOnly, recvOnly, crlf, numeric;	/* -v ... -n */
     cli_acl *acl;		/* --allow, --deny... */
+    cli_tls tls;		/* --ssl and its kin (tls.c). */
 };
 
 static sc_loop *loop;
@@ -382,7 +383,7 @@ Acked(struct session *s)
     int fd = sc_chan_fd(s->sock, SC_WRITABLE);
 
     memset(&ti, 0, sizeof(ti));
-    if (s->o->unix || s->o->translation || fd < 0
+    if (s->o->unix || s->o->translation || s->o->tls.on || fd < 0
 	    || getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0
 	    || len < offsetof(struct tcp_info, tcpi_bytes_acked)
 		+ sizeof(ti.tcpi_bytes_acked)) {
@@ -729,6 +730,18 @@ static const char connectHelp[] =
 "  -e, --exec \"PROG ARGS\" instead of relaying, run PROG (no shell) with the\n"
 "                         connection as its stdin and stdout\n"
 "  -c, --sh-exec CMD      the same with /bin/sh -c CMD\n"
+"  --ssl                  TLS: the server's certificate is verified (the\n"
+"                         system's trust store) and its name checked\n"
+"  --ssl-trustfile FILE   trust the CAs (or certificates) in FILE instead\n"
+"  --ssl-servername NAME  the name to check and send as SNI (default HOST)\n"
+"  --ssl-no-verify        don't verify the server at all (insecure; ncat's\n"
+"                         default, which --ssl-verify asks to change)\n"
+"  --ssl-cert FILE        a client certificate (PEM); --ssl-key FILE: its\n"
+"                         key, if not in FILE\n"
+"  --ssl-alpn LIST        ALPN protocols to offer, e.g. h2,http/1.1\n"
+"  --ssl-ciphers LIST     the TLS 1.2 cipher list (OpenSSL's syntax)\n"
+"  --starttls PROTO       smtp, imap or pop3: ask for TLS in the protocol's\n"
+"                         plain text first, then relay over TLS\n"
 "  -h, --help             this text\n"
 "\n"
 "End of input: when stdin ends, all of it is sent, then the socket's write\n"
@@ -791,6 +804,16 @@ static const char listenHelp[] =
 "  -v, --verbose          on stderr: \"connection from ADDR:PORT\", why one\n"
 "                         was denied, and at the end of each the bytes sent\n"
 "                         and received and the time taken\n"
+"  --ssl                  TLS for every connection (served once its\n"
+"                         handshake is done); without --ssl-cert, with a\n"
+"                         temporary self-signed certificate whose SHA-256\n"
+"                         fingerprint is printed on stderr\n"
+"  --ssl-cert FILE        the certificate chain (PEM); --ssl-key FILE: its\n"
+"                         key, if not in FILE\n"
+"  --ssl-trustfile FILE   require a client certificate from FILE's CAs\n"
+"  --ssl-alpn LIST        ALPN protocols to accept, ours first (a client\n"
+"                         offering none of them is refused)\n"
+"  --ssl-ciphers LIST     the TLS 1.2 cipher list (OpenSSL's syntax)\n"
 "  -h, --help             this text\n"
 "\n"
 "Without --echo or -e/-c, a connection is relayed to stdin and stdout, with\n"
@@ -824,6 +847,9 @@ static const char unixHelp[] =
 "                         as for sockchan connect\n"
 "  -v, --verbose          \"connected to PATH\" or \"connection on PATH\",\n"
 "                         and the bytes and time of each connection\n"
+"  --ssl and --ssl-* options\n"
+"                         as for sockchan connect and listen (connect\n"
+"                         checks the name localhost, or --ssl-servername)\n"
 "  -h, --help             this text\n";
 
 /* -n: an IPv4 or IPv6 address ([::1] and a %zone too), not a name. */
@@ -870,6 +896,7 @@ ParseOptions(int argc, char **argv, struct options *o, const char *help,
 	{"output-budget", required_argument, NULL, OPT_BUDGET},
 	{"echo", no_argument, NULL, OPT_ECHO},
 	{"mode", required_argument, NULL, OPT_MODE},
+	CLI_TLS_LONGOPTS,
 	{"help", no_argument, NULL, 'h'},
 	/* ncat's (issue 18). */
 	{"verbose", no_argument, NULL, 'v'},
@@ -892,6 +919,9 @@ ParseOptions(int argc, char **argv, struct options *o, const char *help,
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":46khe:c:m:vCnw:i:", longs,
 	    &index)) != -1) {
+	if (cli_tls_option(&o->tls, c, optarg)) {
+	    continue;
+	}
 	switch (c) {
 	case '4':
 	case '6':
@@ -1108,6 +1138,8 @@ ParseOptions(int argc, char **argv, struct options *o, const char *help,
     if (o->exec != NULL) {
 	cli_program_parse(o->command, o->exec, o->shell, &o->prog);
     }
+    o->tls.timeout = o->timeout;
+    cli_tls_check(&o->tls, o->command, server);
     if (o->maxConns == 0) {
 	o->maxConns = o->exec ? EXEC_MAX_CONNS : o->echo ? 0
 		: 1 + RELAY_WAITING;
@@ -1158,6 +1190,14 @@ static int lastStatus;		/* Of the last program that ended. */
 
 static void MaybeDone(void);
 
+/* A TLS bridge to a program is done. */
+static void
+BridgeDone(void *clientData)
+{
+    (void) clientData;
+    MaybeDone();
+}
+
 /* Run the program for chan, which it owns from now on. */
 static void
 Exec(sc_chan *chan)
@@ -1175,9 +1215,17 @@ Exec(sc_chan *chan)
 	children = more;
 	maxChildren = maxChildren * 2 + 8;
     }
-    /* Blocking, so the program's reads and writes wait as it expects. */
-    (void) sc_chan_set_blocking(chan, 1);
-    pid = cli_program_run(&runOptions->prog, sc_chan_fd(chan, SC_READABLE));
+    if (runOptions->tls.on) {
+	/* The program sees plain text through a bridge, which owns chan. */
+	pid = cli_tls_exec(&runOptions->prog, chan, BridgeDone, NULL);
+	chan = NULL;
+    } else {
+	/* Blocking, so the program's reads and writes wait as it
+	 * expects. */
+	(void) sc_chan_set_blocking(chan, 1);
+	pid = cli_program_run(&runOptions->prog,
+		sc_chan_fd(chan, SC_READABLE));
+    }
     if (pid < 0) {
 	fprintf(stderr, "sockchan: can't run \"%s\": %s\n",
 		runOptions->prog.argv[0], sc_errno_msg(errno));
@@ -1185,7 +1233,9 @@ Exec(sc_chan *chan)
     } else {
 	children[nChildren++] = pid;
     }
-    sc_close(chan);		/* The program has the connection now. */
+    if (chan != NULL) {
+	sc_close(chan);		/* The program has the connection now. */
+    }
 }
 
 /* Reap what ended; the last status is kept. */
@@ -1326,6 +1376,9 @@ Connect(const struct options *o, const char *host, const char *port)
 	}
 	fprintf(stderr, "sockchan: connected to %s\n", where);
     }
+    if (o->tls.on) {
+	cli_tls_connect(&o->tls, sock, o->unix ? "localhost" : host);
+    }
     WatchSignals(ConnectSignal);
     if (o->exec) {
 	served = 1;
@@ -1380,6 +1433,7 @@ static int nWaiting;
 static void
 StopListening(void)
 {
+    cli_tls_abort();		/* Handshakes not yet served. */
     if (server != NULL) {
 	sc_close(server);
 	server = NULL;
@@ -1391,7 +1445,8 @@ static void
 MaybeDone(void)
 {
     if (runOptions->keepOpen || served == 0 || current != NULL
-	    || nChildren > 0 || (echoService && cli_echo_live(echoService))) {
+	    || nChildren > 0 || cli_tls_bridges() > 0
+	    || (echoService && cli_echo_live(echoService))) {
 	return;
     }
     Finish(runOptions->exec ? lastStatus : 0);
@@ -1439,8 +1494,9 @@ EchoClosed(void *clientData)
     MaybeDone();
 }
 
+/* A connection to serve (after its TLS handshake, with --ssl). */
 static void
-Accepted(void *clientData, sc_chan *chan, const char *address, int port)
+Serve(void *clientData, sc_chan *chan, const char *address, int port)
 {
     long max = runOptions->maxConns;
     const struct options *o = runOptions;
@@ -1493,6 +1549,17 @@ Accepted(void *clientData, sc_chan *chan, const char *address, int port)
 	}
     } else {
 	Relay(chan, o, SessionClosed);
+    }
+}
+
+static void
+Accepted(void *clientData, sc_chan *chan, const char *address, int port)
+{
+    if (runOptions->tls.on) {
+	cli_tls_accept(&runOptions->tls, chan, address, port,
+		Serve, clientData);
+    } else {
+	Serve(clientData, chan, address, port);
     }
 }
 

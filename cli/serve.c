@@ -43,16 +43,23 @@ static const char serveHelp[] =
 "  --output-budget BYTES  echo: at most BYTES queued for all clients\n"
 "                         (default 16M); past it, clients with output\n"
 "                         waiting are not read until it drains\n"
+"  --ssl                  serve over TLS; without --ssl-cert, with a\n"
+"                         temporary self-signed certificate whose SHA-256\n"
+"                         fingerprint is printed on stderr\n"
+"  --ssl-cert FILE, --ssl-key FILE, --ssl-trustfile FILE, --ssl-alpn LIST,\n"
+"  --ssl-ciphers LIST     as for sockchan listen\n"
 "  -h, --help             this text\n";
 
 static sc_loop *loop;
 static time_t startTime;
 static int stop = -1;
 static cli_echo *echoService;
-static sc_accept_proc *serviceProc;	/* AcceptTime or AcceptEcho. */
+static sc_accept_proc *serviceProc;	/* AcceptTls, or serveProc. */
 static const char *unixWhere;
 static cli_acl *acl;
 static int verbose;
+static cli_tls tls;
+static sc_accept_proc *serveProc;	/* AcceptEcho or AcceptTime. */
 
 static void
 AcceptEcho(void *clientData, sc_chan *chan, const char *address, int port)
@@ -81,7 +88,7 @@ AcceptTime(void *clientData, sc_chan *chan, const char *address, int port)
     sc_close(chan);
 }
 
-/* -v, --allow, --deny: then the service. */
+/* -v, --allow, --deny: then the service (through AcceptTls with --ssl). */
 static void
 Accept(void *clientData, sc_chan *chan, const char *address, int port)
 {
@@ -104,6 +111,13 @@ Accept(void *clientData, sc_chan *chan, const char *address, int port)
 	return;
     }
     serviceProc(clientData, chan, address, port);
+}
+
+/* With --ssl: the service once the handshake is done. */
+static void
+AcceptTls(void *clientData, sc_chan *chan, const char *address, int port)
+{
+    cli_tls_accept(&tls, chan, address, port, serveProc, clientData);
 }
 
 static void
@@ -129,6 +143,7 @@ cmd_serve(int argc, char **argv)
 	{"deny", required_argument, NULL, 'a'},
 	{"allowfile", required_argument, NULL, 'a'},
 	{"denyfile", required_argument, NULL, 'a'},
+	CLI_TLS_LONGOPTS,
 	{NULL, 0, NULL, 0}
     };
     const char *service, *unixPath = NULL, *myaddr = NULL, *port = "0";
@@ -141,6 +156,9 @@ cmd_serve(int argc, char **argv)
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":hv", longs, &index)) != -1) {
+	if (cli_tls_option(&tls, c, optarg)) {
+	    continue;
+	}
 	switch (c) {
 	case 'v':
 	    verbose = 1;
@@ -207,6 +225,11 @@ cmd_serve(int argc, char **argv)
     if (proc != AcceptEcho && (limit || budget)) {
 	cli_usage("serve", "--output-limit and --output-budget are for echo");
     }
+    cli_tls_check(&tls, "serve", 1);
+    serveProc = proc;
+    if (tls.on) {
+	proc = AcceptTls;
+    }
     echoService = cli_echo_new((size_t) (limit ? limit : CLI_ECHO_LIMIT),
 	    (size_t) (budget ? budget : CLI_ECHO_BUDGET), NULL, NULL);
 
@@ -236,6 +259,7 @@ cmd_serve(int argc, char **argv)
 	}
     }
     sc_close(server);		/* A Unix server removes its file. */
+    cli_tls_abort();
     cli_unwatch_signals(loop);
     /* Let closes that are still sending finish (5 s without progress
      * at most). */

@@ -12,7 +12,8 @@
 #                   tests/cli_scan.sh (sockchan scan beside nmap, its -oX
 #                   read by their tools); openssl and tcl-tls for the TLS
 #                   tests; ncat for the tests that run it beside sockchan
-#                   (tests/cli_flags.sh, cli_data.sh).
+#                   (tests/cli_flags.sh, cli_data.sh); curl for
+#                   tests/cli_tls.sh's HTTPS client.
 # Exactly the absent needed packages are installed when this runs as root
 # (or with sudo that asks no password); otherwise nothing is installed:
 # the one `apt-get install` line that would do it is printed, and the exit
@@ -23,7 +24,7 @@ BUILD="cmake make gcc pkg-config binutils libssl-dev"
 BUILD_WANTED="tcl8.6-dev"
 CHECK="libcmocka-dev clang python3 iproute2 util-linux libtcl8.6 tcl8.6
 tcl-thread socat zlib1g-dev nmap ndiff xsltproc libxml2-utils openssl tcl-tls
-ncat"
+ncat curl"
 # (zlib1g-dev: Tcl 9's build, scripts/tcl9.sh)
 
 what=${1:-check}

@@ -61,4 +61,37 @@ for tclsh in "$@"; do
 	fail=1
     fi
 done
+# The TLS example (```sh under "### TLS"), line by line as one pastes it:
+# the certificate, the server (waited for: its "listening on" line), the
+# client, whose output must be "hi". Its port 9443 only in the namespace.
+block "### TLS" sh >"$tmp/tls.sh"
+if [ "${SC_README_IN_NS:-}" != 1 ]; then
+    echo "skipped - the TLS example (no network namespace for port 9443)"
+elif ! grep -q 'connect --ssl' "$tmp/tls.sh"; then
+    echo "not ok - no TLS example in README.md"; fail=1
+else
+    mkdir "$tmp/tlsq"
+    ln -s "$build" "$tmp/tlsq/build"
+    # Lines joined at their backslashes; "&" ends the server's.
+    awk '{ if (sub(/\\$/, "")) { acc = acc $0; next } print acc $0; acc = "" }' \
+	"$tmp/tls.sh" >"$tmp/tls.lines"
+    setup=$(sed -n '/&$/q;p' "$tmp/tls.lines")
+    serverl=$(grep -m1 '&$' "$tmp/tls.lines" | sed 's/&$//')
+    client=$(sed -n '/&$/,$p' "$tmp/tls.lines" | sed -n 2p)
+    (cd "$tmp/tlsq" && sh -c "$setup" >/dev/null 2>&1)
+    (cd "$tmp/tlsq" && exec sh -c "exec $serverl" 2>"$tmp/tlsq.err") &
+    tpid=$!
+    pids="$pids $tpid"
+    if await "$tmp/tlsq.err" '^listening on ' >/dev/null; then
+	out=$(cd "$tmp/tlsq" && timeout 10 sh -c "$client" 2>&1)
+    else
+	out="the server did not start: $(cat "$tmp/tlsq.err")"
+    fi
+    kill $tpid 2>/dev/null
+    if [ "$out" = hi ]; then
+	echo "ok - the TLS example"
+    else
+	echo "not ok - the TLS example printed: $out"; fail=1
+    fi
+fi
 exit $fail
