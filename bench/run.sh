@@ -174,6 +174,22 @@ start() {
     fi
 }
 
+# alive IMPL MODE WHAT: after a workload, the server must still run and
+# still answer (issue 19: a peer that dies or stops answering is a bench
+# failure, not a finding): its PID is alive, and a fresh connection gets
+# 10 echoes back (echo mode) or its line (line mode) within 20 s.
+alive() {
+    local ok=1
+    if ! kill -0 "$SPID" 2>/dev/null; then
+	ok=0
+    elif [ "$2" = echo ]; then
+	timeout 30 "$LG" pingpong -p "$PORT" -c 1 -n 10 -t 20 >/dev/null 2>&1 || ok=0
+    else
+	timeout 30 "$LG" accept -p "$PORT" -c 1 -t 0.1 >/dev/null 2>&1 || ok=0
+    fi
+    [ $ok = 1 ] || fail "$1 $2 server died or stopped answering after $3"
+}
+
 stop() {
     kill "$SPID" 2>/dev/null
     wait "$SPID" 2>/dev/null
@@ -217,6 +233,7 @@ pingpong() {	# pingpong IMPLS CONNS
 		else
 		    fail "pingpong $impl $c"
 		fi
+		alive "$impl" echo "ping-pong at $c connections"
 		stop
 	    done
 	done
@@ -236,6 +253,7 @@ bulk() {	# bulk IMPLS
 	    else
 		fail "bulk $impl"
 	    fi
+	    alive "$impl" echo "bulk"
 	    stop
 	done
     done
@@ -253,6 +271,7 @@ accept_rate() {	# accept_rate IMPLS
 	    else
 		fail "accept $impl"
 	    fi
+	    alive "$impl" line "the accept workload"
 	    stop
 	done
     done
@@ -300,6 +319,9 @@ idle() {
 	case $impl in sockchan | tclext | cli-*) fail "idle $impl $n" ;; esac
     fi
     pkill_tree "$lgpid"
+    # Tcl 8.6's built-in cannot hold them (select): recorded as "dead"
+    # above; every other server must still answer.
+    [ "$impl" = tcl ] || alive "$impl" echo "$n idle connections"
     stop
 }
 # tcl_idle_clients ROUND: memory per idle client connection in the tclsh
