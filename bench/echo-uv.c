@@ -1,12 +1,14 @@
 /*
  * echo-uv.c --
  *
- *	The libuv peer, in libuv's own idiom (its test/echo-server.c
- *	style, written anew): uv_listen, uv_accept, uv_read_start with an
- *	allocator, uv_write of what was read, freed in the write callback.
- *	Backpressure as in the others: while more than LIMIT bytes wait in
- *	the write queue, uv_read_stop; uv_read_start again from a write
- *	callback once it is below.
+ *	The libuv peer, in libuv's efficient idiom (issue 19): one read
+ *	buffer shared by every connection (the allocator hands out the same
+ *	static block; one loop, one thread), each read answered at once with
+ *	uv_try_write, and only the tail the socket did not take copied to
+ *	the heap and queued with uv_write. While a tail is queued the
+ *	connection does not read (uv_read_stop); the write callback frees
+ *	the tail and reads again. So no byte is copied unless the socket is
+ *	full, and the shared buffer is never handed to a queued write.
  *
  *	Usage: echo-uv echo|line PORT
  */
@@ -17,16 +19,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define LIMIT (64 * 1024)
+#include <sys/resource.h>
 
 typedef struct {
     uv_write_t req;
     uv_buf_t buf;
-} write_req_t;
+} tail_t;
 
 static uv_loop_t *loop;
 static int lineMode;
+static char slab[64 * 1024];		/* The one read buffer. */
 
 static void OnRead(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
 
@@ -37,57 +39,85 @@ OnClose(uv_handle_t *handle)
 }
 
 static void
+Close(uv_stream_t *stream)
+{
+    if (!uv_is_closing((uv_handle_t *) stream)) {
+	uv_close((uv_handle_t *) stream, OnClose);
+    }
+}
+
+/* Every read goes into the shared buffer. */
+static void
 Alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
 {
     (void) handle;
-    buf->base = malloc(suggested);
-    buf->len = suggested;
+    (void) suggested;
+    *buf = uv_buf_init(slab, sizeof(slab));
 }
 
+/* The queued tail is out (or the connection failed): free it, read again. */
 static void
 AfterWrite(uv_write_t *req, int status)
 {
-    write_req_t *wr = (write_req_t *) req;
+    tail_t *t = (tail_t *) req;
     uv_stream_t *stream = req->handle;
 
-    free(wr->buf.base);
-    free(wr);
+    free(t->buf.base);
+    free(t);
     if (status < 0 || lineMode) {
-	if (!uv_is_closing((uv_handle_t *) stream)) {
-	    uv_close((uv_handle_t *) stream, OnClose);
-	}
+	Close(stream);
 	return;
     }
-    if (stream->data != NULL && uv_stream_get_write_queue_size(stream)
-	    <= LIMIT) {
-	stream->data = NULL;		/* Reading was stopped: resume. */
-	uv_read_start(stream, Alloc, OnRead);
+    if (uv_read_start(stream, Alloc, OnRead) < 0) {
+	Close(stream);
     }
+}
+
+/* Queues a heap copy of BASE[0..LEN) on STREAM; 0, or -1 on error. */
+static int
+QueueTail(uv_stream_t *stream, const char *base, size_t len)
+{
+    tail_t *t = malloc(sizeof(*t));
+
+    if (t == NULL || (t->buf.base = malloc(len)) == NULL) {
+	free(t);
+	return -1;
+    }
+    memcpy(t->buf.base, base, len);
+    t->buf.len = len;
+    if (uv_write(&t->req, stream, &t->buf, 1, AfterWrite) < 0) {
+	free(t->buf.base);
+	free(t);
+	return -1;
+    }
+    return 0;
 }
 
 static void
 OnRead(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 {
-    write_req_t *wr;
+    uv_buf_t out;
+    int w;
 
     if (nread <= 0) {
-	free(buf->base);
-	if (nread < 0 && !uv_is_closing((uv_handle_t *) stream)) {
-	    uv_close((uv_handle_t *) stream, OnClose);
+	if (nread < 0) {		/* UV_EOF or an error. */
+	    Close(stream);
 	}
 	return;
     }
-    wr = malloc(sizeof(*wr));
-    wr->buf = uv_buf_init(buf->base, (unsigned) nread);
-    if (uv_write(&wr->req, stream, &wr->buf, 1, AfterWrite) < 0) {
-	free(buf->base);
-	free(wr);
-	uv_close((uv_handle_t *) stream, OnClose);
+    out = uv_buf_init(buf->base, (unsigned) nread);
+    w = uv_try_write(stream, &out, 1);
+    if (w == UV_EAGAIN) {
+	w = 0;
+    } else if (w < 0) {
+	Close(stream);
 	return;
     }
-    if (uv_stream_get_write_queue_size(stream) > LIMIT) {
+    if (w < nread) {			/* Keep the tail; stop reading. */
 	uv_read_stop(stream);
-	stream->data = stream;		/* Marks "stopped by backpressure". */
+	if (QueueTail(stream, buf->base + w, (size_t) (nread - w)) < 0) {
+	    Close(stream);
+	}
     }
 }
 
@@ -101,18 +131,16 @@ OnConnection(uv_stream_t *server, int status)
     }
     client = malloc(sizeof(*client));
     uv_tcp_init(loop, client);
-    client->data = NULL;
     if (uv_accept(server, (uv_stream_t *) client) < 0) {
-	uv_close((uv_handle_t *) client, OnClose);
+	Close((uv_stream_t *) client);
 	return;
     }
     if (lineMode) {
-	static char line[] = "Thu Nov 21 12:00:00 UTC 2024\n";
-	write_req_t *wr = malloc(sizeof(*wr));
+	static const char line[] = "Thu Nov 21 12:00:00 UTC 2024\n";
 
-	wr->buf = uv_buf_init(malloc(sizeof(line) - 1), sizeof(line) - 1);
-	memcpy(wr->buf.base, line, sizeof(line) - 1);
-	uv_write(&wr->req, (uv_stream_t *) client, &wr->buf, 1, AfterWrite);
+	if (QueueTail((uv_stream_t *) client, line, sizeof(line) - 1) < 0) {
+	    Close((uv_stream_t *) client);
+	}
 	return;
     }
     uv_read_start((uv_stream_t *) client, Alloc, OnRead);
@@ -123,6 +151,7 @@ main(int argc, char **argv)
 {
     uv_tcp_t server;
     struct sockaddr_in addr;
+    struct rlimit rl;
     int r;
 
     if (argc != 3 || (strcmp(argv[1], "echo") && strcmp(argv[1], "line"))) {
@@ -130,6 +159,10 @@ main(int argc, char **argv)
 	return 2;
     }
     lineMode = strcmp(argv[1], "line") == 0;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+    }
     loop = uv_default_loop();
     uv_ip4_addr("127.0.0.1", atoi(argv[2]), &addr);
     uv_tcp_init(loop, &server);

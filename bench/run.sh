@@ -34,6 +34,8 @@ for a in "$@"; do
 done
 if [ $smoke = 1 ]; then
     res=$out/smoke-results
+elif [ -n "${ONLY:-}" ]; then
+    res=$out/partial-results	# Part of a run: never bench/results.
 else
     res=$here/results
 fi
@@ -92,9 +94,14 @@ if [ "$(id -u)" = 0 ]; then
 fi
 
 if [ $smoke = 1 ]; then
-    ROUNDS=1 SECS=0.5 BULK=$((64 << 20)) IDLE=1000 TLSBULK=$((8 << 20)) TLSIDLE=100
+    ROUNDS=1 CGROUNDS=1 SECS=0.5 BULK=$((64 << 20)) IDLE=1000 TLSBULK=$((8 << 20)) TLSIDLE=100
 fi
-ROUNDS=${ROUNDS:-3}
+# ONLY="WORD ...": just those parts (pingpong bulk relay accept idle
+# tclidle scan connect tcl strace counts); all of them by default.
+ONLY=${ONLY:-}
+part() { [ -z "$ONLY" ] || [[ " $ONLY " == *" $1 "* ]]; }
+ROUNDS=${ROUNDS:-5}
+CGROUNDS=${CGROUNDS:-3}
 SECS=${SECS:-2}
 BULK=${BULK:-$((1 << 30))}
 IDLE=${IDLE:-"10000 max 100000"}
@@ -113,6 +120,7 @@ RAW=$res/raw.tsv
 fails=0
 port=$((20000 + $$ % 20000))
 SPID=
+WRAP=
 PIDS=()
 
 cleanup() {
@@ -165,16 +173,16 @@ start() {
     port=$(free_port $((port + 1)))
     PORT=$port
     case $impl in
-    sockchan) "$out/echo-sockchan" "$mode" "$PORT" & ;;
-    splice) "$out/echo-sockchan" splice "$PORT" & ;;
-    epoll | uv | event) "$out/echo-$impl" "$mode" "$PORT" & ;;
-    tcl) tclsh8.6 "$here/echo.tcl" "$mode" "$PORT" tcl & ;;
+    sockchan) $WRAP "$out/echo-sockchan" "$mode" "$PORT" & ;;
+    splice) $WRAP "$out/echo-sockchan" splice "$PORT" & ;;
+    epoll | uv | event) $WRAP "$out/echo-$impl" "$mode" "$PORT" & ;;
+    tcl) $WRAP tclsh8.6 "$here/echo.tcl" "$mode" "$PORT" tcl & ;;
     tclext) TCLLIBPATH="$top/build/tcl" tclsh8.6 "$here/echo.tcl" "$mode" "$PORT" sockchan & ;;
-    tcl9) "$TCL9" "$here/echo.tcl" "$mode" "$PORT" tcl & ;;
+    tcl9) $WRAP "$TCL9" "$here/echo.tcl" "$mode" "$PORT" tcl & ;;
     tclext9) TCLLIBPATH="$top/build/tcl" "$TCL9" "$here/echo.tcl" "$mode" "$PORT" sockchan & ;;
     # The command's echo servers (issue 14.7), as a user starts them.
-    cli-serve) "$top/build/sockchan" serve echo "$PORT" 2>/dev/null & ;;
-    cli-listen) "$top/build/sockchan" listen -k --echo "$PORT" 2>/dev/null & ;;
+    cli-serve) $WRAP "$top/build/sockchan" serve echo "$PORT" 2>/dev/null & ;;
+    cli-listen) $WRAP "$top/build/sockchan" listen -k --echo "$PORT" 2>/dev/null & ;;
     # TLS echo servers (issue 16), all on one certificate, each pinned to
     # TLS 1.3 and TLS_AES_128_GCM_SHA256 by the same OPENSSL_CONF file.
     tls-cli) OPENSSL_CONF=$TLSDIR/pin.cnf "$top/build/sockchan" serve echo \
@@ -202,6 +210,22 @@ start() {
     fi
 }
 
+# alive IMPL MODE WHAT: after a workload, the server must still run and
+# still answer (issue 19: a peer that dies or stops answering is a bench
+# failure, not a finding): its PID is alive, and a fresh connection gets
+# 10 echoes back (echo mode) or its line (line mode) within 20 s.
+alive() {
+    local ok=1
+    if ! kill -0 "$SPID" 2>/dev/null; then
+	ok=0
+    elif [ "$2" = echo ]; then
+	timeout 30 "$LG" pingpong -p "$PORT" -c 1 -n 10 -t 20 >/dev/null 2>&1 || ok=0
+    else
+	timeout 30 "$LG" accept -p "$PORT" -c 1 -t 0.1 >/dev/null 2>&1 || ok=0
+    fi
+    [ $ok = 1 ] || fail "$1 $2 server died or stopped answering after $3"
+}
+
 stop() {
     kill "$SPID" 2>/dev/null
     wait "$SPID" 2>/dev/null
@@ -213,12 +237,14 @@ rss() { sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/status" 2>/dev/n
 # The implementations of each workload, in the order of round 1; later
 # rounds rotate the order, so that A and B alternate.
 if [ $smoke = 1 ]; then
-    ECHO="sockchan epoll"; BULKS="sockchan splice epoll"
+    ECHO="sockchan epoll"; BULKS="sockchan splice epoll cli-serve"
+    CGIMPLS="sockchan"
     TCLS=; have_impl tclext && TCLS=tclext
     have_impl tclext9 && TCLS="$TCLS tclext9"
     CONNS="1 10"; TCLCONNS="1 10"
 else
-    ECHO="sockchan uv event epoll"; BULKS="sockchan splice uv event epoll"
+    ECHO="sockchan uv event epoll"; BULKS="sockchan splice uv event epoll cli-serve"
+    CGIMPLS="sockchan uv event epoll cli-serve"
     TCLS="tcl tclext"
     have_impl tcl9 && TCLS="$TCLS tcl9"
     have_impl tclext9 && TCLS="$TCLS tclext9"
@@ -245,6 +271,7 @@ pingpong() {	# pingpong IMPLS CONNS
 		else
 		    fail "pingpong $impl $c"
 		fi
+		alive "$impl" echo "ping-pong at $c connections"
 		stop
 	    done
 	done
@@ -264,6 +291,7 @@ bulk() {	# bulk IMPLS
 	    else
 		fail "bulk $impl"
 	    fi
+	    alive "$impl" echo "bulk"
 	    stop
 	done
     done
@@ -281,6 +309,7 @@ accept_rate() {	# accept_rate IMPLS
 	    else
 		fail "accept $impl"
 	    fi
+	    alive "$impl" line "the accept workload"
 	    stop
 	done
     done
@@ -329,6 +358,9 @@ idle() {
 	case $impl in sockchan | tclext | cli-* | tls-cli | tls-lib) fail "idle $impl $n" ;; esac
     fi
     pkill_tree "$lgpid"
+    # Tcl 8.6's built-in cannot hold them (select): recorded as "dead"
+    # above; every other server must still answer.
+    [ "$impl" = tcl ] || alive "$impl" echo "$n idle connections"
     stop
 }
 # tcl_idle_clients ROUND: memory per idle client connection in the tclsh
@@ -400,15 +432,17 @@ scanner() {
     done
     want=$(printf '%s\n' $ports | sort -n | tr '\n' ,)
     for ((r = 1; r <= ROUNDS; r++)); do
-	for tool in $(rotate $r sockchan nmap); do
+	for tool in $(rotate $r sockchan nmap floor); do
 	    [ $smoke = 1 ] && [ $tool = nmap ] && continue
-	    command -v nmap >/dev/null || [ $tool = sockchan ] || continue
+	    command -v nmap >/dev/null || [ $tool != nmap ] || continue
 	    t0=$(date +%s.%N)
-	    if [ $tool = sockchan ]; then
-		a=$(timeout 120 "$top/build/sockchan" scan -p- -oG - 127.0.0.1)
-	    else
-		a=$(timeout 300 nmap -sT -n -Pn -T5 -p- -oG - 127.0.0.1)
-	    fi
+	    case $tool in
+	    sockchan) a=$(timeout 120 "$top/build/sockchan" scan -p- -oG - 127.0.0.1) ;;
+	    nmap) a=$(timeout 300 nmap -sT -n -Pn -T5 -p- -oG - 127.0.0.1) ;;
+	    # The kernel's floor at sockchan scan's concurrency on loopback
+	    # (1,024 in flight, one loop per CPU): bench/scan-floor.c.
+	    floor) a=$(timeout 120 "$out/scan-floor" 127.0.0.1 1024 "$(nproc)" | sed 's,$,/open/,') ;;
+	    esac
 	    t1=$(date +%s.%N)
 	    b=$(echo "$a" | grep -o '[0-9]*/open/' | cut -d/ -f1 | sort -n | tr '\n' ,)
 	    record scan 65535 "$tool" "$r" "$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')" "$b"
@@ -518,15 +552,114 @@ tls_handshakes() {	# tls_handshakes IMPLS
     done
 }
 
+# The relay (issue 19): BULK bytes of /dev/zero from each tool's client to
+# its own listener, which writes them to /dev/null; MB/s from the client's
+# start to the listener's exit (each listener serves one connection, then
+# exits). The same head(1) feeds every client.
+relay() {
+    local r tool lp t0 t1 st i
+    for ((r = 1; r <= ROUNDS; r++)); do
+	for tool in $(rotate "$r" sockchan ncat socat); do
+	    [ $tool = sockchan ] || command -v $tool >/dev/null || continue
+	    port=$(free_port $((port + 1)))
+	    case $tool in
+	    sockchan) "$top/build/sockchan" listen --myaddr 127.0.0.1 "$port" >/dev/null 2>&1 & ;;
+	    ncat) ncat -l --recv-only 127.0.0.1 "$port" >/dev/null 2>&1 & ;;
+	    socat) socat -u "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr" STDOUT >/dev/null 2>&1 & ;;
+	    esac
+	    lp=$!
+	    PIDS+=("$lp")
+	    # Polling for the listening socket (ss; a probe connection would
+	    # be the one connection each listener serves), with a deadline.
+	    for ((i = 0; i < 200; i++)); do
+		[ -n "$(ss -Htln "( sport = :$port )" 2>/dev/null)" ] && break
+		sleep 0.05
+	    done
+	    t0=$(date +%s.%N)
+	    case $tool in
+	    sockchan) head -c "$BULK" /dev/zero | timeout 300 "$top/build/sockchan" connect 127.0.0.1 "$port" >/dev/null ;;
+	    ncat) head -c "$BULK" /dev/zero | timeout 300 ncat --send-only 127.0.0.1 "$port" >/dev/null ;;
+	    socat) head -c "$BULK" /dev/zero | timeout 300 socat -u STDIN "TCP:127.0.0.1:$port" ;;
+	    esac
+	    st=$?
+	    timeout 60 tail --pid="$lp" -f /dev/null
+	    kill "$lp" 2>/dev/null	# (gone by now, unless it hung)
+	    wait "$lp" 2>/dev/null
+	    t1=$(date +%s.%N)
+	    if [ $st = 0 ]; then
+		record relay "$BULK" "$tool" "$r" "$(awk -v a="$t0" -v b="$t1" -v n="$BULK" 'BEGIN {printf "%.1f", n / (b - a) / 1e6}')" -
+	    else
+		fail "relay $tool exited $st"
+	    fi
+	done
+    done
+}
+
+# Instructions per echo and per MiB (issue 19): the server under
+# valgrind --tool=callgrind (perf's instruction counter is not available
+# in this VM: `perf stat -e instructions true` says <not supported>), two
+# runs each, a short and a long one; (long - short) / difference, so that
+# start-up and exit cancel out. One connection: 2,000 and 12,000 ping-pong
+# echoes; bulk: 32 and 96 MiB through one connection.
+cg_total() {	# cg_total IMPL pingpong|bulk AMOUNT: the server's instructions
+    local f line
+    f=$(mktemp "$res/.cg.XXXXXX")
+    WRAP="valgrind --tool=callgrind --callgrind-out-file=$f"
+    start "$1" echo 2>/dev/null || { WRAP=; rm -f "$f"; return 1; }
+    WRAP=
+    if [ "$2" = pingpong ]; then
+	line=$(timeout 300 "$LG" pingpong -p "$PORT" -c 1 -n "$3" -t 600)
+    else
+	line=$(timeout 300 "$LG" bulk -p "$PORT" -b "$3")
+    fi
+    stop
+    [ -n "$line" ] && sed -n 's/^summary: //p' "$f"
+    rm -f "$f"
+}
+counts() {	# counts IMPLS
+    local r impl a b
+    command -v valgrind >/dev/null || { record skip callgrind - - - "valgrind missing"; return; }
+    for ((r = 1; r <= CGROUNDS; r++)); do
+	for impl in $(rotate "$r" $1); do
+	    have_impl "$impl" || continue
+	    a=$(cg_total "$impl" pingpong 2000)
+	    b=$(cg_total "$impl" pingpong 12000)
+	    if [ -n "$a" ] && [ -n "$b" ]; then
+		record cgecho 1 "$impl" "$r" $(((b - a) / 10000)) "$a $b"
+	    else
+		fail "callgrind ping-pong $impl"
+	    fi
+	    a=$(cg_total "$impl" bulk $((32 << 20)))
+	    b=$(cg_total "$impl" bulk $((96 << 20)))
+	    if [ -n "$a" ] && [ -n "$b" ]; then
+		record cgmib 1 "$impl" "$r" $(((b - a) / 64)) "$a $b"
+	    else
+		fail "callgrind bulk $impl"
+	    fi
+	done
+    done
+}
+
 t_start=$(date +%s)
-log "ping-pong ($CONNS connections, $SECS s each, $ROUNDS rounds)"
-pingpong "$ECHO" "$CONNS"
-log "bulk ($BULK bytes)"
-bulk "$BULKS"
-log "accept rate"
-accept_rate "$ECHO"
-log "idle connections ($IDLE)"
-for n in $IDLE; do
+if part pingpong; then
+    log "ping-pong ($CONNS connections, $SECS s each, $ROUNDS rounds)"
+    # With the command's echo server (issue 19: >= 0.95x the library's).
+    pingpong "$ECHO cli-serve" "$CONNS"
+fi
+if part bulk; then
+    log "bulk ($BULK bytes)"
+    bulk "$BULKS"
+fi
+if part relay && [ $smoke = 0 ]; then
+    log "relay ($BULK bytes): sockchan connect/listen, ncat, socat"
+    relay
+fi
+if part accept; then
+    log "accept rate"
+    accept_rate "$ECHO"
+fi
+part idle && log "idle connections ($IDLE)"
+part idle && for n in $IDLE; do
     rounds=$ROUNDS
     [ "$n" -gt 10000 ] && rounds=1
     for ((r = 1; r <= rounds; r++)); do
@@ -545,13 +678,13 @@ for n in $IDLE; do
 	fi
     done
 done
-if [ -n "$TCLS" ]; then
+if part tclidle && [ -n "$TCLS" ]; then
     log "Tcl: idle client connections, sockchan::socket and the built-in"
     for ((r = 1; r <= ROUNDS; r++)); do
 	tcl_idle_clients "$r"
     done
 fi
-if [ $inner = 1 ] || [ $smoke = 0 ]; then
+if part scan && { [ $inner = 1 ] || [ $smoke = 0 ]; }; then
     log "scanner"
     if [ $inner = 1 ]; then
 	scanner
@@ -560,7 +693,9 @@ if [ $inner = 1 ] || [ $smoke = 0 ]; then
 	record skip scan - - - "no network namespace"
     fi
 fi
-if [ $inner = 1 ]; then
+if ! part connect; then
+    :
+elif [ $inner = 1 ]; then
     # Issue 15: a name whose first address is silent (sockchan, curl,
     # asyncio, sockchan::socket and Tcl's socket), and a fast lookup behind slow ones (bench/connect.sh, in a
     # mount namespace of its own for /etc/hosts and /etc/resolv.conf).
@@ -571,14 +706,14 @@ if [ $inner = 1 ]; then
 else
     record skip connect - - - "no network namespace"
 fi
-if [ -n "$TCLS" ]; then
+if part tcl && [ -n "$TCLS" ]; then
     log "Tcl: ping-pong and bulk"
     pingpong "$TCLS" "$TCLCONNS"
     # The whole BULK: a quarter of it (a fraction of a second) let the
     # machine's noise decide.
     bulk "$TCLS"
 fi
-if command -v openssl >/dev/null && [ -x "$TL" ]; then
+if part tls && command -v openssl >/dev/null && [ -x "$TL" ]; then
     tls_setup
     if [ $smoke = 1 ]; then
 	TLSB="tls-cli tls-lib"; TLSH="tls-cli tls-lib"
@@ -598,11 +733,17 @@ if command -v openssl >/dev/null && [ -x "$TL" ]; then
 else
     record skip tls - - - "openssl or bench/build/tlsload missing"
 fi
-if command -v strace >/dev/null; then
+if ! part strace; then
+    :
+elif command -v strace >/dev/null; then
     log "system calls per echo (strace -c)"
-    syscalls "$ECHO $TCLS"
+    syscalls "$ECHO cli-serve $TCLS"
 else
     record skip strace - - - "strace missing"
+fi
+if part counts; then
+    log "instructions per echo and per MiB (callgrind, $CGROUNDS rounds)"
+    counts "$CGIMPLS"
 fi
 t_end=$(date +%s)
 log "measured in $((t_end - t_start)) s; $fails failures"
@@ -610,14 +751,16 @@ log "measured in $((t_end - t_start)) s; $fails failures"
 if [ $smoke = 1 ]; then
     cut -f1-5 "$RAW" >&2
     [ $fails = 0 ] || exit 1
+    [ -z "$ONLY" ] || exit 0
     # Every workload must have produced a figure.
     grep -q "^idle	[0-9]*	cli-serve	" "$RAW" && grep -q "^idle	[0-9]*	cli-listen	" "$RAW" \
 	|| die "no idle result for the command's servers"
     grep -q "^idle	[0-9]*	tls-cli	" "$RAW" || die "no idle TLS result for serve echo --ssl"
-    for w in pingpong bulk accept idle idleclient strace eyeballs lookupq tlsbulk tlshs; do
+    for w in pingpong bulk accept idle idleclient strace eyeballs lookupq cgecho cgmib tlsbulk tlshs; do
 	# (strace's figure only where strace is installed.)
 	grep -q "^$w	" "$RAW" \
 	    || { [ $w = strace ] && ! command -v strace >/dev/null; } \
+	    || { [ ${w#cg} != $w ] && ! command -v valgrind >/dev/null; } \
 	    || { [ $inner = 0 ] && { [ $w = eyeballs ] || [ $w = lookupq ]; }; } \
 	    || die "no $w result"
     done

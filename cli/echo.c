@@ -22,7 +22,7 @@
 
 #include <stdlib.h>
 
-#define READ_MAX 16384		/* The most one read takes. */
+#define READ_MAX 65536		/* The most one read takes. */
 #define READ_OVER 4096		/* The same, past the budget. */
 #define ROUNDS 4		/* Reads per event, for fairness. */
 
@@ -40,6 +40,8 @@ struct conn {
     cli_echo *echo;
     size_t counted;		/* Our share of echo->queued. */
     int eof;			/* The client ended: close once sent. */
+    int reading;		/* The readable handler is set (and no
+				 * writable one): nothing to change. */
 };
 
 static void ConnEvent(void *clientData, int mask);
@@ -73,6 +75,7 @@ ConnClose(struct conn *c)
 static void
 WaitForRoom(struct conn *c)
 {
+    c->reading = 0;
     sc_chan_event(c->chan, SC_READABLE, NULL, NULL);
     sc_chan_event(c->chan, SC_WRITABLE, ConnEvent, c);
 }
@@ -107,7 +110,10 @@ ConnEvent(void *clientData, int mask)
 	    WaitForRoom(c);
 	    return;
 	}
-	n = sc_read(c->chan, e->buf, room < READ_MAX ? room : READ_MAX);
+	if (room > READ_MAX) {
+	    room = READ_MAX;
+	}
+	n = sc_read(c->chan, e->buf, room);
 	if (n == SC_BLOCKED) {
 	    break;
 	}
@@ -115,6 +121,7 @@ ConnEvent(void *clientData, int mask)
 	    /* End of file (or a failed read, reported as one): close once
 	     * everything read has gone back. */
 	    c->eof = 1;
+	    c->reading = 0;
 	    sc_chan_event(c->chan, SC_READABLE, NULL, NULL);
 	    if (c->counted == 0) {
 		ConnClose(c);
@@ -128,9 +135,15 @@ ConnEvent(void *clientData, int mask)
 	    return;
 	}
 	Count(c);
+	if ((size_t) n < room) {
+	    break;		/* The socket is empty: no read for EAGAIN. */
+	}
     }
-    sc_chan_event(c->chan, SC_WRITABLE, NULL, NULL);
-    sc_chan_event(c->chan, SC_READABLE, ConnEvent, c);
+    if (!c->reading) {
+	c->reading = 1;
+	sc_chan_event(c->chan, SC_WRITABLE, NULL, NULL);
+	sc_chan_event(c->chan, SC_READABLE, ConnEvent, c);
+    }
 }
 
 /*
@@ -179,8 +192,11 @@ cli_echo_start(cli_echo *e, sc_chan *chan)
 {
     struct conn *c;
 
+    /* Unbuffered: each write goes straight to the socket from our
+     * buffer, and only what the socket does not take is queued. */
     if (sc_chan_configure(chan, "-translation", "binary") < 0
 	    || sc_chan_configure(chan, "-blocking", "0") < 0
+	    || sc_chan_configure(chan, "-buffering", "none") < 0
 	    /* A limit above the channel's own (1 MiB) must be its too; one
 	     * below needs nothing (a write never passes our room), and
 	     * costs the channel an allocation. */

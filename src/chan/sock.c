@@ -776,6 +776,10 @@ Poke(struct sockState *s)
 static int
 Ready(struct sockState *s, int *errPtr)
 {
+    if (!(s->flags & (SF_FAILED | SF_RESOLVING | SF_CONNECTING))
+	    && s->fd >= 0) {
+	return 0;		/* Connected: the common case, at once. */
+    }
     Poke(s);
     if (s->flags & SF_FAILED) {
 	*errPtr = ENOTCONN;

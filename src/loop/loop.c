@@ -820,9 +820,14 @@ sc_delete_timer(sc_loop *loop, sc_timer timer)
 static int
 FireTimers(sc_loop *loop)
 {
-    uint64_t now = sc__now_ns();
-    uint64_t seqLimit = loop->timerSeq;
+    uint64_t now, seqLimit;
     int ran = 0;
+
+    if (loop->heapLen == 0) {
+	return 0;		/* No timer: no need for the clock. */
+    }
+    now = sc__now_ns();
+    seqLimit = loop->timerSeq;
 
     while (loop->heapLen > 0) {
 	uint32_t slot = loop->heap[0];
