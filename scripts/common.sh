@@ -5,15 +5,85 @@
 
 tmp=$(mktemp -d)
 pids=""
+# The script's own start (clock ticks since boot): what started after it
+# and is reparented to init, or descends from it, is its own.
+born=$(awk '{print $22}' /proc/$$/stat)
+
+# gone PID: the process has ended (exited, or a zombie not yet waited for).
+gone() {
+    case $(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) in
+	'' | Z) return 0 ;;
+    esac
+    return 1
+}
+
+# PIDs of processes that still hold the writing end of this script's
+# stdout or stderr pipe, started after it and its own (a descendant, or
+# an orphan reparented to init): left running, they keep a test runner
+# waiting for the pipe's end after the script has ended. Not for a
+# terminal or a file.
+holders() {
+    for fd in 1 2; do
+	link=$(readlink "/proc/$$/fd/$fd" 2>/dev/null) || continue
+	case $link in pipe:*) ;; *) continue ;; esac
+	link=${link#pipe:\[}
+	find /proc/[0-9]*/fd -maxdepth 1 -lname "pipe:\\[${link%]}\\]" 2>/dev/null || true
+    done >"$tmp/.holders"
+    while IFS=/ read -r _ _ h _ f; do
+	[ "$h" = $$ ] && continue
+	# Its flags (octal): 1 or 2 in the last digit, open for writing.
+	case $(awk '/^flags:/ {print $2}' "/proc/$h/fdinfo/$f" 2>/dev/null) in
+	    *[12]) ;;
+	    *) continue ;;
+	esac
+	stat=$(cat "/proc/$h/stat" 2>/dev/null) || continue
+	set -- ${stat##*) }	# the fields after the command's name
+	[ "${20}" -ge "$born" ] || continue	# field 22: its start
+	a=$h
+	while [ "$a" != $$ ] && [ "$a" -gt 1 ]; do	# up to us?
+	    a=$(awk '{print $4}' "/proc/$a/stat" 2>/dev/null) || a=0
+	    a=${a:-0}
+	done
+	# A descendant, or an orphan (its own parent is init).
+	[ "$a" = $$ ] || [ "$2" = 1 ] && echo "$h"
+    done <"$tmp/.holders" | sort -un
+}
+
 cleanup() {
+    status=$?
     if command -v cleanup_hook >/dev/null 2>&1; then
 	cleanup_hook
     fi
     for p in $pids; do kill "$p" 2>/dev/null || true; done
+    # Each has 5 s to end; then SIGKILL. Never an unbounded wait.
+    i=0
+    for p in $pids; do
+	while ! gone "$p" && [ $i -lt 100 ]; do
+	    i=$((i + 1))
+	    sleep 0.05	# polling the process, with a deadline
+	done
+	gone "$p" || kill -KILL "$p" 2>/dev/null || true
+    done
     for p in $pids; do wait "$p" 2>/dev/null || true; done
+    # What escaped $pids (a background job started inside a $(...), a
+    # grandchild of a wrapper killed above) is a defect of the script:
+    # said, stopped by its PID, and the script fails.
+    left=$(holders)
+    if [ -n "$left" ]; then
+	for h in $left; do
+	    echo "FAIL: left running at the script's end: $h $(tr '\0' ' ' <"/proc/$h/cmdline" 2>/dev/null)"
+	    kill "$h" 2>/dev/null || true
+	done
+	sleep 0.2	# a moment to end before SIGKILL
+	for h in $left; do kill -KILL "$h" 2>/dev/null || true; done
+	[ "$status" = 0 ] && status=1
+    fi
     rm -rf "$tmp"
+    exit "$status"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # await FILE RE [N]: wait (5 s at most) until FILE has a line matching the
 # extended regular expression RE; print the line, or its Nth field. On

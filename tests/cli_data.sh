@@ -125,17 +125,24 @@ timeout 60 "$sc" listen --myaddr 127.0.0.1 0 </dev/null >"$tmp/st.out" 2>"$tmp/s
 lpid=$!
 pids="$pids $lpid"
 lport=$(await "$tmp/st.err" '^listening on' 4)
-kill -STOP $lpid	# before the data comes: it can't be missed
+# sockchan itself (timeout's child), stopped before the data comes.
+spid=$(ps -o pid= --ppid $lpid | tr -d ' ')
+kill -STOP $spid
+i=0
+while [ "$(awk '{print $3}' /proc/"$spid"/stat 2>/dev/null)" != T ] && [ $i -lt 100 ]; do
+    i=$((i + 1)); sleep 0.02	# until the stop shows, with a deadline
+done
+sstate=$(awk '{print $3}' /proc/"$spid"/stat 2>/dev/null)
 timeout 60 "$sc" connect 127.0.0.1 "$lport" <"$tmp/mid" &
 cpid=$!
 pids="$pids $cpid"
 sleep 1.5	# the stop itself is the test: a receiver gone for a while
-kill -CONT $lpid
+kill -CONT $spid
 wait $cpid
 cstatus=$?
 wait $lpid
 lstatus=$?
-[ $cstatus -eq 0 ] && [ $lstatus -eq 0 ] && [ "$(sum "$tmp/st.out")" = "$mid" ] && ok "receiving sockchan stopped 1.5 s: sha256 equal" || fail "SIGSTOP receiver: status $cstatus/$lstatus, $(stat -c %s "$tmp/st.out") bytes"
+[ "$sstate" = T ] && [ $cstatus -eq 0 ] && [ $lstatus -eq 0 ] && [ "$(sum "$tmp/st.out")" = "$mid" ] && ok "receiving sockchan stopped 1.5 s: sha256 equal" || fail "SIGSTOP receiver: state '$sstate', status $cstatus/$lstatus, $(stat -c %s "$tmp/st.out") bytes"
 
 timeout 60 "$sc" listen --myaddr 127.0.0.1 0 <"$tmp/mid" 2>"$tmp/ss.err" &
 lpid=$!

@@ -30,9 +30,10 @@ fi
 #   sink   writes to OUT all it receives, says "eof"
 #   full   backlog 0, filled: a connect to it is never answered
 peer() {
-    python3 - "$1" "$tmp/$2" >"$tmp/$1.$2.log" <<'PY' &
-import socket, sys, time
+    python3 - "$1" "$tmp/$2" >"$tmp/$1.$2.log" 2>&1 <<'PY' &
+import signal, socket, sys, time
 mode, out = sys.argv[1], sys.argv[2]
+signal.alarm(60)	# its own deadline, whatever the test does
 srv = socket.socket()
 srv.bind(("127.0.0.1", 0))
 srv.listen(0)
@@ -87,8 +88,13 @@ elif mode == "sink":
     open(out, "wb").write(drain())
     print("eof", flush=True)
 PY
-    pids="$pids $!"
+    # Called inside $(...): $pids would not outlive it; cleanup_hook
+    # stops what this file names.
+    echo $! >>"$tmp/peer.pids"
     await "$tmp/$1.$2.log" '^[0-9]+$'
+}
+cleanup_hook() {
+    [ -f "$tmp/peer.pids" ] && pids="$pids $(cat "$tmp/peer.pids")"
 }
 
 # --- 1. -C: a LF not after a CR goes as CRLF, as ncat does it ------------
@@ -227,7 +233,7 @@ pids="$pids $p"
 # stdin that stays open (a FIFO whose writer sleeps): only the idle timer
 # can end the command.
 mkfifo "$tmp/fifo"
-sleep 60 >"$tmp/fifo" &
+sleep 600 >"$tmp/fifo" &
 pids="$pids $!"
 for spec in "ncat -i 1 800 4000" "sockchan -i 1 800 4000" "sockchan -i 300ms 200 2500" "sockchan --idle-timeout 300 200 2500" "sockchan --idle-timeout 1s 800 4000"; do
     set -- $spec
