@@ -21,7 +21,8 @@ gone() {
 # stdout or stderr pipe, started after it and its own (a descendant, or
 # an orphan reparented to init): left running, they keep a test runner
 # waiting for the pipe's end after the script has ended. Not for a
-# terminal or a file.
+# terminal or a file. Run it in the script's own shell, not in a $(...),
+# whose subshell holds the pipe too.
 holders() {
     for fd in 1 2; do
 	link=$(readlink "/proc/$$/fd/$fd" 2>/dev/null) || continue
@@ -68,7 +69,9 @@ cleanup() {
     # What escaped $pids (a background job started inside a $(...), a
     # grandchild of a wrapper killed above) is a defect of the script:
     # said, stopped by its PID, and the script fails.
-    left=$(holders)
+    # (Not in a $(...): that subshell would hold the pipe itself.)
+    holders >"$tmp/.left"
+    left=$(cat "$tmp/.left")
     if [ -n "$left" ]; then
 	for h in $left; do
 	    echo "FAIL: left running at the script's end: $h $(tr '\0' ' ' <"/proc/$h/cmdline" 2>/dev/null)"
