@@ -205,8 +205,10 @@ Endpoint(const char *s, size_t len)
     int port = -1, r;
 
     if (strlen(s) == len) {
-	n = cli_number(s, 65535);
-	FUZZ_CHECK(n >= -1 && n <= 65535, "cli_number %ld", n);
+	n = cli_number(s, 65535);	/* -2: all digits, too large */
+	FUZZ_CHECK(n >= -2 && n <= 65535, "cli_number %ld", n);
+	FUZZ_CHECK(n != -2 || strspn(s, "0123456789") == len,
+		"cli_number -2 for \"%s\"", s);
 	r = cli_port(s);
 	FUZZ_CHECK(r >= -1 && r <= 65535, "cli_port %d", r);
 	memset(&err, 0, sizeof(err));
