@@ -82,59 +82,9 @@ else
     ip route add 10.99.0.0/24 dev lo || { echo "can't route 10.99.0.0/24"; exit 1; }
 fi
 
-# A silent ::1 port (see above) and, on the same port, a live server on
-# 127.0.0.1.
-cat >"$tmp/silent.py" <<'EOF'
-# silent.py READY ADDRESS: a port of ADDRESS that drops SYNs.
-import os, signal, socket, sys
-addr = sys.argv[2]
-s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET)
-if ":" in addr:
-    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-s.bind((addr, 0))
-s.listen(0)
-filler = socket.create_connection((addr, s.getsockname()[1]))
-with open(sys.argv[1] + ".tmp", "w") as f:
-    f.write("silent %d\n" % s.getsockname()[1])
-os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-signal.pause()
-EOF
-python3 "$tmp/silent.py" "$tmp/silent" ::1 &
-pids="$pids $!"
-PORT=$(await "$tmp/silent" '^silent' 2) || exit 1
-"$SC" listen -k --echo --myaddr 127.0.0.1 "$PORT" >"$tmp/listen.out" 2>&1 </dev/null &
-pids="$pids $!"
-await "$tmp/listen.out" 'listening on' >/dev/null || exit 1
-# And a silent 127.0.0.1 port with, on the same port, 127.0.0.2 live.
-python3 "$tmp/silent.py" "$tmp/silent4" 127.0.0.1 &
-pids="$pids $!"
-PORT4=$(await "$tmp/silent4" '^silent' 2) || exit 1
-"$SC" listen -k --echo --myaddr 127.0.0.2 "$PORT4" >"$tmp/listen4.out" 2>&1 </dev/null &
-pids="$pids $!"
-await "$tmp/listen4.out" 'listening on' >/dev/null || exit 1
-CLOSED=$((PORT + 1))
-[ "$CLOSED" -gt 65535 ] && CLOSED=$((PORT - 1))
-
-cat >"$tmp/hosts" <<'EOF'
-127.0.0.1	localhost
-::1	localhost ip6-localhost ip6-loopback
-::1	silent6live4
-127.0.0.1	silent6live4
-127.0.0.1	silent4live4
-127.0.0.2	silent4live4
-::1	refused2
-127.0.0.1	refused2
-10.99.0.2	silentonly
-127.0.0.1	only4
-EOF
-printf 'nameserver 127.0.0.53\noptions timeout:5 attempts:2\n' >"$tmp/resolv.conf"
-printf 'hosts: files\n' >"$tmp/nsswitch.files"
-printf 'hosts: files dns\n' >"$tmp/nsswitch.dns"
-mount --bind "$tmp/hosts" /etc/hosts || { echo "can't mount hosts"; exit 1; }
-mount --bind "$tmp/nsswitch.files" /etc/nsswitch.conf \
-    || { echo "can't mount nsswitch.conf"; exit 1; }
-mount --bind "$tmp/resolv.conf" /etc/resolv.conf \
-    || { echo "can't mount resolv.conf"; exit 1; }
+# Silent ports, live listeners and private name files (tests/silent_net.sh).
+. "$(dirname "$0")/silent_net.sh"
+silent_net "$SC" 10.99.0.2
 
 # --- Happy Eyeballs ------------------------------------------------------------
 for mode in sync async; do
