@@ -44,5 +44,19 @@ if [ -f "$build/tcl/pkgIndex.tcl" ]; then
 	v=$(echo 'puts [package require sockchan]' | TCLLIBPATH="$tcldir/.." tclsh)
 	test "$v" = "0.1.0" || { echo "tclsh can't load the installed package: $v"; exit 1; }
     fi
+    # The Tcl 9 module, where one was built: beside the 8.6 one, behind
+    # the same pkgIndex.tcl, loaded by tclsh9.0 (issue 17).
+    if [ -f "$build/tcl/libtcl9sockchantcl.so" ]; then
+	test -f "$tcldir/libtcl9sockchantcl.so" || { echo "no Tcl 9 module installed"; exit 1; }
+	tcl9=$("$(dirname "$0")/../scripts/tcl9.sh" --prefix 2>/dev/null)/bin/tclsh9.0
+	if [ -z "$cflags" ] && [ -x "$tcl9" ]; then
+	    v=$(echo 'puts "[package require sockchan] [info patchlevel]"' \
+		| TCLLIBPATH="$tcldir/.." "$tcl9")
+	    case $v in
+		"0.1.0 9."*) ;;
+		*) echo "tclsh9.0 can't load the installed package: $v"; exit 1 ;;
+	    esac
+	fi
+    fi
 fi
 echo "install: pkg-config, find_package and the Tcl package all work"
