@@ -218,6 +218,10 @@ alive() {
     local ok=1
     if ! kill -0 "$SPID" 2>/dev/null; then
 	ok=0
+    elif [ "$2" = echo ] && [ "${1#tls-}" != "$1" ]; then
+	# A TLS server: a fresh TLS connection, 64 KiB echoed back.
+	OPENSSL_CONF=$TLSDIR/pin.cnf timeout 30 "$TL" bulk -p "$PORT" -b 65536 2>/dev/null \
+	    | grep -q '^mode=tlsbulk ' || ok=0
     elif [ "$2" = echo ]; then
 	timeout 30 "$LG" pingpong -p "$PORT" -c 1 -n 10 -t 20 >/dev/null 2>&1 || ok=0
     else
@@ -325,6 +329,14 @@ idle() {
 	return
     fi
     start "$impl" echo || return
+    # The connections that asked whether it listens must be gone from the
+    # server first (a TLS server holds one until it reads the end of it),
+    # or they are counted in the base and the held ones come out short.
+    deadline=$(($(date +%s) + 10))
+    while [ -n "$(ss -Htn state established state close-wait "( sport = :$PORT )" 2>/dev/null)" ] \
+	    && [ "$(date +%s)" -le $deadline ]; do
+	sleep 0.05	# polling the server's connections, with a deadline
+    done
     base=$(rss "$SPID" VmRSS)
     fds0=$(ls "/proc/$SPID/fd" 2>/dev/null | wc -l)
     fifo=$(mktemp -u "$res/.idle.XXXXXX")
