@@ -78,7 +78,7 @@ cleanup() {
 	    kill "$h" 2>/dev/null || true
 	done
 	sleep 0.2	# a moment to end before SIGKILL
-	for h in $left; do kill -KILL "$h" 2>/dev/null || true; done
+	for h in $left; do gone "$h" || kill -KILL "$h" 2>/dev/null || true; done
 	[ "$status" = 0 ] && status=1
     fi
     rm -rf "$tmp"
