@@ -117,9 +117,11 @@ def goal(a, b, want):
     r = ratio(med(a), med(b))
     if r is None:
         return "-"
-    if want == 1.0 and len(pairs(a, b)) > 1 and separated(a, b) == 0:
-        return f"not separated ({rcell(a, b)}, median {r:.2f}×)"
-    return f"{'met' if r >= want else 'missed'} ({rcell(a, b)})"
+    v = pairs(a, b)
+    span = f", rounds {min(v):.2f}–{max(v):.2f}" if len(v) > 1 else ""
+    if want == 1.0 and len(v) > 1 and separated(a, b) == 0:
+        return f"not separated (median {r:.2f}×{span})"
+    return f"{'met' if r >= want else 'missed'} (median {r:.2f}×{span})"
 
 
 goals = []

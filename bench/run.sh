@@ -788,7 +788,9 @@ fi
     echo "memory: $(sed -n 's/^MemTotal:[[:space:]]*//p' /proc/meminfo)"
     echo "kernel messages: $(dmesg 2>/dev/null | head -n1 | cut -c1-100)"
     echo "gcc: $(gcc --version | head -n1)"
-    echo "sockchan: $(cd "$top" && git describe --always --dirty 2>/dev/null)"
+    # "-dirty" for changes outside bench/results (this run's own output).
+    echo "sockchan: $(cd "$top" && git describe --always 2>/dev/null)$(cd "$top" \
+	&& git diff --quiet HEAD -- . ':!bench/results' 2>/dev/null || echo -dirty)"
     echo "libuv: $(dpkg-query -W -f '${Version}' libuv1-dev 2>/dev/null)"
     echo "libevent: $(dpkg-query -W -f '${Version}' libevent-dev 2>/dev/null)"
     echo "tcl: $(echo 'puts [info patchlevel]' | tclsh8.6 2>/dev/null)"
