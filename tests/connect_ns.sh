@@ -43,36 +43,14 @@ BUILD=$1
 SC=$BUILD/sockchan
 PROBE=$BUILD/tests/connect_probe
 . "$(dirname "$0")/../scripts/common.sh"
-failures=0
-checks=0
-
-ok() { checks=$((checks + 1)); echo "ok - $1"; }
-not_ok() {
-    checks=$((checks + 1)); failures=$((failures + 1))
-    echo "not ok - $1"; shift
-    for line in "$@"; do echo "    $line"; done
-}
-# check NAME CONDITION...
-check() {
-    name=$1; shift
-    if "$@"; then ok "$name"; else
-	not_ok "$name" "failed: $*" "output: $(head -c 600 "$tmp/out")" \
-	    "stderr: $(head -c 600 "$tmp/err" 2>/dev/null)"
-    fi
-}
-# field NAME: the value of NAME= in $tmp/out (up to the next " word=").
-field() {
-    sed -n "s/.*\\b$1=\\(.*\\)\$/\\1/p" "$tmp/out" \
-	| sed 's/ [a-z]*=.*$//' | head -1
-}
+# Checks and the silent network (tests/netns_lib.sh).
+. "$(dirname "$0")/netns_lib.sh"
 # probe ARGS...: run connect_probe (bounded); $tmp/out.
 probe() {
     timeout 30 "$PROBE" "$@" >"$tmp/out" 2>"$tmp/err"
     rc=$?
     ms=$(field ms)
 }
-lt() { [ -n "$1" ] && [ "$1" -lt "$2" ]; }
-ge() { [ -n "$1" ] && [ "$1" -ge "$2" ]; }
 
 ip link set lo up || { echo "can't bring lo up"; exit 1; }
 if ip link add d0 type dummy 2>/dev/null; then
@@ -82,8 +60,7 @@ else
     ip route add 10.99.0.0/24 dev lo || { echo "can't route 10.99.0.0/24"; exit 1; }
 fi
 
-# Silent ports, live listeners and private name files (tests/silent_net.sh).
-. "$(dirname "$0")/silent_net.sh"
+# Silent ports, live listeners and private name files.
 silent_net "$SC" 10.99.0.2
 
 # --- Happy Eyeballs ------------------------------------------------------------

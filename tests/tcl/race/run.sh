@@ -52,29 +52,8 @@ asan_preload "$BUILD" || { echo "SKIPPED: $asan_why"; exit 77; }
 TCLLIBPATH=$BUILD/tcl
 export TCLLIBPATH
 echo "tclsh: $SC_TCLSH ($(echo 'puts [info patchlevel]' | "$SC_TCLSH"))"
-failures=0
-checks=0
-skipped=0
-
-ok() { checks=$((checks + 1)); echo "ok - $1"; }
-not_ok() {
-    checks=$((checks + 1)); failures=$((failures + 1))
-    echo "not ok - $1"; shift
-    for line in "$@"; do echo "    $line"; done
-}
-# check NAME CONDITION...
-check() {
-    name=$1; shift
-    if "$@"; then ok "$name"; else
-	not_ok "$name" "failed: $*" "output: $(head -c 600 "$tmp/out")" \
-	    "stderr: $(head -c 600 "$tmp/err" 2>/dev/null)"
-    fi
-}
-# field NAME: the value of NAME= in $tmp/out (up to the next " word=").
-field() {
-    sed -n "s/.*\\b$1=\\(.*\\)\$/\\1/p" "$tmp/out" \
-	| sed 's/ [a-z]*=.*$//' | head -1
-}
+# Checks and the silent network (tests/netns_lib.sh).
+. "$HERE/../../netns_lib.sh"
 # probe ARGS...: run probe.tcl (bounded); $tmp/out, $ms (the probe's own
 # figure), $wall (the whole process, start to exit, in ms).
 probe() {
@@ -84,15 +63,10 @@ probe() {
     wall=$(( ($(date +%s%N) - t0) / 1000000 ))
     ms=$(field ms)
 }
-# skip NAME WHY: a check that could not run here, said so.
-skip() { skipped=$((skipped + 1)); echo "skipped - $1 ($2)"; }
-lt() { [ -n "$1" ] && [ "$1" -lt "$2" ]; }
-ge() { [ -n "$1" ] && [ "$1" -ge "$2" ]; }
 
 ip link set lo up || { echo "can't bring lo up"; exit 1; }
 
-# Silent ports, live listeners and private name files (tests/silent_net.sh).
-. "$HERE/../../silent_net.sh"
+# Silent ports, live listeners and private name files.
 silent_net "$SC" 127.0.0.1
 
 # --- Happy Eyeballs ------------------------------------------------------------

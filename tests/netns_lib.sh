@@ -1,6 +1,15 @@
-# silent_net.sh -- sourced by tests/connect_ns.sh and tests/tcl/race/run.sh,
+# netns_lib.sh -- sourced by tests/connect_ns.sh and tests/tcl/race/run.sh,
 # inside their private network and mount namespace (after common.sh: it
-# uses $tmp, $pids and await). One function:
+# uses $tmp, $pids and await): their checks, and the silent network.
+#
+# Checks, each a line "ok - NAME" or "not ok - NAME" with what was seen;
+# $checks, $failures and $skipped count them. A probe writes its output
+# to $tmp/out (fields NAME=VALUE) and its errors to $tmp/err.
+#
+#   check NAME COMMAND...      ok if COMMAND succeeds
+#   ok NAME / not_ok NAME LINES... / skip NAME WHY
+#   field NAME                 NAME='s value in $tmp/out
+#   lt A B / ge A B            A is a number below B / at least B
 #
 #   silent_net SOCKCHAN SILENTONLY_ADDRESS
 #
@@ -13,6 +22,29 @@
 # nameserver on 127.0.0.53) are bind-mounted. The names: silent6live4,
 # silent4live4, refused2 (::1 and 127.0.0.1), only4, and silentonly at
 # SILENTONLY_ADDRESS. Exits the script on a failure.
+
+checks=0 failures=0 skipped=0
+ok() { checks=$((checks + 1)); echo "ok - $1"; }
+not_ok() {
+    checks=$((checks + 1)); failures=$((failures + 1))
+    echo "not ok - $1"; shift
+    for line in "$@"; do echo "    $line"; done
+}
+check() {
+    name=$1; shift
+    if "$@"; then ok "$name"; else
+	not_ok "$name" "failed: $*" "output: $(head -c 600 "$tmp/out")" \
+	    "stderr: $(head -c 600 "$tmp/err" 2>/dev/null)"
+    fi
+}
+skip() { skipped=$((skipped + 1)); echo "skipped - $1 ($2)"; }
+# (up to the next " word=")
+field() {
+    sed -n "s/.*\\b$1=\\(.*\\)\$/\\1/p" "$tmp/out" \
+	| sed 's/ [a-z]*=.*$//' | head -1
+}
+lt() { [ -n "$1" ] && [ "$1" -lt "$2" ]; }
+ge() { [ -n "$1" ] && [ "$1" -ge "$2" ]; }
 
 silent_net() {
     cat >"$tmp/silent.py" <<'PY'
