@@ -32,7 +32,14 @@ exec unshare -n -m --propagation private sh -c '
     set -u
     here=$1
     ip link set lo up
-    mount -t tmpfs tmpfs /tmp
+    # A private /tmp, unless this tree or the build lives under /tmp (a
+    # tmpfs there would hide them): then the unix_sockets seed, whose
+    # socket is /tmp/example.socket, is skipped rather than run in the
+    # real /tmp.
+    case "$here:$TCLLIBPATH" in
+	/tmp/* | *:/tmp/*) privtmp=0 ;;
+	*) privtmp=1; mount -t tmpfs tmpfs /tmp ;;
+    esac
     work=$(mktemp -d)
     pids=""
     trap "for p in \$pids; do kill \$p 2>/dev/null; done; rm -rf $work" EXIT
@@ -66,13 +73,17 @@ exec unshare -n -m --propagation private sh -c '
     grep -q "^The time on localhost is DATE$" "$work/tc.builtin.builtin" && grep -q "^That is Ns since the server started$" "$work/tc.builtin.builtin" || { echo "FAILED: the built-in time client said something else"; fail=1; }
 
     # unix_sockets echo server and client.
-    timeout 30 "$tclsh" "$here/runseed.tcl" sockchan "$here/echo-server.tcl" >"$work/es" 2>&1 &
-    sp=$!; pids="$pids $sp"
-    wait_until "[ -S /tmp/example.socket ]" || { echo "echo server did not listen"; fail=1; }
-    out=$(run sockchan "$here/echo-client.tcl" 2>&1)
-    kill $sp; wait $sp 2>/dev/null
-    echo "unix_sockets echo client: $out"
-    [ "$out" = "got response: (hello, world)" ] || { echo "FAILED: the echo seed"; cat "$work/es"; fail=1; }
+    if [ $privtmp = 0 ]; then
+	echo "skipped: the unix_sockets echo seed (its socket is /tmp/example.socket, and this tree is under /tmp, so /tmp cannot be made private)"
+    else
+	timeout 30 "$tclsh" "$here/runseed.tcl" sockchan "$here/echo-server.tcl" >"$work/es" 2>&1 &
+	sp=$!; pids="$pids $sp"
+	wait_until "[ -S /tmp/example.socket ]" || { echo "echo server did not listen"; fail=1; }
+	out=$(run sockchan "$here/echo-client.tcl" 2>&1)
+	kill $sp; wait $sp 2>/dev/null
+	echo "unix_sockets echo client: $out"
+	[ "$out" = "got response: (hello, world)" ] || { echo "FAILED: the echo seed"; cat "$work/es"; fail=1; }
+    fi
 
     # scan.tcl against two listeners.
     for m in builtin sockchan; do
@@ -95,6 +106,7 @@ PEER
     if [ "$(sed -E "s/ *=.*//" "$work/scan.sockchan" | tr "\n" " ")" != "hosts(127.0.0.5) hosts(127.0.0.77) " ]; then
 	echo "FAILED: scan.tcl did not find exactly the two listening hosts"; fail=1
     fi
-    [ $fail -eq 0 ] && echo "seeds: all agree with the built-in"
+    [ $fail -eq 0 ] && [ $privtmp = 1 ] && echo "seeds: all agree with the built-in"
+    [ $fail -eq 0 ] && [ $privtmp = 0 ] && echo "seeds: all that ran agree with the built-in (the unix_sockets seed was skipped)"
     exit $fail
 ' sh "$here"
