@@ -230,8 +230,22 @@ alive() {
     [ $ok = 1 ] || fail "$1 $2 server died or stopped answering after $3"
 }
 
+# descendants PID: every process under PID (found before any is killed,
+# while they are still PID's: ncat -k and socat fork serve each
+# connection from a child, which outlives a killed parent).
+descendants() {
+    local c
+    for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+	echo "$c"
+	descendants "$c"
+    done
+}
+
 stop() {
-    kill "$SPID" 2>/dev/null
+    local d
+    d=$(descendants "$SPID")
+    # shellcheck disable=SC2086
+    kill "$SPID" $d 2>/dev/null
     wait "$SPID" 2>/dev/null
     SPID=
 }
@@ -421,11 +435,10 @@ PEER
 
 # Stops the idle pipeline started above: its subshell's children by PID.
 pkill_tree() {
-    local p
-    for p in $(ps -o pid= --ppid "$1" 2>/dev/null); do
-	kill "$p" 2>/dev/null
-    done
-    kill "$1" 2>/dev/null
+    local d
+    d=$(descendants "$1")
+    # shellcheck disable=SC2086
+    kill "$1" $d 2>/dev/null
     wait "$1" 2>/dev/null
 }
 
