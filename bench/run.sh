@@ -242,11 +242,7 @@ descendants() {
 }
 
 stop() {
-    local d
-    d=$(descendants "$SPID")
-    # shellcheck disable=SC2086
-    kill "$SPID" $d 2>/dev/null
-    wait "$SPID" 2>/dev/null
+    pkill_tree "$SPID"
     SPID=
 }
 
@@ -433,7 +429,8 @@ PEER
     done
 }
 
-# Stops the idle pipeline started above: its subshell's children by PID.
+# pkill_tree PID: stops PID and every process under it, by PID (a server,
+# or the idle pipeline started above).
 pkill_tree() {
     local d
     d=$(descendants "$1")

@@ -42,7 +42,7 @@ holders() {
 	[ "${20}" -ge "$born" ] || continue	# field 22: its start
 	a=$h
 	while [ "$a" != $$ ] && [ "$a" -gt 1 ]; do	# up to us?
-	    a=$(awk '{print $4}' "/proc/$a/stat" 2>/dev/null) || a=0
+	    a=$(ps -o ppid= -p "$a" 2>/dev/null | tr -d ' ')
 	    a=${a:-0}
 	done
 	# A descendant, or an orphan (its own parent is init).

@@ -68,12 +68,12 @@ nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"
 # reach it (under /root, mode 0700); the command is one static binary.
 # (Asked through sh, as the racers run it: setpriv's own exec of such a
 # path succeeded here where a shell's, as nobody, was refused.)
-if ! $nobody sh -c 'exec "$1" --help' sh "$sc" >/dev/null 2>&1; then
+nobody_runs() { $nobody sh -c 'exec "$1" --help' sh "$1" >/dev/null 2>&1; }
+if ! nobody_runs "$sc"; then
     cp "$sc" "$tmp/sockchan"
     chmod 755 "$tmp/sockchan"
     sc=$tmp/sockchan
-    $nobody sh -c 'exec "$1" --help' sh "$sc" >/dev/null 2>&1 \
-	|| { echo "SKIP: user nobody cannot run sockchan"; exit 77; }
+    nobody_runs "$sc" || { echo "SKIP: user nobody cannot run sockchan"; exit 77; }
 fi
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 

@@ -18,6 +18,15 @@ want=$(sha256sum <"$tmp/big" | cut -d' ' -f1)
 head -c 16777216 "$tmp/big" >"$tmp/mid"
 mid=$(sha256sum <"$tmp/mid" | cut -d' ' -f1)
 sum() { sha256sum <"$1" | cut -d' ' -f1; }
+# stopped PID: wait (10 s at most) until PID shows as stopped; print the
+# state it is in then (T when stopped).
+stopped() {
+    i=0
+    while [ "$(awk '{print $3}' /proc/"$1"/stat 2>/dev/null)" != T ] && [ $i -lt 200 ]; do
+	i=$((i + 1)); sleep 0.05	# polling the process's state, with a deadline
+    done
+    awk '{print $3}' /proc/"$1"/stat 2>/dev/null
+}
 
 # size FILE BYTES: wait (10 s at most) until FILE holds at least BYTES.
 size_at_least() {
@@ -128,11 +137,7 @@ lport=$(await "$tmp/st.err" '^listening on' 4)
 # sockchan itself (timeout's child), stopped before the data comes.
 spid=$(ps -o pid= --ppid $lpid | tr -d ' ')
 kill -STOP $spid
-i=0
-while [ "$(awk '{print $3}' /proc/"$spid"/stat 2>/dev/null)" != T ] && [ $i -lt 100 ]; do
-    i=$((i + 1)); sleep 0.02	# until the stop shows, with a deadline
-done
-sstate=$(awk '{print $3}' /proc/"$spid"/stat 2>/dev/null)
+sstate=$(stopped "$spid")
 timeout 60 "$sc" connect 127.0.0.1 "$lport" <"$tmp/mid" &
 cpid=$!
 pids="$pids $cpid"
@@ -164,11 +169,7 @@ print(h.hexdigest())' "$tmp/reader.pid" >"$tmp/stop.sum" &
 rpid=$!
 pids="$pids $rpid"
 reader=$(await "$tmp/reader.pid" '^[0-9]+$')
-i=0
-while [ "$(awk '{print $3}' /proc/"$reader"/stat 2>/dev/null)" != T ] && [ $i -lt 200 ]; do
-    i=$((i + 1)); sleep 0.05
-done
-state=$(awk '{print $3}' /proc/"$reader"/stat 2>/dev/null)
+state=$(stopped "$reader")
 sleep 1.5	# the stop itself is the test: a reader gone for a while
 kill -CONT "$reader"
 wait $rpid
