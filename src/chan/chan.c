@@ -28,6 +28,11 @@ enum {
     COOK_TOOLONG		/* A line passed -maxline. */
 };
 
+/* Calls of a readable handler per event while its reads fill its buffer
+ * (libuv reads up to 32 times per event; 16 buffers of 64 KiB are 1 MiB
+ * before the other descriptors get their turn). */
+#define MAX_READS 16
+
 static void FinishClose(sc_chan *chan);
 static void FreeChan(sc_chan *chan);
 static void Deliver(sc_chan *chan, int mask);
@@ -95,7 +100,7 @@ Busy(sc_chan *chan)
     return -1;
 }
 
-static int
+static inline int
 CheckRead(sc_chan *chan)
 {
     if (chan == NULL) {
@@ -111,7 +116,7 @@ CheckRead(sc_chan *chan)
     return 0;
 }
 
-static int
+static inline int
 CheckWrite(sc_chan *chan)
 {
     if (chan == NULL) {
@@ -201,8 +206,9 @@ OutBytes(const sc_chan *chan)
     return chan->out.bytes + Held(chan);
 }
 
-int
-sc__chan_raw_input(const sc_chan *chan)
+/* Input needs no conversion, and nothing is held back from the reader. */
+static inline int
+RawInput(const sc_chan *chan)
 {
     return chan->encIn == SC_ENC_BINARY
 	    && (chan->transIn == SC_TRANS_LF
@@ -213,11 +219,24 @@ sc__chan_raw_input(const sc_chan *chan)
 }
 
 int
-sc__chan_raw_output(const sc_chan *chan)
+sc__chan_raw_input(const sc_chan *chan)
+{
+    return RawInput(chan);
+}
+
+/* Output needs no conversion (UTF-8 is written as given). */
+static inline int
+RawOutput(const sc_chan *chan)
 {
     return (chan->encOut == SC_ENC_BINARY || chan->encOut == SC_ENC_UTF8)
 	    && chan->transOut != SC_TRANS_CR
 	    && chan->transOut != SC_TRANS_CRLF;
+}
+
+int
+sc__chan_raw_output(const sc_chan *chan)
+{
+    return RawOutput(chan);
 }
 
 /*
@@ -621,7 +640,7 @@ CookRead(sc_chan *chan, char *dst, size_t room, int *status)
     size_t chLen, got = 0;
     int eofChar = EofIn(chan);
 
-    if (sc__chan_raw_input(chan)) {
+    if (RawInput(chan)) {
 	/* Nothing to decode or translate: copy. */
 	while (got < room && chan->in.head != NULL) {
 	    struct sc__buf *b = chan->in.head;
@@ -836,11 +855,11 @@ sc_read(sc_chan *chan, void *buf, size_t n)
     if (buf == NULL && n > 0) {
 	return sc__chan_error(chan, EINVAL, "can't read: no buffer");
     }
-    chan->flags &= ~(uint32_t) (CF_BLOCKED | CF_NEEDMORE);
+    chan->flags &= ~(uint32_t) (CF_BLOCKED | CF_NEEDMORE | CF_FULLREAD);
     if ((chan->flags & CF_NONBLOCK) && chan->in.bytes == 0
 	    && n >= chan->bufSize
 	    && !(chan->flags & (CF_INEOF | CF_EOFCHAR))
-	    && sc__chan_raw_input(chan)) {
+	    && RawInput(chan)) {
 	/* The fast path: nonblocking, raw bytes, nothing buffered, and
 	 * room for at least a buffer's worth: one read from the layer below
 	 * (the socket, or the top transform) straight into the caller's
@@ -849,6 +868,15 @@ sc_read(sc_chan *chan, void *buf, size_t n)
 	int err = 0;
 	long r = DriverInput(chan, dst, n, &err);
 
+	if (r > 0 && chan->timer == 0 && chan->watchErr == 0) {
+	    /* Nothing was buffered before and nothing is now: the watch
+	     * and the (absent) timer stay as they are. A full buffer says
+	     * more may wait below (see Deliver). */
+	    if ((size_t) r == n) {
+		chan->flags |= CF_FULLREAD;
+	    }
+	    return r;
+	}
 	if (r > 0) {
 	    result = r;
 	} else if (r == 0) {
@@ -895,7 +923,7 @@ sc_read(sc_chan *chan, void *buf, size_t n)
 	    break;		/* What there is, now. */
 	}
 	if (chan->in.bytes == 0 && n - got >= chan->bufSize
-		&& sc__chan_raw_input(chan)) {
+		&& RawInput(chan)) {
 	    /* A large read of raw bytes goes straight to the caller. */
 	    int err = 0;
 	    long r = DriverInput(chan, dst + got, n - got, &err);
@@ -1117,10 +1145,7 @@ sc_write(sc_chan *chan, const void *buf, size_t n)
 	return sc__chan_error(chan, EINVAL, "can't write: no buffer");
     }
     chan->flags &= ~CF_BLOCKED;
-    nonblocking = (chan->flags & CF_NONBLOCK) != 0;
-    limit = sc__chan_outlimit(chan);
-
-    if (chan->out.bytes == 0 && sc__chan_raw_output(chan)
+    if (chan->out.bytes == 0 && RawOutput(chan)
 	    && (chan->buffering == SC_BUFFER_NONE || n >= chan->bufSize)) {
 	/* Nothing queued and nothing to convert: write from the caller's
 	 * buffer, and queue only what the descriptor does not take. */
@@ -1145,10 +1170,12 @@ sc_write(sc_chan *chan, const void *buf, size_t n)
 	}
     }
 
+    nonblocking = (chan->flags & CF_NONBLOCK) != 0;
+    limit = sc__chan_outlimit(chan);
     while (accepted < n) {
 	size_t piece = n - accepted;
 
-	if (nonblocking && !sc__chan_raw_output(chan) && piece > 4096) {
+	if (nonblocking && !RawOutput(chan) && piece > 4096) {
 	    /* Translation or encoding may grow the bytes: take small
 	     * pieces, so that the queue passes the limit by one at most. */
 	    piece = 4096;
@@ -1595,7 +1622,20 @@ Deliver(sc_chan *chan, int mask)
     }
     if ((mask & SC_READABLE) && chan->readProc != NULL
 	    && !(chan->flags & CF_CLOSED)) {
-	chan->readProc(chan->readData, SC_READABLE);
+	int rounds = 0;
+
+	/*
+	 * A handler whose read filled its buffer straight from the socket
+	 * is called again at once (up to MAX_READS times): more is likely
+	 * waiting, and the loop's wait and dispatch are saved. The read
+	 * that finds nothing more says SC_BLOCKED, as any read may.
+	 */
+	do {
+	    chan->flags &= ~CF_FULLREAD;
+	    chan->readProc(chan->readData, SC_READABLE);
+	} while ((chan->flags & (CF_FULLREAD | CF_CLOSED)) == CF_FULLREAD
+		&& chan->readProc != NULL && ++rounds < MAX_READS);
+	chan->flags &= ~CF_FULLREAD;
     }
     chan->nest--;
     if (chan->flags & CF_CLOSED) {

@@ -219,6 +219,9 @@ enum {
 				 * character: wait for the descriptor. */
     CF_WATCHQ = 1 << 16,	/* A change of watch is put off (the loop
 				 * makes it before it waits). */
+    CF_FULLREAD = 1 << 17,	/* The last read filled the caller's buffer
+				 * straight from the layer below: more may
+				 * be waiting there. */
 };
 
 /*

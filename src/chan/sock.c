@@ -772,14 +772,11 @@ Poke(struct sockState *s)
     }
 }
 
-/* Before I/O: connect first (blocking), or say it would block. */
+/* Before I/O on a socket not (yet) connected: connect first (blocking),
+ * or say it would block. */
 static int
-Ready(struct sockState *s, int *errPtr)
+NotReady(struct sockState *s, int *errPtr)
 {
-    if (!(s->flags & (SF_FAILED | SF_RESOLVING | SF_CONNECTING))
-	    && s->fd >= 0) {
-	return 0;		/* Connected: the common case, at once. */
-    }
     Poke(s);
     if (s->flags & SF_FAILED) {
 	*errPtr = ENOTCONN;
@@ -800,6 +797,17 @@ Ready(struct sockState *s, int *errPtr)
 	return -1;
     }
     return 0;
+}
+
+/* Before I/O: at once when connected, the common case. */
+static inline int
+Ready(struct sockState *s, int *errPtr)
+{
+    if (!(s->flags & (SF_FAILED | SF_RESOLVING | SF_CONNECTING))
+	    && s->fd >= 0) {
+	return 0;
+    }
+    return NotReady(s, errPtr);
 }
 
 static long
