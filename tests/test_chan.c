@@ -1217,8 +1217,93 @@ nested_wait_sees_put_off_watch(void **state)
     sct_loop_free(loop);
 }
 
+/*
+ * A readable handler whose read fills its buffer straight from the
+ * descriptor is called again in the same turn of the loop (more is likely
+ * waiting), at most 16 times, so that other descriptors get their turn;
+ * one whose read comes back short is called once.
+ */
+struct fullReads {
+    sc_chan *chan;
+    int calls, blocked;
+    long bytes;
+    size_t size;
+};
+
+static void
+FullReadable(void *clientData, int mask)
+{
+    struct fullReads *f = clientData;
+    char buf[4096];
+    long n = sc_read(f->chan, buf, f->size);
+
+    (void) mask;
+    f->calls++;
+    if (n == SC_BLOCKED) {
+	f->blocked++;
+    } else if (n > 0) {
+	f->bytes += n;
+    }
+}
+
+static void
+full_reads_served_in_one_turn(void **state)
+{
+    sc_loop *loop = sct_loop();
+    struct fullReads f = {NULL, 0, 0, 0, 4096};
+    static char data[40 * 4096];
+    int peer;
+
+    (void) state;
+    f.chan = sct_pair_chan(loop, &peer, 1);
+    sc_chan_configure(f.chan, "-translation", "binary");
+    assert_int_equal(sc_chan_set_buffersize(f.chan, 4096), 0);
+    assert_int_equal(sc_chan_event(f.chan, SC_READABLE, FullReadable, &f), 0);
+
+    /* 10 buffers: 10 full reads and one that finds nothing, one turn. */
+    assert_int_equal(write(peer, data, 10 * 4096), 10 * 4096);
+    assert_true(sc_do_one_event(loop, SC_FILE_EVENTS) > 0);
+    assert_int_equal(f.bytes, 10 * 4096);
+    assert_int_equal(f.calls, 11);
+    assert_int_equal(f.blocked, 1);
+
+    /* 40 buffers: 16 in the first turn, the rest in later ones. */
+    f.calls = f.blocked = 0;
+    f.bytes = 0;
+    assert_int_equal(write(peer, data, sizeof(data)), (ssize_t) sizeof(data));
+    assert_true(sc_do_one_event(loop, SC_FILE_EVENTS) > 0);
+    assert_int_equal(f.calls, 16);
+    assert_int_equal(f.bytes, 16 * 4096);
+    while (f.bytes < (long) sizeof(data)) {
+	assert_true(sc_do_one_event(loop, SC_FILE_EVENTS | SC_DONT_WAIT) > 0);
+    }
+    assert_int_equal(f.calls, 40 + 1);
+
+    /* A short read: called once. */
+    f.calls = f.blocked = 0;
+    f.bytes = 0;
+    assert_int_equal(write(peer, data, 100), 100);
+    assert_true(sc_do_one_event(loop, SC_FILE_EVENTS) > 0);
+    assert_int_equal(f.calls, 1);
+    assert_int_equal(f.bytes, 100);
+
+    /* A handler that asks for less than a buffer reads through the
+     * buffer: one call per event, as before. */
+    f.calls = 0;
+    f.bytes = 0;
+    f.size = 1000;
+    assert_int_equal(write(peer, data, 4096), 4096);
+    assert_true(sc_do_one_event(loop, SC_FILE_EVENTS) > 0);
+    assert_int_equal(f.calls, 1);
+    assert_int_equal(f.bytes, 1000);
+    sc_close(f.chan);
+    close(peer);
+    sct_loop_free(loop);
+}
+
 static const struct CMUnitTest tests[] = {
     SCT(echo_handler_changes_no_watch),
+    SCT(full_reads_served_in_one_turn),
     SCT(nested_wait_sees_put_off_watch),
     SCT(channel_is_small),
     SCT(gets_tells_line_blocked_and_eof),
