@@ -388,6 +388,55 @@ if rk:
                           goal(("relay", b, "sockchan"), ("relay", b, i), 1.0)))
     out.append("")
 
+def profile_tables():
+    """Where the instructions go (rows cgprof, from bench/cgdiff.py on
+    the first callgrind round): each function's own instructions per
+    echo and per MiB, sockchan beside libuv, and the C library's read,
+    write and wait calls per unit."""
+    lines = []
+    impls = [i for i in ("sockchan", "uv")
+             if any(k[0] == "cgprof" and k[2] == i for k in list(data))]
+    if not impls:
+        return lines
+    for unit, label in (("echo", "per echo, one connection"),
+                        ("mib", "per MiB, bulk")):
+        cols = []
+        for i in impls:
+            k = ("cgprof", unit + "-self", i)
+            rows = [(name, float(v)) for v, name in zip(data.get(k, []),
+                                                         extra.get(k, []))]
+            rows.sort(key=lambda r: (r[0] == "other", -r[1]))
+            cols.append(rows)
+        if not any(cols):
+            continue
+        lines += [f"Where they go, {label} (first round; each function's own "
+                  "instructions, long run − short run):", "",
+                  "| " + " | ".join(f"{NAMES[i]} | per {'MiB' if unit == 'mib' else 'echo'}" for i in impls)
+                  + " |", "|" + "---|---|" * len(impls)]
+        for n in range(max(len(c) for c in cols)):
+            cells = []
+            for c in cols:
+                cells += ([f"`{c[n][0]}`", f"{c[n][1]:,.0f}"]
+                          if n < len(c) else ["", ""])
+            lines.append("| " + " | ".join(cells) + " |")
+        lines.append("")
+        calls = []
+        for i in impls:
+            k = ("cgprof", unit + "-calls", i)
+            cs = {name: float(v) for v, name in zip(data.get(k, []),
+                                                     extra.get(k, []))}
+            reads = cs.get("read", 0) + cs.get("recv", 0)
+            waits = cs.get("epoll_wait", 0)
+            if reads and waits:
+                calls.append(f"{NAMES[i]} {reads:,.2f} reads and "
+                             f"{waits:,.2f} waits ({reads / waits:,.1f} reads "
+                             "per wait)")
+        if calls:
+            lines += [f"C library calls {label}: " + "; ".join(calls) + ".",
+                      ""]
+    return lines
+
+
 # 9. Instructions under callgrind.
 ck = [k for k in data if k[0] in ("cgecho", "cgmib")]
 if ck:
@@ -412,8 +461,10 @@ if ck:
         r = ratio(med((w, "1", "sockchan")), med((w, "1", "uv")))
         if r is not None:
             goals.append((f"Instructions per {label} below libuv's",
-                          f"{'met' if r < 1 else 'missed'} ({r:.2f}× libuv's)"))
+                          f"{'met' if r < 1 else 'missed'} ({r:.2f}× libuv's; "
+                          f"where they go: section 9)"))
     out.append("")
+    out += profile_tables()
 
 # 9. TLS (issue 16).
 tb = [k for k in data if k[0] == "tlsbulk"]

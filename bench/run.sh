@@ -623,7 +623,8 @@ relay() {
 # runs each, a short and a long one; (long - short) / difference, so that
 # start-up and exit cancel out. One connection: 2,000 and 12,000 ping-pong
 # echoes; bulk: 32 and 96 MiB through one connection.
-cg_total() {	# cg_total IMPL pingpong|bulk AMOUNT: the server's instructions
+cg_total() {	# cg_total IMPL pingpong|bulk AMOUNT [KEEP]: the server's
+		# instructions; KEEP: where to keep callgrind's file
     local f line
     f=$(mktemp "$res/.cg.XXXXXX")
     WRAP="valgrind --tool=callgrind --callgrind-out-file=$f"
@@ -636,28 +637,47 @@ cg_total() {	# cg_total IMPL pingpong|bulk AMOUNT: the server's instructions
     fi
     stop
     [ -n "$line" ] && sed -n 's/^summary: //p' "$f"
-    rm -f "$f"
+    if [ -n "$4" ] && [ -n "$line" ]; then
+	mv "$f" "$4"
+    else
+	rm -f "$f"
+    fi
+}
+# cg_profile IMPL echo|mib SHORT LONG UNITS: where the instructions go
+# (bench/cgdiff.py: each function's own, per unit, long - short), and how
+# often the server read, wrote and waited per unit; rows cgprof.
+cg_profile() {
+    local v what name
+    python3 "$here/cgdiff.py" "$3" "$4" "$5" 12 | while IFS='	' read -r v what name; do
+	record cgprof "$2-$what" "$1" 1 "$v" "$name"
+    done
+    rm -f "$3" "$4"
 }
 counts() {	# counts IMPLS
-    local r impl a b
+    local r impl a b keep
     command -v valgrind >/dev/null || { record skip callgrind - - - "valgrind missing"; return; }
     for ((r = 1; r <= CGROUNDS; r++)); do
 	for impl in $(rotate "$r" $1); do
 	    have_impl "$impl" || continue
-	    a=$(cg_total "$impl" pingpong 2000)
-	    b=$(cg_total "$impl" pingpong 12000)
+	    # The first round also keeps the files, for the profile.
+	    keep=; [ "$r" = 1 ] && keep="$res/.cgp.$impl"
+	    a=$(cg_total "$impl" pingpong 2000 ${keep:+$keep.e1})
+	    b=$(cg_total "$impl" pingpong 12000 ${keep:+$keep.e2})
 	    if [ -n "$a" ] && [ -n "$b" ]; then
 		record cgecho 1 "$impl" "$r" $(((b - a) / 10000)) "$a $b"
+		[ -n "$keep" ] && cg_profile "$impl" echo "$keep.e1" "$keep.e2" 10000
 	    else
 		fail "callgrind ping-pong $impl"
 	    fi
-	    a=$(cg_total "$impl" bulk $((32 << 20)))
-	    b=$(cg_total "$impl" bulk $((96 << 20)))
+	    a=$(cg_total "$impl" bulk $((32 << 20)) ${keep:+$keep.m1})
+	    b=$(cg_total "$impl" bulk $((96 << 20)) ${keep:+$keep.m2})
 	    if [ -n "$a" ] && [ -n "$b" ]; then
 		record cgmib 1 "$impl" "$r" $(((b - a) / 64)) "$a $b"
+		[ -n "$keep" ] && cg_profile "$impl" mib "$keep.m1" "$keep.m2" 64
 	    else
 		fail "callgrind bulk $impl"
 	    fi
+	    rm -f "$res"/.cgp.*
 	done
     done
 }
