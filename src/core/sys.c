@@ -142,18 +142,19 @@ static const char *const sysNames[SC_SYS_COUNT] = {
 
 /*
  * The injector's state. Counters run always (tests read them to prove a
- * path was taken); the armed flag keeps the fast path to one load.
+ * path was taken); the armed flag keeps the fast path to one load. The
+ * counters and the flag are shared with sys.h's inline wrappers.
  */
 struct fault {
-    atomic_ulong calls;		/* Calls since the process started. */
-    atomic_ulong armedAt;	/* Value of calls when armed. */
+    atomic_ulong armedAt;	/* Value of the counter when armed. */
     atomic_ulong nth;		/* 0: not armed. */
     atomic_ulong count;		/* How many to fail; 0: all from nth on. */
     atomic_int err;
 };
 
 static struct fault faults[SC_SYS_COUNT];
-static atomic_int anyArmed;
+atomic_ulong sc__callCount[SC_SYS_COUNT];
+atomic_int sc__faultArmed;
 
 void
 sc__fault_set(int sysno, unsigned long nth, unsigned long count, int err)
@@ -167,9 +168,9 @@ sc__fault_set(int sysno, unsigned long nth, unsigned long count, int err)
     f = &faults[sysno];
     atomic_store(&f->err, err);
     atomic_store(&f->count, count);
-    atomic_store(&f->armedAt, atomic_load(&f->calls));
+    atomic_store(&f->armedAt, atomic_load(&sc__callCount[sysno]));
     atomic_store(&f->nth, nth);
-    atomic_store(&anyArmed, 1);
+    atomic_store(&sc__faultArmed, 1);
 }
 
 void
@@ -177,7 +178,7 @@ sc__fault_clear(void)
 {
     int i;
 
-    atomic_store(&anyArmed, 0);
+    atomic_store(&sc__faultArmed, 0);
     for (i = 0; i < SC_SYS_COUNT; i++) {
 	atomic_store(&faults[i].nth, 0);
     }
@@ -189,7 +190,7 @@ sc__sys_calls(int sysno)
     if (sysno < 0 || sysno >= SC_SYS_COUNT) {
 	return 0;
     }
-    return atomic_load(&faults[sysno].calls);
+    return atomic_load(&sc__callCount[sysno]);
 }
 
 const char *
@@ -204,11 +205,10 @@ sc__sys_name(int sysno)
 /*
  *----------------------------------------------------------------------
  *
- * Fault --
+ * sc__fault_armed --
  *
- *	Counts one call of kind sysno and decides whether it fails. Inline,
- *	and one add and one load while nothing is armed: it runs before
- *	every system call of the hot paths.
+ *	Once something is armed: does call n of kind sysno fail? (sys.h's
+ *	inline sc__fault counts every call and asks this only then.)
  *
  * Results:
  *	0 to make the real call, or the errno the call must fail with.
@@ -216,9 +216,10 @@ sc__sys_name(int sysno)
  *----------------------------------------------------------------------
  */
 
-static int
-ArmedFault(struct fault *f, unsigned long n)
+int
+sc__fault_armed(int sysno, unsigned long n)
 {
+    struct fault *f = &faults[sysno];
     unsigned long nth = atomic_load(&f->nth), count, k;
 
     if (nth == 0) {
@@ -232,44 +233,16 @@ ArmedFault(struct fault *f, unsigned long n)
     return atomic_load(&f->err);
 }
 
-static inline int
-Fault(int sysno)
-{
-    struct fault *f = &faults[sysno];
-    unsigned long n = atomic_fetch_add_explicit(&f->calls, 1,
-	    memory_order_relaxed) + 1;
-
-    if (!atomic_load_explicit(&anyArmed, memory_order_relaxed)) {
-	return 0;
-    }
-    return ArmedFault(f, n);
-}
-
 #define FAIL_IF_INJECTED(sysno, failValue)	\
     do {					\
-	int injected_ = Fault(sysno);		\
+	int injected_ = sc__fault(sysno);	\
 	if (injected_) {			\
 	    errno = injected_;			\
 	    return (failValue);		\
 	}					\
     } while (0)
 
-/*
- * For the calls that retry EINTR: an injected failure must go through the
- * same retry as a real one, so it is an expression, not a return.
- */
-static inline int
-Injected(int sysno)
-{
-    int err = Fault(sysno);
-
-    if (err) {
-	errno = err;
-    }
-    return err != 0;
-}
-
-#define CALL(sysno, expr) (Injected(sysno) ? -1 : (expr))
+#define CALL(sysno, expr) (sc__injected(sysno) ? -1 : (expr))
 
 int
 sc__socket(int domain, int type, int protocol)
@@ -384,28 +357,6 @@ sc__writev(int fd, const struct iovec *iov, int iovcnt)
 }
 
 ssize_t
-sc__recv(int fd, void *buf, size_t len, int flags)
-{
-    ssize_t r;
-
-    do {
-	r = CALL(SC_SYS_RECV, sc__sys.recv(fd, buf, len, flags));
-    } while (r < 0 && errno == EINTR);
-    return r;
-}
-
-ssize_t
-sc__send(int fd, const void *buf, size_t len, int flags)
-{
-    ssize_t r;
-
-    do {
-	r = CALL(SC_SYS_SEND, sc__sys.send(fd, buf, len, flags));
-    } while (r < 0 && errno == EINTR);
-    return r;
-}
-
-ssize_t
 sc__splice(int fdIn, int fdOut, size_t len, unsigned int flags)
 {
     ssize_t r;
@@ -433,7 +384,7 @@ sc__close(int fd)
      * An injected failure still closes the descriptor, as Linux does for
      * a real EINTR or EIO: the caller must never retry a close.
      */
-    int injected = Fault(SC_SYS_CLOSE);
+    int injected = sc__fault(SC_SYS_CLOSE);
     r = sc__sys.close(fd);
     if (injected) {
 	errno = injected;
@@ -493,7 +444,7 @@ int
 sc__getaddrinfo(const char *node, const char *service,
 	const struct addrinfo *hints, struct addrinfo **res)
 {
-    int err = Fault(SC_SYS_GETADDRINFO);
+    int err = sc__fault(SC_SYS_GETADDRINFO);
 
     if (err) {
 	/* An injected errno is a system error of the resolver. */

@@ -20,8 +20,10 @@
 #ifndef SC_CORE_SYS_H
 #define SC_CORE_SYS_H
 
+#include <errno.h>
 #include <netdb.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -152,8 +154,6 @@ int sc__getsockopt(int fd, int level, int name, void *val, socklen_t *len);
 ssize_t sc__read(int fd, void *buf, size_t len);
 ssize_t sc__write(int fd, const void *buf, size_t len);
 ssize_t sc__writev(int fd, const struct iovec *iov, int iovcnt);
-ssize_t sc__recv(int fd, void *buf, size_t len, int flags);
-ssize_t sc__send(int fd, const void *buf, size_t len, int flags);
 ssize_t sc__splice(int fdIn, int fdOut, size_t len, unsigned int flags);
 int sc__pipe2(int fds[2], int flags);
 int sc__close(int fd);
@@ -191,5 +191,64 @@ int sc__unlinkat(int dir, const char *name, int flags);
 
 /* Set or clear O_NONBLOCK; 0 or -1 with errno. */
 int sc__set_nonblocking(int fd, int on);
+
+/*
+ * A socket's reads and writes, the hot path, are inline: while nothing is
+ * armed, the injector costs one add and one load. sys.c owns the counters
+ * and the flag; sc__fault_armed() decides once something is armed.
+ */
+extern atomic_ulong sc__callCount[SC_SYS_COUNT];
+extern atomic_int sc__faultArmed;
+int sc__fault_armed(int sysno, unsigned long n);
+
+/* Count a call of kind sysno: 0 to make it, or the errno it fails with. */
+static inline int
+sc__fault(int sysno)
+{
+    unsigned long n = atomic_fetch_add_explicit(&sc__callCount[sysno], 1,
+	    memory_order_relaxed) + 1;
+
+    if (!atomic_load_explicit(&sc__faultArmed, memory_order_relaxed)) {
+	return 0;
+    }
+    return sc__fault_armed(sysno, n);
+}
+
+/* The same, for a call that retries EINTR: the failure sets errno and
+ * goes through the same retry as a real one. */
+static inline int
+sc__injected(int sysno)
+{
+    int err = sc__fault(sysno);
+
+    if (err != 0) {
+	errno = err;
+    }
+    return err != 0;
+}
+
+static inline ssize_t
+sc__recv(int fd, void *buf, size_t len, int flags)
+{
+    ssize_t r;
+
+    do {
+	r = sc__injected(SC_SYS_RECV) ? -1
+		: sc__sys.recv(fd, buf, len, flags);
+    } while (r < 0 && errno == EINTR);
+    return r;
+}
+
+static inline ssize_t
+sc__send(int fd, const void *buf, size_t len, int flags)
+{
+    ssize_t r;
+
+    do {
+	r = sc__injected(SC_SYS_SEND) ? -1
+		: sc__sys.send(fd, buf, len, flags);
+    } while (r < 0 && errno == EINTR);
+    return r;
+}
 
 #endif /* SC_CORE_SYS_H */
