@@ -345,6 +345,38 @@ for args in "listen --ssl-no-verify 0" "connect --starttls ftp localhost 1" \
     [ $status -eq 2 ] && ok "usage: sockchan $args: $out" || fail "usage $args: $status '$out'"
 done
 
+# 12. serve time --ssl: the time server's two lines, then its end with
+#     close_notify; the client's own close_notify (Python's unwrap, which
+#     waits for the peer's) is answered, not reset.
+timeout 60 "$sc" serve time --ssl --ssl-cert "$c/server.pem" --ssl-key "$c/server.key" \
+    --myaddr 127.0.0.1 0 2>"$tmp/s12.err" &
+tpid=$!
+pids="$pids $tpid"
+tport=$(await "$tmp/s12.err" '^listening on 127' 4)
+out=$(timeout 30 python3 - "$tport" "$c/ca.pem" <<'PY'
+import socket, ssl, sys
+port, ca = int(sys.argv[1]), sys.argv[2]
+ctx = ssl.create_default_context(cafile=ca)
+raw = socket.create_connection(("127.0.0.1", port), timeout=20)
+s = ctx.wrap_socket(raw, server_hostname="localhost")
+data = b""
+while True:
+    chunk = s.recv(4096)
+    if not chunk:
+        break
+    data += chunk
+lines = data.decode().splitlines()
+s.unwrap()
+print(len(lines), lines[1] if len(lines) > 1 else "-", "unwrapped")
+PY
+)
+case $out in
+"2 "[0-9]*" since start unwrapped")
+    ok "serve time --ssl: two lines, close_notify both ways ($out)" ;;
+*) fail "serve time --ssl: '$out' $(cat "$tmp/s12.err")" ;;
+esac
+kill $tpid; wait $tpid 2>/dev/null
+
 echo
 echo "$failures failed"
 [ $failures -eq 0 ]
