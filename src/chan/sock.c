@@ -667,9 +667,7 @@ WaitConnected(struct sockState *s)
     }
     ce->wakeFd = -1;
     for (;;) {
-	struct pollfd pfd[SC__RACE_MAX + 1];
-	int n = 0, timeout = -1, ready = 0;
-	long race;
+	int timeout = -1, due;
 
 	if (s->flags & SF_RESOLVING) {
 	    TakeLookups(s, efd);
@@ -686,42 +684,13 @@ WaitConnected(struct sockState *s)
 	    }
 	    timeout = (int) ((ce->deadline - now + 999999) / 1000000);
 	}
-	race = sc__connect_wait_ms(&ce->c);
-	if (race >= 0 && (timeout < 0 || race < timeout)) {
-	    timeout = (int) race;
-	}
-	if ((s->flags & SF_RESOLVING) && efd < 0
-		&& (timeout < 0 || timeout > 10)) {
-	    timeout = 10;	/* No eventfd to wake us: look again soon. */
-	}
-	for (i = 0; i < ce->c.natt; i++) {
-	    pfd[n].fd = ce->c.att[i].fd;
-	    pfd[n].events = POLLOUT;
-	    pfd[n++].revents = 0;
-	}
-	if (efd >= 0) {
-	    pfd[n].fd = efd;
-	    pfd[n].events = POLLIN;
-	    pfd[n++].revents = 0;
-	}
-	if (sc__poll(pfd, (nfds_t) n, timeout) < 0 && errno != EINTR) {
+	due = sc__connect_wait(&ce->c, efd, (s->flags & SF_RESOLVING) != 0,
+		timeout);
+	if (due < 0 && errno != EINTR) {
 	    Fail(s, errno);
 	    break;
 	}
-	for (i = 0; i < n; i++) {
-	    if (pfd[i].revents == 0) {
-		continue;
-	    }
-	    if (pfd[i].fd == efd) {
-		uint64_t count;
-
-		(void) sc__read(efd, &count, sizeof(count));
-	    } else {
-		ready = 1;
-	    }
-	}
-	if ((s->flags & SF_CONNECTING) && (ready
-		|| sc__connect_wait_ms(&ce->c) == 0)) {
+	if ((s->flags & SF_CONNECTING) && due > 0) {
 	    Step(s);
 	}
     }

@@ -173,6 +173,18 @@ int sc__connect_step(struct sc__connect *c);
 /* Milliseconds until sc__connect_step must be called even if no socket
  * becomes writable (rounded up), or -1 for never. */
 long sc__connect_wait_ms(const struct sc__connect *c);
+/*
+ * One blocking wait of a connect in progress, for a caller with no event
+ * loop (a blocking open, blocking I/O on a socket still connecting): until
+ * an attempt's socket is writable, the step sc__connect_wait_ms says is
+ * due, wakeFd (a lookup's eventfd, or -1) is readable (then drained), or
+ * timeoutMs passes (-1: no limit; while resolving without wakeFd, 10 ms at
+ * most, to look again). Returns 1 when sc__connect_step is due, 0 when
+ * not (a wake, or the time is up: the caller checks its deadline and its
+ * lookups), -1 with errno when poll failed (EINTR too).
+ */
+int sc__connect_wait(const struct sc__connect *c, int wakeFd, int resolving,
+	int timeoutMs);
 /* A one-address list for a Unix name, in one block (set ownAlloc). */
 struct addrinfo *sc__unix_addrinfo(const struct sockaddr_un *sun,
 	socklen_t len);

@@ -437,6 +437,48 @@ sc__connect_wait_ms(const struct sc__connect *c)
     return now >= c->nextAt ? 0 : (long) ((c->nextAt - now + 999999) / 1000000);
 }
 
+int
+sc__connect_wait(const struct sc__connect *c, int wakeFd, int resolving,
+	int timeoutMs)
+{
+    struct pollfd pfd[SC__RACE_MAX + 1];
+    long race = sc__connect_wait_ms(c);
+    int i, n = 0, ready = 0;
+
+    if (race >= 0 && (timeoutMs < 0 || race < timeoutMs)) {
+	timeoutMs = (int) race;
+    }
+    if (resolving && wakeFd < 0 && (timeoutMs < 0 || timeoutMs > 10)) {
+	timeoutMs = 10;		/* No eventfd to wake us: look again soon. */
+    }
+    for (i = 0; i < c->natt; i++) {
+	pfd[n].fd = c->att[i].fd;
+	pfd[n].events = POLLOUT;
+	pfd[n++].revents = 0;
+    }
+    if (wakeFd >= 0) {
+	pfd[n].fd = wakeFd;
+	pfd[n].events = POLLIN;
+	pfd[n++].revents = 0;
+    }
+    if (sc__poll(pfd, (nfds_t) n, timeoutMs) < 0) {
+	return -1;
+    }
+    for (i = 0; i < n; i++) {
+	if (pfd[i].revents == 0) {
+	    continue;
+	}
+	if (pfd[i].fd == wakeFd) {
+	    uint64_t count;
+
+	    (void) sc__read(wakeFd, &count, sizeof(count));
+	} else {
+	    ready = 1;
+	}
+    }
+    return ready || sc__connect_wait_ms(c) == 0;
+}
+
 void
 sc__connect_free(struct sc__connect *c)
 {
