@@ -779,10 +779,8 @@ WaitForConnect(TcpState *s)
 	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     }
     for (;;) {
-	struct pollfd pfd[SC__RACE_MAX + 1];
 	Pending *p;
-	int n = 0, ms = -1, ready = 0;
-	long race;
+	int ms = -1, due;
 
 	if (s->flags & TS_RESOLVING) {
 	    TakeLookups(s, efd);
@@ -801,24 +799,9 @@ WaitForConnect(TcpState *s)
 	    }
 	    ms = (int) (p->deadline - now);
 	}
-	race = sc__connect_wait_ms(&p->conn);
-	if (race >= 0 && (ms < 0 || race < ms)) {
-	    ms = (int) race;
-	}
-	if ((s->flags & TS_RESOLVING) && efd < 0 && (ms < 0 || ms > 10)) {
-	    ms = 10;		/* No eventfd to wake us: look again soon. */
-	}
-	for (i = 0; i < p->conn.natt; i++) {
-	    pfd[n].fd = p->conn.att[i].fd;
-	    pfd[n].events = POLLOUT;
-	    pfd[n++].revents = 0;
-	}
-	if (efd >= 0) {
-	    pfd[n].fd = efd;
-	    pfd[n].events = POLLIN;
-	    pfd[n++].revents = 0;
-	}
-	if (poll(pfd, (nfds_t) n, ms) < 0) {
+	due = sc__connect_wait(&p->conn, efd, (s->flags & TS_RESOLVING) != 0,
+		ms);
+	if (due < 0) {
 	    if (errno == EINTR) {
 		continue;
 	    }
@@ -827,20 +810,7 @@ WaitForConnect(TcpState *s)
 	    ConnectDone(s, SC_CONN_FAILED);
 	    break;
 	}
-	for (i = 0; i < n; i++) {
-	    if (pfd[i].revents == 0) {
-		continue;
-	    }
-	    if (pfd[i].fd == efd) {
-		uint64_t count;
-
-		(void) sc__read(efd, &count, sizeof(count));
-	    } else {
-		ready = 1;
-	    }
-	}
-	if ((s->flags & TS_CONNECTING) && (ready
-		|| sc__connect_wait_ms(&p->conn) == 0)) {
+	if ((s->flags & TS_CONNECTING) && due > 0) {
 	    Step(s);
 	}
     }
