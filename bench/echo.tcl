@@ -7,6 +7,15 @@
 #	Backpressure as in the C servers: while more than LIMIT bytes are
 #	queued for a client, stop reading it; a writable event resumes.
 #
+#	Each readable event reads at most 64 KiB, as the C servers do (the
+#	number written out: with $::LIMIT there the server took 1,143 more
+#	instructions per echo under callgrind). A bare [read $chan] on a nonblocking
+#	channel reads until the socket is empty or a read comes up short;
+#	fed by a client that keeps up, one such read swallowed up to 800 MB
+#	(63,210 4 KiB recvs in a row, no send between them) before the echo
+#	wrote a byte, so the bulk figure was decided by that race
+#	(bench/README.md, "Tcl bulk").
+#
 #	Usage: tclsh8.6 echo.tcl echo|line PORT tcl|sockchan
 
 lassign $argv mode port impl
@@ -19,7 +28,7 @@ if {$impl eq "sockchan"} {
 }
 
 proc Echo {chan} {
-    if {[catch {read $chan} data] || ([eof $chan] && $data eq "")} {
+    if {[catch {read $chan 65536} data] || ([eof $chan] && $data eq "")} {
 	catch {close $chan}
 	return
     }

@@ -6,7 +6,8 @@
  *	line of "key=value" words that bench/run.sh parses.
  *
  *	Usage: loadgen MODE [-h HOST] [-p PORT] [-c CONNS] [-t SECONDS]
- *	               [-b BYTES] [-s SIZE] [-n COUNT]
+ *	               [-b BYTES] [-s SIZE] [-n COUNT] [-T SECS] [-R BYTES]
+ *	               [-W BYTES] [-D 0|1]
  *
  *	  wait      connect to HOST:PORT every 10 ms until it answers or
  *	            -t seconds pass (exit 0 or 1): how run.sh waits for a
@@ -14,7 +15,12 @@
  *	  pingpong  -c connections, each with one -s byte message (64) in
  *	            flight, for -t seconds or -n messages in all; msgs/s.
  *	  bulk      -b bytes through one connection, the echo read back
- *	            concurrently; MB/s (10^6 bytes).
+ *	            concurrently; MB/s (10^6 bytes); gap= the longest time
+ *	            between two reads that returned data, gaps10ms= the sum
+ *	            of those over 10 ms. -T SECS prints a progress line to
+ *	            standard error every SECS; -R/-W BYTES set SO_RCVBUF/
+ *	            SO_SNDBUF; -D 0 leaves Nagle on (TCP_NODELAY is set by
+ *	            default, in every mode).
  *	  accept    short connections (connect, read to end of file, close),
  *	            -c at a time, for -t seconds; connections/s.
  *	  idle      open -c connections from 127.0.0.2, .3, ... (to get past
@@ -57,6 +63,9 @@ static double seconds = 1.0;
 static long long bytes = 1LL << 30;
 static size_t msgSize = 64;
 static long long count = 0;
+static double traceEvery = 0;	/* -T: bulk progress lines, seconds apart. */
+static int rcvBuf = 0, sndBuf = 0;	/* -R, -W: SO_RCVBUF, SO_SNDBUF. */
+static int noDelay = 1;		/* -D 0: leave Nagle on. */
 
 static double
 Now(void)
@@ -101,7 +110,15 @@ StartConnect(long srcIndex)
     if (fd < 0) {
 	Die("socket");
     }
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (noDelay) {
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    }
+    if (rcvBuf > 0) {
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvBuf, sizeof(rcvBuf));
+    }
+    if (sndBuf > 0) {
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndBuf, sizeof(sndBuf));
+    }
     if (srcIndex >= 0) {
 	struct sockaddr_in me;
 
@@ -290,8 +307,10 @@ Bulk(void)
 {
     static char out[65536], in[65536];
     int fd = StartConnect(-1);
-    long long sent = 0, got = 0;
-    double start, deadline = Now() + 10;
+    long long sent = 0, got = 0, lastGot = 0;
+    double start, deadline = Now() + 10, nextTrace = 0, lastTrace = 0;
+    double longest = 0, stalled = 0;	/* The longest gap between reads. */
+    double lastRead;
     size_t i;
 
     for (i = 0; i < sizeof(out); i++) {
@@ -300,13 +319,26 @@ Bulk(void)
     FinishConnect(fd, deadline);
     start = Now();
     deadline = start + 600;
+    lastRead = lastTrace = start;
+    nextTrace = start + traceEvery;
     while (got < bytes) {
 	struct pollfd p = {fd, POLLIN | (sent < bytes ? POLLOUT : 0), 0};
+	double now;
 
-	if (poll(&p, 1, 1000) < 0 && errno != EINTR) {
+	if (poll(&p, 1, traceEvery > 0 ? 10 : 1000) < 0 && errno != EINTR) {
 	    Die("poll");
 	}
-	if (Now() > deadline) {
+	now = Now();
+	if (traceEvery > 0 && now >= nextTrace) {
+	    /* t, bytes sent, bytes read back, in flight, MB/s since last. */
+	    fprintf(stderr, "trace t=%.3f sent=%lld got=%lld inflight=%lld "
+		    "rate=%.1f\n", now - start, sent, got, sent - got,
+		    (got - lastGot) / (now - lastTrace) / 1e6);
+	    lastGot = got;
+	    lastTrace = now;
+	    nextTrace = now + traceEvery;
+	}
+	if (now > deadline) {
 	    fprintf(stderr, "loadgen: bulk stalled\n");
 	    return 1;
 	}
@@ -319,6 +351,15 @@ Bulk(void)
 		return 1;
 	    }
 	    if (r > 0) {
+		double t = Now();
+
+		if (t - lastRead > longest) {
+		    longest = t - lastRead;
+		}
+		if (t - lastRead > 0.01) {
+		    stalled += t - lastRead;
+		}
+		lastRead = t;
 		got += r;
 	    } else if (errno != EAGAIN && errno != EINTR) {
 		Die("recv");
@@ -339,8 +380,9 @@ Bulk(void)
     {
 	double secs = Now() - start;
 
-	printf("mode=bulk bytes=%lld secs=%.3f rate=%.1f\n", got, secs,
-		got / secs / 1e6);
+	printf("mode=bulk bytes=%lld secs=%.3f rate=%.1f gap=%.3f "
+		"gaps10ms=%.3f\n", got, secs, got / secs / 1e6, longest,
+		stalled);
     }
     close(fd);
     return 0;
@@ -451,12 +493,13 @@ main(int argc, char **argv)
     if (argc < 2) {
 	fprintf(stderr, "usage: loadgen wait|pingpong|bulk|accept|idle "
 		"[-h host] [-p port] [-c conns] [-t secs] [-b bytes] "
-		"[-s size] [-n count]\n");
+		"[-s size] [-n count] [-T secs] [-R rcvbuf] [-W sndbuf] "
+		"[-D 0|1]\n");
 	return 2;
     }
     mode = argv[1];
     optind = 2;
-    while ((opt = getopt(argc, argv, "h:p:c:t:b:s:n:")) != -1) {
+    while ((opt = getopt(argc, argv, "h:p:c:t:b:s:n:T:R:W:D:")) != -1) {
 	switch (opt) {
 	case 'h': host = optarg; break;
 	case 'p': port = atoi(optarg); break;
@@ -465,6 +508,10 @@ main(int argc, char **argv)
 	case 'b': bytes = atoll(optarg); break;
 	case 's': msgSize = (size_t) atol(optarg); break;
 	case 'n': count = atoll(optarg); break;
+	case 'T': traceEvery = atof(optarg); break;
+	case 'R': rcvBuf = atoi(optarg); break;
+	case 'W': sndBuf = atoi(optarg); break;
+	case 'D': noDelay = atoi(optarg); break;
 	default: return 2;
 	}
     }

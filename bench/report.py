@@ -300,23 +300,37 @@ if tc:
             "(the same script, bench/echo.tcl), in tclsh 8.6 and 9", "",
             "| workload | Tcl | built-in socket | sockchan::socket | ratio |",
             "|---|---|---|---|---|"]
-    tok = True
+    # Each row's ratio as every other section gives it (the per-round
+    # min-max; "not separated" where the rounds disagree), and the goal
+    # met only where no row is missed or unseparated.
+    tmissed, tunsep = [], []
     for tcl, ext, label in (("tcl", "tclext", "8.6"), ("tcl9", "tclext9", "9.0")):
         if not any(k[2] == ext and k[0] in ("pingpong", "bulk") for k in data):
             continue
-        for c in tc:
-            a, b = ("pingpong", str(c), tcl), ("pingpong", str(c), ext)
-            r = ratio(med(b), med(a))
-            tok = tok and r is not None and r >= 1
-            out.append(f"| ping-pong, {c} conn., msgs/s | {label} | {cell(a)} | {cell(b)} | {rfmt(r)} |")
+        rows = [(("pingpong", str(c), tcl), ("pingpong", str(c), ext),
+                 f"ping-pong, {c} conn., msgs/s", f"{label} ping-pong {c}", None)
+                for c in tc]
         tb = [k for k in data if k[0] == "bulk" and k[2] == ext]
         if tb:
             p = tb[0][1]
-            a, b = ("bulk", p, tcl), ("bulk", p, ext)
-            r = ratio(med(b), med(a))
-            tok = tok and r is not None and r >= 1
-            out.append(f"| bulk {int(p):,} bytes, MB/s | {label} | {cell(a, '{:.1f}')} | {cell(b, '{:.1f}')} | {rfmt(r)} |")
-    goals.append(("Tcl extension ≥ 1.0× the built-in (8.6 and 9)", "met" if tok else "missed"))
+            rows.append((("bulk", p, tcl), ("bulk", p, ext),
+                         f"bulk {int(p):,} bytes, MB/s", f"{label} bulk", "{:.1f}"))
+        for a, b, what, short, fmt in rows:
+            g = goal(b, a, 1.0)
+            if g.startswith("missed") or g == "-":
+                tmissed.append(short)
+            elif g.startswith("not separated"):
+                tunsep.append(short)
+            c1 = cell(a, fmt) if fmt else cell(a)
+            c2 = cell(b, fmt) if fmt else cell(b)
+            out.append(f"| {what} | {label} | {c1} | {c2} | {rcell(b, a)} |")
+    if tmissed:
+        tg = "missed (" + ", ".join(tmissed) + ")"
+    elif tunsep:
+        tg = "not separated (" + ", ".join(tunsep) + "); met in the others"
+    else:
+        tg = "met"
+    goals.append(("Tcl extension ≥ 1.0× the built-in (8.6 and 9)", tg))
     out.append("")
 
 # 7. strace.

@@ -155,9 +155,13 @@ SlotFree(ThreadData *td, int i)
 static void
 WatchSet(Watch *w, int mask)
 {
-    ThreadData *td = w->slot >= 0 ? w->td : GetThreadData();
+    ThreadData *td;
     struct epoll_event ev;
 
+    if (mask != 0 && mask == w->mask && w->slot >= 0) {
+	return;			/* Unchanged: Tcl asks after every read. */
+    }
+    td = w->slot >= 0 ? w->td : GetThreadData();
     if (td->epfd < 0 || w->fd < 0) {
 	return;
     }
@@ -872,6 +876,11 @@ Poke(TcpState *s)
  *----------------------------------------------------------------------
  */
 
+/* Whether Usable has anything to do (a connected socket: nothing; the
+ * driver's input and output skip the call, once per recv or send). */
+#define NOT_CONNECTED(s) \
+    (((s)->flags & (TS_RESOLVING | TS_CONNECTING | TS_FAILED)) || (s)->fd < 0)
+
 static int
 Usable(TcpState *s, int *errorCodePtr)
 {
@@ -900,7 +909,7 @@ TcpInput(ClientData instanceData, char *buf, int toRead, int *errorCodePtr)
     ssize_t n;
 
     *errorCodePtr = 0;
-    if (!Usable(s, errorCodePtr)) {
+    if (NOT_CONNECTED(s) && !Usable(s, errorCodePtr)) {
 	return -1;
     }
     n = recv(s->fd, buf, (size_t) toRead, 0);
@@ -925,7 +934,7 @@ TcpOutput(ClientData instanceData, const char *buf, int toWrite,
     ssize_t n;
 
     *errorCodePtr = 0;
-    if (!Usable(s, errorCodePtr)) {
+    if (NOT_CONNECTED(s) && !Usable(s, errorCodePtr)) {
 	return -1;
     }
     n = send(s->fd, buf, (size_t) toWrite, MSG_NOSIGNAL);
