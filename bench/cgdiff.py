@@ -2,8 +2,8 @@
 """cgdiff.py SHORT LONG UNITS [TOP] -- where a server's instructions go.
 
 SHORT and LONG are callgrind output files of the same server doing less and
-more of the same work (2,000 and 12,000 echoes, or 32 and 96 MiB); UNITS is
-the difference (10,000 echoes, 64 MiB). Prints one line per function,
+more of the same work (2,000 and 12,000 echoes; or none, an idle run, and
+96 MiB); UNITS is the difference (10,000 echoes, 96 MiB). Prints one line per function,
 "self\tname", the function's own instructions per unit, (long - short) /
 UNITS, so that start-up and exit cancel out: the TOP largest, then
 "other". Then "calls\tname" lines: how often per unit the server called
