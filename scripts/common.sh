@@ -9,6 +9,19 @@ pids=""
 # and is reparented to init, or descends from it, is its own.
 born=$(awk '{print $22}' /proc/$$/stat)
 
+# stop_wrapped PID: stop the command that `timeout` (PID) runs, by the
+# command's own PID, then wait for the wrapper. A signalled timeout(1)
+# follows the signal with SIGCONT; under the sanitizers that SIGCONT can
+# cancel a SIGSTOP of LeakSanitizer's stop-the-world in a process that is
+# exiting just then: a thread never stops, the tracer waits forever, and
+# the process holds the test's output open (cli.flags hung 583 s so).
+stop_wrapped() {
+    for c in $(pgrep -P "$1"); do
+	kill "$c" 2>/dev/null
+    done
+    wait "$1" 2>/dev/null
+}
+
 # gone PID: the process has ended (exited, or a zombie not yet waited for).
 gone() {
     case $(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) in

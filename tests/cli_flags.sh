@@ -405,8 +405,7 @@ try:
 except OSError as e:
     print("second:", e, flush=True)
 PY
-kill $p
-wait $p 2>/dev/null
+stop_wrapped $p
 [ "$(cat "$tmp/m.out")" = "second got 0 bytes: closed" ] && [ "$(grep -c '^sockchan: connection from 127.0.0.1:' "$tmp/m.err")" -eq 2 ] \
     && grep -qx 'sockchan: connection denied: connection limit reached (1)' "$tmp/m.err" \
     && ok "-m 1 -v: the second client closed at once, 'connection limit reached (1)'" || fail "-m -v: $(cat "$tmp/m.out") / $(cat "$tmp/m.err")"
