@@ -16,10 +16,18 @@ born=$(awk '{print $22}' /proc/$$/stat)
 # exiting just then: a thread never stops, the tracer waits forever, and
 # the process holds the test's output open (cli.flags hung 583 s so).
 stop_wrapped() {
-    for c in $(pgrep -P "$1"); do
-	kill "$c" 2>/dev/null
-    done
+    signal_wrapped "$1"
     wait "$1" 2>/dev/null
+}
+# signal_wrapped PID: SIGTERM to what a timeout(1) wrapper runs (so that
+# the wrapper ends with it and sends nothing), or to PID itself.
+signal_wrapped() {
+    wrapped=
+    if [ "$(cat "/proc/$1/comm" 2>/dev/null)" = timeout ]; then
+	wrapped=$(pgrep -P "$1")
+    fi
+    # shellcheck disable=SC2086
+    kill ${wrapped:-$1} 2>/dev/null
 }
 
 # gone PID: the process has ended (exited, or a zombie not yet waited for).
@@ -68,7 +76,7 @@ cleanup() {
     if command -v cleanup_hook >/dev/null 2>&1; then
 	cleanup_hook
     fi
-    for p in $pids; do kill "$p" 2>/dev/null || true; done
+    for p in $pids; do signal_wrapped "$p" || true; done
     # Each has 5 s to end; then SIGKILL. Never an unbounded wait.
     i=0
     for p in $pids; do
