@@ -643,7 +643,9 @@ cg_total() {	# cg_total IMPL pingpong|bulk|idle AMOUNT [KEEP]: the server's
     esac
     stop
     [ -n "$line" ] && sed -n 's/^summary: //p' "$f"
-    if [ -n "$4" ] && [ -n "$line" ]; then
+    # ${4:-}: under set -u a bare $4 (no KEEP) ended this $(...) before
+    # the rm, and every unkept file stayed in results/.
+    if [ -n "${4:-}" ] && [ -n "$line" ]; then
 	mv "$f" "$4"
     else
 	rm -f "$f"
@@ -689,7 +691,7 @@ counts() {	# counts IMPLS [FIRST_ROUND_ONLY_IMPLS]
 	    else
 		fail "callgrind bulk $impl"
 	    fi
-	    rm -f "$res"/.cgp.* "$res"/.cg.*
+	    rm -f "$res"/.cgp.*	# Kept, but its pair failed.
 	done
     done
 }
