@@ -876,13 +876,10 @@ Poke(TcpState *s)
  *----------------------------------------------------------------------
  */
 
-/* Whether Usable has anything to do (a connected socket: nothing; the
- * driver's input and output skip the call, once per recv or send). */
-#define NOT_CONNECTED(s) \
-    (((s)->flags & (TS_RESOLVING | TS_CONNECTING | TS_FAILED)) || (s)->fd < 0)
-
+/* Before I/O on a socket not (yet) connected: connect first (blocking),
+ * or say it would block. */
 static int
-Usable(TcpState *s, int *errorCodePtr)
+NotUsable(TcpState *s, int *errorCodePtr)
 {
     if (s->flags & (TS_RESOLVING | TS_CONNECTING)) {
 	if (s->flags & TS_NONBLOCKING) {
@@ -902,6 +899,18 @@ Usable(TcpState *s, int *errorCodePtr)
     return 1;
 }
 
+/* Before I/O: at once when connected, the common case (the driver's input
+ * and output ask once per recv or send). */
+static inline int
+Usable(TcpState *s, int *errorCodePtr)
+{
+    if (!(s->flags & (TS_RESOLVING | TS_CONNECTING | TS_FAILED))
+	    && s->fd >= 0) {
+	return 1;
+    }
+    return NotUsable(s, errorCodePtr);
+}
+
 static int
 TcpInput(ClientData instanceData, char *buf, int toRead, int *errorCodePtr)
 {
@@ -909,7 +918,7 @@ TcpInput(ClientData instanceData, char *buf, int toRead, int *errorCodePtr)
     ssize_t n;
 
     *errorCodePtr = 0;
-    if (NOT_CONNECTED(s) && !Usable(s, errorCodePtr)) {
+    if (!Usable(s, errorCodePtr)) {
 	return -1;
     }
     n = recv(s->fd, buf, (size_t) toRead, 0);
@@ -934,7 +943,7 @@ TcpOutput(ClientData instanceData, const char *buf, int toWrite,
     ssize_t n;
 
     *errorCodePtr = 0;
-    if (NOT_CONNECTED(s) && !Usable(s, errorCodePtr)) {
+    if (!Usable(s, errorCodePtr)) {
 	return -1;
     }
     n = send(s->fd, buf, (size_t) toWrite, MSG_NOSIGNAL);

@@ -235,9 +235,7 @@ sc__fault_armed(int sysno, unsigned long n)
 
 #define FAIL_IF_INJECTED(sysno, failValue)	\
     do {					\
-	int injected_ = sc__fault(sysno);	\
-	if (injected_) {			\
-	    errno = injected_;			\
+	if (sc__injected(sysno)) {		\
 	    return (failValue);		\
 	}					\
     } while (0)
