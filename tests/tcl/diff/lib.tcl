@@ -110,12 +110,29 @@ proc accepted {{n 1}} {
 }
 
 # freeport --
-#	A port on 127.0.0.1 where nothing listens (refused).
+#	A port on 127.0.0.1 where nothing listens (refused). It is taken
+#	below the kernel's ephemeral range (net.ipv4.ip_local_port_range),
+#	which a listener on port 0 or a connect's own local port never
+#	uses: a port from that range, freed at once, could be handed to
+#	another case's listener, or to the connecting socket itself (TCP's
+#	self-connect), and a "refused" case then connects (seen in CI: the
+#	built-in socket timed out waiting for the refusal).
 proc freeport {} {
-    set s [::scdiff::builtin_socket -server list -myaddr 127.0.0.1 0]
-    set p [lindex [chan configure $s -sockname] 2]
-    close $s
-    return $p
+    set low 32768
+    catch {
+	set f [open /proc/sys/net/ipv4/ip_local_port_range]
+	set low [lindex [read $f] 0]
+	close $f
+    }
+    set base [expr {$low > 11024 ? $low - 10000 : 1024}]
+    for {set i 0} {$i < 100} {incr i} {
+	set p [expr {$base + int(rand() * ($low - $base))}]
+	if {![catch {::scdiff::builtin_socket -server list -myaddr 127.0.0.1 $p} s]} {
+	    close $s
+	    return $p
+	}
+    }
+    error "freeport: no free port below $low"
 }
 
 # pair --
