@@ -102,16 +102,20 @@ long cli_raise_nofile(void);
 int cli_drain(sc_loop *loop, long ms);
 
 /*
- * stdin and stdout through threads and socketpairs (stdio.c): their
- * descriptors' flags are never changed. open returns the loop's end of
- * the pair (the caller owns it) or -1 with errno set.
+ * stdin and stdout for the loop (stdio.c), directly or through threads
+ * and socketpairs: their descriptors' flags are never changed. open
+ * returns the loop's descriptor (the caller owns it; take its blocking
+ * mode as it is) or -1 with errno set. The loop passes each sc_read of
+ * stdin's and each sc_write of stdout's result to got and put.
  */
 int cli_stdin_open(void);
+void cli_stdin_got(long n);
 int cli_stdin_error(void);	/* errno of a failed read of stdin, or 0. */
 int cli_stdin_ended(void);	/* stdin's end of file was read. */
 long long cli_stdin_count(void);	/* Bytes read from stdin. */
 int cli_stdin_stop(void);	/* Read no more; 1: nothing held. */
 int cli_stdout_open(void);
+void cli_stdout_put(long n);
 int cli_stdout_finish(void);	/* After closing our end: wait; errno. */
 int cli_stdout_error(void);
 long long cli_stdout_count(void);

@@ -18,8 +18,9 @@
  *	    everything from the peer is on stdout; a peer that resets, or a
  *	    stdout that fails, ends it with status 1 and a line that says how
  *	    many bytes were not delivered.
- *	stdin and stdout are never made nonblocking (stdio.c): the relay
- *	reads and writes them through threads and socketpairs.
+ *	stdin's and stdout's shared descriptions are never made nonblocking
+ *	(stdio.c): the relay uses its own copies of pipes and files, and
+ *	threads with socketpairs for terminals and sockets.
  */
 
 #include "cli.h"
@@ -71,6 +72,8 @@ struct pump {
     char error[256];		/* What failed, for PUMP_*_FAILED. */
     void (*onEnd)(struct pump *p, int how);
     void (*onData)(void *owner);	/* Bytes moved (for idle timers). */
+    void (*noteIn)(long n);	/* Each sc_read's result (stdin's count). */
+    void (*noteOut)(long n);	/* Each sc_write's (stdout's count). */
     void *owner;
 };
 
@@ -138,6 +141,9 @@ Pump(struct pump *p)
 
 	if (p->off < p->len) {
 	    n = sc_write(p->out, p->buf + p->off, p->len - p->off);
+	    if (p->noteOut != NULL) {
+		p->noteOut(n);
+	    }
 	    if (n == SC_ERROR) {
 		PumpEnd(p, PUMP_WRITE_FAILED, p->out);
 		return;
@@ -155,6 +161,9 @@ Pump(struct pump *p)
 	    sc_chan_event(p->out, SC_WRITABLE, NULL, NULL);
 	}
 	n = sc_read(p->in, p->buf, CHUNK);
+	if (p->noteIn != NULL) {
+	    p->noteIn(n);
+	}
 	if (n > 0) {
 	    p->len = p->crlf ? AddCR(p, p->buf, (size_t) n) : (size_t) n;
 	    p->off = 0;
@@ -226,7 +235,7 @@ struct options {
 static sc_loop *loop;
 static int exitStatus = -1;	/* Set: the loop ends with it. */
 static int signalled;		/* The loop ended for a signal. */
-static sc_chan *stdIn, *stdOut;	/* The loop's ends of stdio's pairs. */
+static sc_chan *stdIn, *stdOut;	/* The loop's stdin and stdout (stdio.c). */
 static long idleMs;
 
 static void
@@ -249,7 +258,8 @@ Signal(void *clientData, int signo)
     Finish(128 + signo);
 }
 
-/* A channel over the loop's end of one of stdio's pairs. */
+/* A channel over the loop's stdin or stdout (stdio.c), in the blocking
+ * mode its descriptor has. */
 static sc_chan *
 StdChan(int fd, int mode)
 {
@@ -261,8 +271,7 @@ StdChan(int fd, int mode)
     }
     chan = sc_chan_open_fd(loop, fd, mode, 0);
     if (chan == NULL || sc_chan_configure(chan, "-translation", "binary") < 0
-	    || sc_chan_configure(chan, "-buffering", "none") < 0
-	    || sc_chan_configure(chan, "-blocking", "0") < 0) {
+	    || sc_chan_configure(chan, "-buffering", "none") < 0) {
 	cli_die(EXIT_NET, "%s", sc_errmsg(loop));
     }
     return chan;
@@ -308,17 +317,17 @@ Run(void)
     EndSessions();		/* Before stdin and stdout close under them. */
     if (stdIn != NULL) {
 	sc_chan_event(stdIn, SC_READABLE, NULL, NULL);
-	sc_close(stdIn);	/* stdin's thread sees EPIPE, or stays in a
-				 * read that the exit ends. */
+	sc_close(stdIn);	/* A thread for stdin sees EPIPE, or stays
+				 * in a read that the exit ends. */
 	stdIn = NULL;
     }
     if (signalled) {
 	return exitStatus;	/* At once: nothing more is wanted. */
     }
     if (stdOut != NULL) {
-	/* Everything for stdout into its thread's hands, however long a
-	 * stopped reader takes; then the sockets' closes (5 s without
-	 * progress at most); then the thread's last writes. */
+	/* Everything for stdout onto it (or into its thread's hands),
+	 * however long a stopped reader takes; then the sockets' closes
+	 * (5 s without progress at most); then a thread's last writes. */
 	sc_chan_event(stdOut, SC_WRITABLE, NULL, NULL);
 	(void) sc_chan_set_blocking(stdOut, 1);
 	(void) sc_close(stdOut);
@@ -668,6 +677,8 @@ Relay(sc_chan *sock, const struct options *o,
     PumpInit(&s->up, stdIn, sock, UpEnd, s);
     PumpInit(&s->down, sock, stdOut, DownEnd, s);
     s->up.onData = s->down.onData = SessionData;
+    s->up.noteIn = cli_stdin_got;
+    s->down.noteOut = cli_stdout_put;
     s->up.crlf = o->crlf;
     s->up.done = o->recvOnly;	/* Nothing sent, not even end of file
 				 * (as ncat: the write side stays open). */

@@ -5,26 +5,42 @@
  *	file descriptions behind descriptors 0 and 1 are shared with other
  *	processes (the shell, the other end of a pipeline), and a status flag
  *	set on them (O_NONBLOCK) outlives a command that is killed: so none
- *	is ever set. Instead a thread reads stdin with plain blocking reads
- *	and writes what it gets into a socketpair; another thread writes to
- *	stdout what arrives on a second socketpair. The loop's ends of the
- *	pairs are the command's own, made nonblocking like any socket, and
- *	give the loop backpressure both ways: while the loop does not read,
- *	the stdin thread blocks; while stdout does not take more, the loop's
- *	writes to its pair stop.
- *
- *	Terminals, regular files, pipes and sockets on stdin or stdout are
- *	all handled the same way.
+ *	is ever set. Each of stdin and stdout reaches the loop one of two
+ *	ways:
+ *	  - directly, when that can neither block the loop nor change what
+ *	    is shared: a pipe or FIFO is opened again through /proc/self/fd,
+ *	    which makes a new open file description of the same pipe, and
+ *	    that one alone is made nonblocking; a regular file or a memory
+ *	    device (/dev/null, /dev/zero) is duplicated, since its reads and
+ *	    writes never wait for another process (and the file's offset
+ *	    stays shared, as > and >> expect).
+ *	  - otherwise (a terminal, a socket, a pipe /proc cannot open) through
+ *	    a thread: one reads stdin with plain blocking reads and writes
+ *	    what it gets into a socketpair; another writes to stdout what
+ *	    arrives on a second socketpair. The loop's ends of the pairs are
+ *	    the command's own, made nonblocking like any socket, and give the
+ *	    loop backpressure both ways: while the loop does not read, the
+ *	    stdin thread blocks; while stdout does not take more, the loop's
+ *	    writes to its pair stop.
+ *	The direct way spares every byte two copies through a socketpair.
+ *	Either way the descriptor returned is in the blocking mode the loop
+ *	should use it in, and the relay tells this file what it read from and
+ *	wrote to it (cli_stdin_got, cli_stdout_put) so that the counts below
+ *	are the same for both.
  */
 
 #include "cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #define CHUNK 65536
@@ -37,21 +53,23 @@
 
 static struct {
     int fd;			/* The thread's end of the pair. */
+    int direct;			/* No thread: the loop reads stdin itself. */
     pthread_t thread;
     pthread_mutex_t lock;
     int busy, stop;
     atomic_int error;		/* The errno of a failed read; -1: none. */
     atomic_int ended;		/* stdin's end of file was read. */
     atomic_llong count;		/* Bytes read from stdin. */
-} in = {-1, 0, PTHREAD_MUTEX_INITIALIZER, 0, 0, -1, 0, 0};
+} in = {-1, 0, 0, PTHREAD_MUTEX_INITIALIZER, 0, 0, -1, 0, 0};
 
 static struct {
     int fd;
+    int direct;			/* No thread: the loop writes stdout itself. */
     pthread_t thread;
     int started;
     atomic_int error;		/* The errno of a failed write; -1: none. */
     atomic_llong count;		/* Bytes written to stdout. */
-} out = {-1, 0, 0, -1, 0};
+} out = {-1, 0, 0, 0, -1, 0};
 
 /* Write all of buf to fd (blocking); 0, or -1 with errno set. */
 static int
@@ -141,14 +159,69 @@ StdoutThread(void *arg)
 static int
 Pair(int *mine, int *theirs)
 {
-    int sv[2];
+    int sv[2], fl;
 
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+	return -1;
+    }
+    fl = fcntl(sv[0], F_GETFL);
+    if (fl < 0 || fcntl(sv[0], F_SETFL, fl | O_NONBLOCK) < 0) {
+	int err = errno;
+
+	close(sv[0]);
+	close(sv[1]);
+	errno = err;
 	return -1;
     }
     *mine = sv[0];
     *theirs = sv[1];
     return 0;
+}
+
+/*
+ * The loop's own descriptor for stdio's fd (0 or 1), when the loop may use
+ * it directly (see the top of this file): a new nonblocking open file
+ * description of a pipe, or a duplicate of a regular file or a memory
+ * device, which stays blocking (nothing there waits for another process).
+ * -1 when the thread is needed.
+ */
+static int
+Direct(int fd)
+{
+    struct stat st, again;
+    char path[32];
+    int mine;
+
+    if (fstat(fd, &st) < 0) {
+	return -1;
+    }
+    if (S_ISREG(st.st_mode) || (S_ISCHR(st.st_mode)
+	    && major(st.st_rdev) == 1 && !isatty(fd))) {
+	int fl = fcntl(fd, F_GETFL);
+
+	/* A description someone made nonblocking stays the thread's: the
+	 * loop would have to make it blocking again to flush at the end. */
+	return fl < 0 || (fl & O_NONBLOCK) ? -1
+		: fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    }
+    if (!S_ISFIFO(st.st_mode)) {
+	return -1;
+    }
+    /* Opening the write side with nobody reading fails (ENXIO), and a
+     * pipe made by another user may not be ours to open (EACCES): the
+     * thread then meets the same pipe through the shared descriptor. */
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+    mine = open(path, (fd == 0 ? O_RDONLY : O_WRONLY) | O_NONBLOCK
+	    | O_CLOEXEC | O_NOCTTY);
+    if (mine < 0) {
+	return -1;
+    }
+    if (fstat(mine, &again) < 0 || again.st_dev != st.st_dev
+	    || again.st_ino != st.st_ino || mine < 3) {
+	close(mine);		/* Not the same pipe after all. */
+	return -1;
+    }
+    return mine;
 }
 
 /* Start a thread with every signal blocked: signals are the loop's. */
@@ -177,9 +250,11 @@ StartThread(pthread_t *thread, void *(*proc)(void *))
  *	Starts reading stdin in a thread.
  *
  * Results:
- *	The loop's end of the pair (the caller owns it): readable as stdin
- *	is, end of file when stdin ends or fails (cli_stdin_error says
- *	which). -1 with errno set on failure.
+ *	The loop's descriptor for stdin (the caller owns it), in the
+ *	blocking mode to use it in: stdin's own copy (see Direct), or the
+ *	loop's end of the thread's pair, readable as stdin is, with end of
+ *	file when stdin ends or fails (cli_stdin_error says which). -1 with
+ *	errno set on failure.
  *
  *----------------------------------------------------------------------
  */
@@ -187,8 +262,12 @@ StartThread(pthread_t *thread, void *(*proc)(void *))
 int
 cli_stdin_open(void)
 {
-    int mine;
+    int mine = Direct(0);
 
+    if (mine >= 0) {
+	in.direct = 1;
+	return mine;
+    }
     if (Pair(&mine, &in.fd) < 0) {
 	return -1;
     }
@@ -202,6 +281,24 @@ cli_stdin_open(void)
     }
     pthread_detach(in.thread);	/* It may be left blocked in a read. */
     return mine;
+}
+
+/* The loop read n bytes from cli_stdin_open's descriptor (SC_EOF: its end,
+ * SC_ERROR: a failure, with errno set). Counted here when nothing else
+ * counts them (no thread). */
+void
+cli_stdin_got(long n)
+{
+    if (!in.direct) {
+	return;
+    }
+    if (n > 0) {
+	atomic_fetch_add(&in.count, n);
+    } else if (n == SC_EOF) {
+	atomic_store(&in.ended, 1);
+    } else if (n == SC_ERROR) {
+	atomic_store(&in.error, errno != 0 ? errno : EIO);
+    }
 }
 
 int
@@ -246,6 +343,9 @@ cli_stdin_stop(void)
 {
     int idle;
 
+    if (in.direct) {
+	return 1;		/* Nothing is held but by the loop. */
+    }
     pthread_mutex_lock(&in.lock);
     in.stop = 1;
     idle = !in.busy;
@@ -258,13 +358,15 @@ cli_stdin_stop(void)
  *
  * cli_stdout_open, cli_stdout_finish --
  *
- *	Starts the thread that writes to stdout what the loop writes to
- *	the returned descriptor (the caller owns it). Once the caller has
+ *	The loop's descriptor for stdout (the caller owns it): stdout's
+ *	own copy (see Direct), or the loop's end of a pair, from which a
+ *	thread writes to stdout what the loop writes. Once the caller has
  *	closed it, cli_stdout_finish waits until everything is on stdout.
  *
  * Results:
- *	open: the descriptor, or -1 with errno set. finish: 0, or the
- *	errno of the write to stdout that failed.
+ *	open: the descriptor, in the blocking mode to use it in, or -1 with
+ *	errno set. finish: 0, or the errno of the write to stdout that
+ *	failed.
  *
  *----------------------------------------------------------------------
  */
@@ -272,8 +374,12 @@ cli_stdin_stop(void)
 int
 cli_stdout_open(void)
 {
-    int mine;
+    int mine = Direct(1);
 
+    if (mine >= 0) {
+	out.direct = 1;
+	return mine;
+    }
     if (Pair(&mine, &out.fd) < 0) {
 	return -1;
     }
@@ -300,6 +406,21 @@ cli_stdout_finish(void)
     }
     err = atomic_load(&out.error);
     return err < 0 ? 0 : err;
+}
+
+/* The loop wrote n bytes to cli_stdout_open's descriptor (SC_ERROR: a
+ * write failed, with errno set). Counted here when no thread counts. */
+void
+cli_stdout_put(long n)
+{
+    if (!out.direct) {
+	return;
+    }
+    if (n > 0) {
+	atomic_fetch_add(&out.count, n);
+    } else if (n == SC_ERROR) {
+	atomic_store(&out.error, errno != 0 ? errno : EIO);
+    }
 }
 
 int

@@ -280,6 +280,98 @@ PY
 )
 [ "$out" = "typed b'' 0 bye" ] && ok "terminal stdin: the command ends at the peer's end" || fail "terminal: $out"
 
+# 12-14. How stdin and stdout reach the loop (cli/stdio.c): pipes are
+#     used directly through a description of the relay's own (no thread),
+#     sockets and pipes the relay may not open again through threads;
+#     16 MB each way, with sha256, and the thread count that says which
+#     way was taken. Threads: 1 with both direct, 3 with both threaded.
+cp "$sc" "$tmp/sc-copy"
+chmod 755 "$tmp" "$tmp/sc-copy"
+chmod 644 "$tmp/mid"
+ways() {	# MODE: pipes, sockets, or pipes-nobody
+    timeout 60 python3 - "$tmp/sc-copy" "$tmp/mid" "$1" <<'PY'
+import hashlib, os, socket, subprocess, sys, threading
+sc, path, mode = sys.argv[1:4]
+data = open(path, "rb").read()
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)
+if mode == "sockets":
+    ours_in, their_in = socket.socketpair()
+    ours_out, their_out = socket.socketpair()
+    feed, stdin = ours_in.fileno(), their_in.fileno()
+    drain, stdout = ours_out.fileno(), their_out.fileno()
+else:
+    stdin, feed = os.pipe()
+    drain, stdout = os.pipe()
+cmd = [sc, "connect", "127.0.0.1", str(srv.getsockname()[1])]
+if mode == "pipes-nobody":
+    cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + cmd
+p = subprocess.Popen(cmd, stdin=stdin, stdout=stdout)
+os.close(stdin); os.close(stdout)
+res = {}
+def send():
+    view = memoryview(data)
+    while view:
+        view = view[os.write(feed, view[:65536]):]
+    os.close(feed)
+def collect(name, read):
+    h = hashlib.sha256()
+    while True:
+        d = read()
+        if not d:
+            break
+        h.update(d)
+    res[name] = h.hexdigest()
+c, _ = srv.accept()
+ts = [threading.Thread(target=send),
+      threading.Thread(target=collect, args=("down", lambda: os.read(drain, 65536)))]
+ts[0].start()
+first = c.recv(1)		# stdin flows: the relay has set up its stdio
+threads = [l.split()[1] for l in open("/proc/%d/status" % p.pid)
+           if l.startswith("Threads:")][0]
+ts.append(threading.Thread(target=collect, args=("up", lambda: c.recv(65536))))
+for t in ts[1:]:
+    t.start()
+c.sendall(data)
+c.shutdown(socket.SHUT_WR)
+for t in ts:
+    t.join()
+want = hashlib.sha256(data[1:]).hexdigest()
+status = p.wait(timeout=30)
+print("up", "same" if res["up"] == want and first == data[:1] else "differs",
+      "down", "same" if res["down"] == hashlib.sha256(data).hexdigest()
+      else "differs", "status", status, "threads", threads)
+PY
+}
+out=$(ways pipes)
+[ "$out" = "up same down same status 0 threads 1" ] && ok "pipes on stdin and stdout, used directly: $out" || fail "pipes: $out"
+out=$(ways sockets)
+[ "$out" = "up same down same status 0 threads 3" ] && ok "sockets on stdin and stdout, through threads: $out" || fail "sockets: $out"
+if [ "$(id -u)" -eq 0 ] && setpriv --reuid=65534 --regid=65534 --clear-groups "$tmp/sc-copy" --version >/dev/null 2>&1; then
+    # root's pipes (mode 0600) cannot be opened again by nobody.
+    out=$(ways pipes-nobody)
+    [ "$out" = "up same down same status 0 threads 3" ] && ok "another user's pipes, through threads: $out" || fail "another user's pipes: $out"
+else
+    echo "SKIP: another user's pipes (needs root and setpriv)"
+fi
+
+# 15. stdout a regular file shared with the shell (>, then >>): what the
+#     relay writes lands between what the shell writes before and after.
+for how in create append; do
+    timeout 60 "$sc" listen --myaddr 127.0.0.1 0 <"$tmp/mid" 2>"$tmp/f.err" &
+    lpid=$!
+    pids="$pids $lpid"
+    lport=$(await "$tmp/f.err" '^listening on' 4)
+    if [ $how = create ]; then
+	{ printf head; timeout 60 "$sc" connect 127.0.0.1 "$lport" </dev/null; printf tail; } >"$tmp/f.out"
+    else
+	printf head >"$tmp/f.out"
+	{ timeout 60 "$sc" connect 127.0.0.1 "$lport" </dev/null; printf tail; } >>"$tmp/f.out"
+    fi
+    cstatus=$?
+    wait $lpid
+    { printf head; cat "$tmp/mid"; printf tail; } | cmp -s - "$tmp/f.out" && [ $cstatus -eq 0 ] && ok "stdout a file the shell shares ($how): head, 16 MB, tail" || fail "stdout a shared file ($how): status $cstatus, $(stat -c %s "$tmp/f.out") bytes"
+done
+
 echo
 echo "$failures failed"
 [ $failures -eq 0 ]
