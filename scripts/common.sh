@@ -19,15 +19,16 @@ stop_wrapped() {
     signal_wrapped "$1"
     wait "$1" 2>/dev/null
 }
-# signal_wrapped PID: SIGTERM to what a timeout(1) wrapper runs (so that
-# the wrapper ends with it and sends nothing), or to PID itself.
+# signal_wrapped PID [SIGNAL]: SIGNAL (TERM by default) to what a
+# timeout(1) wrapper runs (so that the wrapper ends with it and sends
+# nothing), or to PID itself.
 signal_wrapped() {
     wrapped=
     if [ "$(cat "/proc/$1/comm" 2>/dev/null)" = timeout ]; then
 	wrapped=$(pgrep -P "$1")
     fi
     # shellcheck disable=SC2086
-    kill ${wrapped:-$1} 2>/dev/null
+    kill -"${2:-TERM}" ${wrapped:-$1} 2>/dev/null
 }
 
 # gone PID: the process has ended (exited, or a zombie not yet waited for).

@@ -295,8 +295,8 @@ acl_run() {	# NAME RULES...
     sport=$(await "$tmp/acl.sc.err" '^listening on 0.0.0.0' 4)
     clients "$sport"
     clients "$nport"
-    kill $np $sp 2>/dev/null
-    wait $np $sp 2>/dev/null
+    stop_wrapped $np
+    stop_wrapped $sp
     ns=$(sort "$tmp/acl.ncat" | tr '\n' ' ')
     ss=$(sort "$tmp/acl.sc" | tr '\n' ' ')
     nd=$(grep -c 'denied' "$tmp/acl.ncat.err")
@@ -331,8 +331,7 @@ port=$(await "$tmp/sv.err" '^listening on' 4)
 a=$(echo yes | timeout 10 "$sc" connect 127.0.0.1 "$port")
 b=$(echo no | timeout 10 "$sc" connect --myaddr 127.0.0.2 127.0.0.1 "$port" 2>/dev/null)
 await "$tmp/sv.err" 'denied' >/dev/null
-kill $p
-wait $p
+stop_wrapped $p
 [ "$a" = yes ] && [ -z "$b" ] && grep -q "^sockchan: connection from 127.0.0.2:[0-9]*$" "$tmp/sv.err" \
     && grep -qx "sockchan: connection denied: not allowed" "$tmp/sv.err" \
     && ok "serve echo --allow: 127.0.0.1 echoed, 127.0.0.2 closed at once with a -v line" || fail "serve --allow: '$a' '$b' $(cat "$tmp/sv.err")"
@@ -502,8 +501,7 @@ for args in "scan -p $port 127.0.0.1" "scan -p $port --json 127.0.0.1" "scan -p 
     [ $status -eq 1 ] && grep -q '^sockchan: error writing "stdout": no space left on device' "$tmp/full.err" \
 	&& ok "$args >/dev/full: exit 1, '$(head -1 "$tmp/full.err")'" || fail "$args >/dev/full: status $status '$(cat "$tmp/full.err")'"
 done
-kill $p
-wait $p 2>/dev/null
+stop_wrapped $p
 timeout 20 "$sc" listen --myaddr 127.0.0.1 0 </dev/null >/dev/full 2>"$tmp/lf.err" &
 p=$!
 pids="$pids $p"

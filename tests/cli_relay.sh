@@ -314,7 +314,7 @@ timeout 20 "$sc" connect 127.0.0.1 "$port" </dev/null >/dev/null 2>"$tmp/flood.e
 fpid=$!
 pids="$pids $fpid"
 await "$tmp/flood.seen" accepted >/dev/null
-kill -INT $fpid
+signal_wrapped $fpid INT
 wait $fpid
 status=$?
 [ $status -eq 130 ] && ok "connect: Ctrl-C in a flood exits 130" || fail "Ctrl-C in a flood: status $status $(cat "$tmp/flood.err")"
