@@ -1305,9 +1305,79 @@ full_reads_served_in_one_turn(void **state)
     sct_loop_free(loop);
 }
 
+/*
+ * The fast paths (a read of a buffer or more straight from the socket, a
+ * write straight to it) rest on flags kept from the settings: each change
+ * of -translation, -eofchar and -encoding must take them off, and binary
+ * must put them back. Nonblocking, unbuffered, reads of 8 KiB.
+ */
+static void
+fast_paths_follow_settings(void **state)
+{
+    sc_loop *loop = sct_loop();
+    sc_chan *chan;
+    char buf[8192], out[64];
+    int peer;
+
+    (void) state;
+    chan = sct_pair_chan(loop, &peer, 1);
+    assert_int_equal(sc_chan_configure(chan, "-buffering", "none"), 0);
+    assert_int_equal(sc_chan_configure(chan, "-translation", "binary"), 0);
+    Send(peer, "a\r\nb");
+    assert_int_equal(sc_read(chan, buf, sizeof(buf)), 4);
+    assert_memory_equal(buf, "a\r\nb", 4);
+    assert_int_equal(sc_write(chan, "x\ny", 3), 3);
+    assert_int_equal(Drain(peer, out, sizeof(out)), 3);
+    assert_string_equal(out, "x\ny");
+
+    /* crlf both ways. */
+    assert_int_equal(sc_chan_configure(chan, "-translation", "crlf"), 0);
+    Send(peer, "a\r\nb");
+    assert_int_equal(sc_read(chan, buf, sizeof(buf)), 3);
+    assert_memory_equal(buf, "a\nb", 3);
+    assert_int_equal(sc_write(chan, "x\ny", 3), 3);
+    assert_int_equal(Drain(peer, out, sizeof(out)), 4);
+    assert_string_equal(out, "x\r\ny");
+
+    /* Binary again, then an eofchar. */
+    assert_int_equal(sc_chan_configure(chan, "-translation", "binary"), 0);
+    assert_int_equal(sc_chan_configure(chan, "-eofchar", "z"), 0);
+    Send(peer, "12z34");
+    assert_int_equal(sc_read(chan, buf, sizeof(buf)), 2);
+    assert_memory_equal(buf, "12", 2);
+    assert_int_equal(sc_read(chan, buf, sizeof(buf)), SC_EOF);
+    sc_close(chan);
+    close(peer);
+
+    /* An encoding: latin-1 in, decoded to UTF-8; out, encoded. */
+    chan = sct_pair_chan(loop, &peer, 1);
+    assert_int_equal(sc_chan_configure(chan, "-buffering", "none"), 0);
+    assert_int_equal(sc_chan_configure(chan, "-translation", "binary"), 0);
+    assert_int_equal(sc_chan_configure(chan, "-encoding", "iso8859-1"), 0);
+    Send(peer, "caf\xe9");
+    assert_int_equal(sc_read(chan, buf, sizeof(buf)), 5);
+    assert_memory_equal(buf, "caf\xc3\xa9", 5);
+    assert_int_equal(sc_write(chan, "\xc3\xa9", 2), 2);
+    assert_int_equal(Drain(peer, out, sizeof(out)), 1);
+    assert_string_equal(out, "\xe9");
+
+    /* Binary puts both fast paths back: bytes as they are. */
+    assert_int_equal(sc_chan_configure(chan, "-translation", "binary"), 0);
+    Send(peer, "caf\xe9\r\n");
+    assert_int_equal(sc_read(chan, buf, sizeof(buf)), 6);
+    assert_memory_equal(buf, "caf\xe9\r\n", 6);
+    assert_int_equal(sc_write(chan, "\xc3\n", 2), 2);
+    assert_int_equal(Drain(peer, out, sizeof(out)), 2);
+    assert_string_equal(out, "\xc3\n");
+    sc_close(chan);
+    close(peer);
+    sct_loop_free(loop);
+}
+
 static const struct CMUnitTest tests[] = {
     SCT(echo_handler_changes_no_watch),
     SCT(full_reads_served_in_one_turn),
+    SCT(fast_paths_follow_settings),
     SCT(nested_wait_sees_put_off_watch),
     SCT(channel_is_small),
     SCT(gets_tells_line_blocked_and_eof),

@@ -206,15 +206,33 @@ OutBytes(const sc_chan *chan)
     return chan->out.bytes + Held(chan);
 }
 
+/*
+ * CF_RAWIN and CF_RAWOUT from the channel's settings: the settled half of
+ * RawInput and RawOutput, one flag test on the hot paths. Called wherever
+ * an encoding, a translation or an eofchar changes.
+ */
+void
+sc__chan_raw_update(sc_chan *chan)
+{
+    chan->flags &= ~(uint32_t) (CF_RAWIN | CF_RAWOUT);
+    if (chan->encIn == SC_ENC_BINARY
+	    && (chan->transIn == SC_TRANS_LF
+		|| chan->transIn == SC_TRANS_BINARY)
+	    && EofIn(chan) == 0) {
+	chan->flags |= CF_RAWIN;
+    }
+    if ((chan->encOut == SC_ENC_BINARY || chan->encOut == SC_ENC_UTF8)
+	    && chan->transOut != SC_TRANS_CR
+	    && chan->transOut != SC_TRANS_CRLF) {
+	chan->flags |= CF_RAWOUT;
+    }
+}
+
 /* Input needs no conversion, and nothing is held back from the reader. */
 static inline int
 RawInput(const sc_chan *chan)
 {
-    return chan->encIn == SC_ENC_BINARY
-	    && (chan->transIn == SC_TRANS_LF
-		|| chan->transIn == SC_TRANS_BINARY)
-	    && EofIn(chan) == 0
-	    && !(chan->flags & (CF_NEEDNL | CF_EOFCHAR))
+    return (chan->flags & (CF_RAWIN | CF_NEEDNL | CF_EOFCHAR)) == CF_RAWIN
 	    && chan->pendLen == 0 && StashLen(chan) == 0;
 }
 
@@ -228,9 +246,7 @@ sc__chan_raw_input(const sc_chan *chan)
 static inline int
 RawOutput(const sc_chan *chan)
 {
-    return (chan->encOut == SC_ENC_BINARY || chan->encOut == SC_ENC_UTF8)
-	    && chan->transOut != SC_TRANS_CR
-	    && chan->transOut != SC_TRANS_CRLF;
+    return (chan->flags & CF_RAWOUT) != 0;
 }
 
 int
@@ -842,32 +858,33 @@ sc_gets(sc_chan *chan, char **linePtr, size_t *capPtr)
  *----------------------------------------------------------------------
  */
 
+static long ReadDone(sc_chan *chan, long r, int err);
+static long ReadChecked(sc_chan *chan, void *buf, size_t n);
+static long ReadBuffered(sc_chan *chan, char *dst, size_t n);
+
+/* The channel's state lets a read go straight to the layer below. */
+#define FAST_READ_MASK (CF_READ | CF_COPY | CF_NONBLOCK | CF_RAWIN \
+	| CF_NEEDNL | CF_EOFCHAR | CF_INEOF)
+#define FAST_READ (CF_READ | CF_NONBLOCK | CF_RAWIN)
+
 long
 sc_read(sc_chan *chan, void *buf, size_t n)
 {
-    char *dst = buf;
-    size_t got = 0;
-    long result;
-
-    if (CheckRead(chan) < 0) {
-	return SC_ERROR;
-    }
-    if (buf == NULL && n > 0) {
-	return sc__chan_error(chan, EINVAL, "can't read: no buffer");
-    }
-    chan->flags &= ~(uint32_t) (CF_BLOCKED | CF_NEEDMORE | CF_FULLREAD);
-    if ((chan->flags & CF_NONBLOCK) && chan->in.bytes == 0
-	    && n >= chan->bufSize
-	    && !(chan->flags & (CF_INEOF | CF_EOFCHAR))
-	    && RawInput(chan)) {
-	/* The fast path: nonblocking, raw bytes, nothing buffered, and
-	 * room for at least a buffer's worth: one read from the layer below
-	 * (the socket, or the top transform) straight into the caller's
-	 * buffer; nothing is copied or queued. What the slow path below
-	 * would do, in fewer steps. */
+    if (chan != NULL && buf != NULL
+	    && (chan->flags & FAST_READ_MASK) == FAST_READ
+	    && chan->in.bytes == 0 && chan->pendLen == 0
+	    && n >= chan->bufSize && chan->watchErr == 0
+	    && StashLen(chan) == 0) {
+	/* The fast path: open for reading and no copy owns it,
+	 * nonblocking, raw bytes, nothing buffered, and room for at least
+	 * a buffer's worth: one read from the layer below (the socket, or
+	 * the top transform) straight into the caller's buffer; nothing is
+	 * copied or queued. What ReadBuffered would do, in fewer steps. */
 	int err = 0;
-	long r = DriverInput(chan, dst, n, &err);
+	long r;
 
+	chan->flags &= ~(uint32_t) (CF_BLOCKED | CF_NEEDMORE | CF_FULLREAD);
+	r = chan->type->input(chan->inst, buf, n, &err);
 	if (r > 0 && chan->timer == 0 && chan->watchErr == 0) {
 	    /* Nothing was buffered before and nothing is now: the watch
 	     * and the (absent) timer stay as they are. A full buffer says
@@ -877,21 +894,59 @@ sc_read(sc_chan *chan, void *buf, size_t n)
 	    }
 	    return r;
 	}
-	if (r > 0) {
-	    result = r;
-	} else if (r == 0) {
-	    chan->flags |= CF_INEOF | CF_EOF;
-	    result = SC_EOF;
-	} else if (err == EAGAIN || err == EWOULDBLOCK) {
-	    chan->flags |= CF_BLOCKED | CF_NEEDMORE;
-	    result = SC_BLOCKED;
-	} else {
-	    IoError(chan, "error reading", err);
-	    result = SC_ERROR;
-	}
-	sc__chan_update(chan);
-	return result;
+	return ReadDone(chan, r, err);
     }
+    return ReadChecked(chan, buf, n);
+}
+
+/* The fast path's read r (err: its errno) that was not simply bytes. */
+static SC__NOINLINE long
+ReadDone(sc_chan *chan, long r, int err)
+{
+    long result;
+
+    if (r > 0) {
+	result = r;
+    } else if (r == 0) {
+	chan->flags |= CF_INEOF | CF_EOF;
+	result = SC_EOF;
+    } else if (err == EAGAIN || err == EWOULDBLOCK) {
+	chan->flags |= CF_BLOCKED | CF_NEEDMORE;
+	result = SC_BLOCKED;
+    } else {
+	IoError(chan, "error reading", err);
+	result = SC_ERROR;
+    }
+    sc__chan_update(chan);
+    return result;
+}
+
+/* sc_read when the fast path does not apply: the checks, then the rest. */
+static SC__NOINLINE long
+ReadChecked(sc_chan *chan, void *buf, size_t n)
+{
+    if (CheckRead(chan) < 0) {
+	return SC_ERROR;
+    }
+    if (buf == NULL && n > 0) {
+	return sc__chan_error(chan, EINVAL, "can't read: no buffer");
+    }
+    chan->flags &= ~(uint32_t) (CF_BLOCKED | CF_NEEDMORE | CF_FULLREAD);
+    return ReadBuffered(chan, buf, n);
+}
+
+/*
+ * sc_read's other path: bytes buffered, converted, or read in a blocking
+ * call. Apart from sc_read (not inlined, as the helpers above), so that
+ * the fast path's call stays short: it saves none of the registers this
+ * path needs.
+ */
+static SC__NOINLINE long
+ReadBuffered(sc_chan *chan, char *dst, size_t n)
+{
+    size_t got = 0;
+    long result;
+
     got += TakePend(chan, dst, n);
     if (StashLen(chan) > 0 && got < n) {
 	struct sc__str *stash = &chan->x->stash;
@@ -1131,24 +1186,49 @@ MaybeFlush(sc_chan *chan, const char *p, size_t n)
     return 0;
 }
 
+static long WriteDone(sc_chan *chan, const char *p, size_t n, long r,
+	int err);
+static long WriteChecked(sc_chan *chan, const char *p, size_t n);
+static long Queue(sc_chan *chan, const char *p, size_t n, size_t accepted);
+
+/* The channel's state lets a write go straight to the layer below. */
+#define FAST_WRITE_MASK (CF_WRITE | CF_COPY | CF_RAWOUT)
+#define FAST_WRITE (CF_WRITE | CF_RAWOUT)
+
 long
 sc_write(sc_chan *chan, const void *buf, size_t n)
 {
-    const char *p = buf;
-    size_t accepted = 0, limit;
-    int nonblocking;
-
-    if (CheckWrite(chan) < 0) {
-	return SC_ERROR;
-    }
-    if (p == NULL && n > 0) {
-	return sc__chan_error(chan, EINVAL, "can't write: no buffer");
-    }
-    chan->flags &= ~CF_BLOCKED;
-    if (chan->out.bytes == 0 && RawOutput(chan)
+    if (chan != NULL && buf != NULL && n > 0
+	    && (chan->flags & FAST_WRITE_MASK) == FAST_WRITE
+	    && chan->outError == 0 && chan->watchErr == 0
+	    && chan->out.bytes == 0 && Top(chan) == NULL
 	    && (chan->buffering == SC_BUFFER_NONE || n >= chan->bufSize)) {
-	/* Nothing queued and nothing to convert: write from the caller's
-	 * buffer, and queue only what the descriptor does not take. */
+	/* The fast path: open for writing and no copy owns it, nothing to
+	 * convert, nothing queued, no transform: one write from the
+	 * caller's buffer to the descriptor. If it takes everything, the
+	 * channel's watch and timer stay as they were. */
+	int err = 0;
+	long r = chan->type->output(chan->inst, buf, n, &err);
+
+	chan->flags &= ~(uint32_t) CF_BLOCKED;
+	if (r > 0 && (size_t) r == n) {
+	    return r;
+	}
+	return WriteDone(chan, buf, n, r, err);
+    }
+    return WriteChecked(chan, buf, n);
+}
+
+/*
+ * Write from the caller's buffer while the layer below takes it (more: try
+ * at all), from accepted on; queue only the rest (Queue).
+ */
+static long
+WriteDirect(sc_chan *chan, const char *p, size_t n, size_t accepted,
+	int more)
+{
+    if (more && chan->out.bytes == 0 && RawOutput(chan)
+	    && (chan->buffering == SC_BUFFER_NONE || n >= chan->bufSize)) {
 	while (accepted < n) {
 	    int err = 0;
 	    long r = DriverOutput(chan, p + accepted, n - accepted, &err);
@@ -1169,6 +1249,46 @@ sc_write(sc_chan *chan, const void *buf, size_t n)
 	    return (long) n;
 	}
     }
+    return Queue(chan, p, n, accepted);
+}
+
+/* The fast path's write took r of the n bytes (-1: it failed with err). */
+static SC__NOINLINE long
+WriteDone(sc_chan *chan, const char *p, size_t n, long r, int err)
+{
+    if (r < 0 && err != EAGAIN && err != EWOULDBLOCK) {
+	chan->outError = err;
+	return IoError(chan, "error writing", err);
+    }
+    /* Bytes taken: the next write may take more. None: the rest waits. */
+    return WriteDirect(chan, p, n, r > 0 ? (size_t) r : 0, r > 0);
+}
+
+/* sc_write when the fast path does not apply: the checks, then the rest. */
+static SC__NOINLINE long
+WriteChecked(sc_chan *chan, const char *p, size_t n)
+{
+    if (CheckWrite(chan) < 0) {
+	return SC_ERROR;
+    }
+    if (p == NULL && n > 0) {
+	return sc__chan_error(chan, EINVAL, "can't write: no buffer");
+    }
+    chan->flags &= ~CF_BLOCKED;
+    return WriteDirect(chan, p, n, 0, 1);
+}
+
+/*
+ * sc_write's other path: bytes from accepted on into the output queue, as
+ * much as the limit lets a nonblocking channel take, converted on the
+ * way, then flushed as -buffering says. Apart from sc_write (not inlined)
+ * for the reason ReadBuffered is.
+ */
+static SC__NOINLINE long
+Queue(sc_chan *chan, const char *p, size_t n, size_t accepted)
+{
+    size_t limit;
+    int nonblocking;
 
     nonblocking = (chan->flags & CF_NONBLOCK) != 0;
     limit = sc__chan_outlimit(chan);
@@ -1707,6 +1827,7 @@ sc__chan_new(sc_loop *loop, const struct sc__chan_type *type,
     chan->transOut = type->autoOut;
     chan->encIn = chan->encOut = SC_ENC_UTF8;
     chan->buffering = SC_BUFFER_FULL;
+    sc__chan_raw_update(chan);
     return chan;
 }
 

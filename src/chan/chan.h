@@ -222,6 +222,11 @@ enum {
     CF_FULLREAD = 1 << 17,	/* The last read filled the caller's buffer
 				 * straight from the layer below: more may
 				 * be waiting there. */
+    CF_RAWIN = 1 << 18,		/* Input's settings convert nothing (binary,
+				 * lf or binary translation, no eofchar):
+				 * RawInput's settled half, which
+				 * sc__chan_raw_update keeps. */
+    CF_RAWOUT = 1 << 19		/* The same for output (RawOutput). */
 };
 
 /*
@@ -307,6 +312,7 @@ int sc__chan_set_encoding(sc_chan *chan, const struct sc__encinfo *info);
 int sc__chan_flush_encoder(sc_chan *chan);
 /* True when input needs no decoding or translation at all. */
 int sc__chan_raw_input(const sc_chan *chan);
+void sc__chan_raw_update(sc_chan *chan);	/* After a setting changed. */
 int sc__chan_raw_output(const sc_chan *chan);
 /* Take up to n bytes of buffered input, decoded (for copy). */
 size_t sc__chan_take_raw(sc_chan *chan, char *buf, size_t n);

@@ -280,12 +280,14 @@ sc_chan_set_translation(sc_chan *chan, int in, int out)
 
 	sc__enc_find("binary", &info);
 	if (sc__chan_set_encoding(chan, &info) < 0) {
+	    sc__chan_raw_update(chan);	/* The translation did change. */
 	    return -1;
 	}
 	if (chan->x != NULL) {
 	    chan->x->eofIn = chan->x->eofOut = 0;
 	}
     }
+    sc__chan_raw_update(chan);
     return 0;
 }
 
@@ -333,6 +335,7 @@ sc__chan_set_encoding(sc_chan *chan, const struct sc__encinfo *info)
     }
     chan->encIn = chan->encOut = (uint8_t) info->kind;
     chan->flags &= ~(uint32_t) CF_NEEDMORE;
+    sc__chan_raw_update(chan);
     return 0;
 }
 
@@ -378,6 +381,7 @@ sc_chan_set_eofchar(sc_chan *chan, int in, int out)
     if (chan->flags & CF_WRITE) {
 	x->eofOut = out;
     }
+    sc__chan_raw_update(chan);
     return 0;
 }
 

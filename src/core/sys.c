@@ -321,6 +321,30 @@ sc__getsockopt(int fd, int level, int name, void *val, socklen_t *len)
     return sc__sys.getsockopt(fd, level, name, val, len);
 }
 
+/* sys.h's sc__recv and sc__send after an EINTR, or while something is
+ * armed: every try counted, and failed if armed so. */
+ssize_t
+sc__recv_all(int fd, void *buf, size_t len, int flags)
+{
+    ssize_t r;
+
+    do {
+	r = sc__injected(SC_SYS_RECV) ? -1 : sc__sys.recv(fd, buf, len, flags);
+    } while (r < 0 && errno == EINTR);
+    return r;
+}
+
+ssize_t
+sc__send_all(int fd, const void *buf, size_t len, int flags)
+{
+    ssize_t r;
+
+    do {
+	r = sc__injected(SC_SYS_SEND) ? -1 : sc__sys.send(fd, buf, len, flags);
+    } while (r < 0 && errno == EINTR);
+    return r;
+}
+
 ssize_t
 sc__read(int fd, void *buf, size_t len)
 {
