@@ -410,6 +410,20 @@ if rk:
             goals.append((f"Relay ahead of {i}",
                           goal(("relay", b, "sockchan"), ("relay", b, i), 1.0)))
     out.append("")
+rs = sorted({k[1] for k in data if k[0] == "relaysys"})
+if rs:
+    m = rs[0]
+    out += [f"The steadier count: system calls per MiB (`strace -c -f` on "
+            f"each side, {int(m):,} MiB, one round; beside it, each call "
+            "made at least once per MiB, with its count over the run):", "",
+            "| tool | listener | its calls | client | its calls |",
+            "|---|---|---|---|---|"]
+    for i in ("sockchan", "ncat", "socat"):
+        kl, kc = ("relaysys", m, f"{i}-listen"), ("relaysys", m, f"{i}-connect")
+        if kl in data and kc in data:
+            out.append(f"| {i} | {data[kl][0]} | {extra[kl][0]} | "
+                       f"{data[kc][0]} | {extra[kc][0]} |")
+    out.append("")
 
 def profile_tables():
     """Where the instructions go (rows cgprof, from bench/cgdiff.py on

@@ -107,6 +107,7 @@ BULK=${BULK:-$((1 << 30))}
 IDLE=${IDLE:-"10000 max 100000"}
 TLSBULK=${TLSBULK:-$BULK}
 TLSIDLE=${TLSIDLE:-2000}
+RSBULK=${RSBULK:-$((256 << 20))}	# The relay under strace.
 # "max": the most idle connections the descriptor limit lets one process
 # hold (the server holds one descriptor per connection, the load generator
 # another in its own process), less a reserve.
@@ -622,6 +623,50 @@ relay() {
     done
 }
 
+# The relay's steadier count (issue 19): system calls per MiB of each
+# tool's listener and client (strace -c -f, RSBULK bytes, one round), the
+# same set-up as relay(). Data copies through the kernel are not counted;
+# the calls that make them are (a socketpair's sendto and recvfrom).
+relay_syscalls() {
+    local tool lp i lf cf side f total mib=$((RSBULK >> 20))
+    command -v strace >/dev/null || { record skip relaysys - - - "strace missing"; return; }
+    for tool in sockchan ncat socat; do
+	[ $tool = sockchan ] || command -v $tool >/dev/null || continue
+	port=$(free_port $((port + 1)))
+	lf=$(mktemp "$res/.strace.XXXXXX")
+	cf=$(mktemp "$res/.strace.XXXXXX")
+	case $tool in
+	sockchan) strace -c -f -o "$lf" "$top/build/sockchan" listen --myaddr 127.0.0.1 "$port" >/dev/null 2>&1 & ;;
+	ncat) strace -c -f -o "$lf" ncat -l --recv-only 127.0.0.1 "$port" >/dev/null 2>&1 & ;;
+	socat) strace -c -f -o "$lf" socat -u "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr" STDOUT >/dev/null 2>&1 & ;;
+	esac
+	lp=$!
+	PIDS+=("$lp")
+	for ((i = 0; i < 200; i++)); do
+	    [ -n "$(ss -Htln "( sport = :$port )" 2>/dev/null)" ] && break
+	    sleep 0.05
+	done
+	case $tool in
+	sockchan) head -c "$RSBULK" /dev/zero | timeout 300 strace -c -f -o "$cf" "$top/build/sockchan" connect 127.0.0.1 "$port" >/dev/null ;;
+	ncat) head -c "$RSBULK" /dev/zero | timeout 300 strace -c -f -o "$cf" ncat --send-only 127.0.0.1 "$port" >/dev/null ;;
+	socat) head -c "$RSBULK" /dev/zero | timeout 300 strace -c -f -o "$cf" socat -u STDIN "TCP:127.0.0.1:$port" ;;
+	esac
+	timeout 60 tail --pid="$lp" -f /dev/null
+	kill "$lp" 2>/dev/null
+	wait "$lp" 2>/dev/null
+	for side in listen connect; do
+	    f=$lf; [ $side = connect ] && f=$cf
+	    total=$(awk '$NF == "total" {print $4}' "$f" | head -n1)
+	    if [ -n "$total" ]; then
+		record relaysys "$mib" "$tool-$side" 1 "$(awk -v a="$total" -v b="$mib" 'BEGIN {printf "%.1f", a / b}')" "$(awk 'NR > 2 && $NF != "total" && $1 !~ /^-/ && $4 + 0 >= '"$mib"' {printf "%s:%s ", $NF, $4}' "$f")"
+	    else
+		fail "relay strace $tool $side"
+	    fi
+	done
+	rm -f "$lf" "$cf"
+    done
+}
+
 # Instructions per echo and per MiB (issue 19): the server under
 # valgrind --tool=callgrind (perf's instruction counter is not available
 # in this VM: `perf stat -e instructions true` says <not supported>), two
@@ -709,6 +754,8 @@ fi
 if part relay && [ $smoke = 0 ]; then
     log "relay ($BULK bytes): sockchan connect/listen, ncat, socat"
     relay
+    log "relay system calls per MiB (strace -c -f, $RSBULK bytes)"
+    relay_syscalls
 fi
 if part accept; then
     log "accept rate"

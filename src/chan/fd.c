@@ -24,6 +24,7 @@ struct fdState {
     int fd;
     unsigned keep:1;		/* Leave fd open at close. */
     unsigned socket:1;		/* send/recv/shutdown apply. */
+    unsigned pipe:1;		/* A write may raise SIGPIPE. */
 };
 
 _Static_assert(_Alignof(struct fdState) <= SC__INST_ALIGN,
@@ -49,7 +50,9 @@ FdInput(void *inst, char *buf, size_t n, int *errPtr)
 /*
  * A write to a pipe whose reader is gone raises SIGPIPE, and there is no
  * MSG_NOSIGNAL for pipes: block the signal in this thread around the
- * write, and take away a SIGPIPE that the write itself raised.
+ * write, and take away a SIGPIPE that the write itself raised. (Only
+ * pipes and FIFOs: a file, a terminal or /dev/null raises none, and their
+ * writes skip these three calls.)
  */
 static ssize_t
 WriteNoSigpipe(int fd, const char *buf, size_t n)
@@ -81,7 +84,8 @@ FdOutput(void *inst, const char *buf, size_t n, int *errPtr)
 {
     struct fdState *s = inst;
     ssize_t r = s->socket ? sc__send(s->fd, buf, n, MSG_NOSIGNAL)
-	    : WriteNoSigpipe(s->fd, buf, n);
+	    : s->pipe ? WriteNoSigpipe(s->fd, buf, n)
+	    : sc__write(s->fd, buf, n);
 
     if (r < 0) {
 	*errPtr = errno;
@@ -232,7 +236,12 @@ sc_chan_open_fd(sc_loop *loop, int fd, int mode, int flags)
     s = chan->inst;
     s->fd = fd;
     s->keep = (flags & SC_CHAN_KEEP_FD) != 0;
-    s->socket = fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+    if (fstat(fd, &st) == 0) {
+	s->socket = S_ISSOCK(st.st_mode) != 0;
+	s->pipe = S_ISFIFO(st.st_mode) != 0;
+    } else {
+	s->pipe = 1;		/* Not known: guard the write. */
+    }
     s->chan = chan;
     if (fl & O_NONBLOCK) {
 	chan->flags |= CF_NONBLOCK;
