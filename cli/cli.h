@@ -103,10 +103,11 @@ int cli_drain(sc_loop *loop, long ms);
 
 /*
  * stdin and stdout for the loop (stdio.c), directly or through threads
- * and socketpairs: their descriptors' flags are never changed. open
- * returns the loop's descriptor (the caller owns it; take its blocking
- * mode as it is) or -1 with errno set. The loop passes each sc_read of
- * stdin's and each sc_write of stdout's result to got and put.
+ * and socketpairs: the flags of the open file descriptions they share
+ * are never changed. open returns the loop's descriptor (the caller owns
+ * it; take its blocking mode as it is) or -1 with errno set. The loop
+ * passes each sc_read of stdin's and each sc_write of stdout's result to
+ * got and put (and a failed final flush of stdout as SC_ERROR).
  */
 int cli_stdin_open(void);
 void cli_stdin_got(long n);
@@ -116,9 +117,11 @@ long long cli_stdin_count(void);	/* Bytes read from stdin. */
 int cli_stdin_stop(void);	/* Read no more; 1: nothing held. */
 int cli_stdout_open(void);
 void cli_stdout_put(long n);
+int cli_stdout_direct(void);	/* No thread: a file or a device. */
 int cli_stdout_finish(void);	/* After closing our end: wait; errno. */
 int cli_stdout_error(void);
-long long cli_stdout_count(void);
+long long cli_stdout_count(void);	/* Bytes written to stdout. */
+long long cli_stdout_taken(void);	/* Bytes handed on for it. */
 
 /*
  * The echo service (echo.c), shared by serve echo and listen --echo: at

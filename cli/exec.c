@@ -206,6 +206,7 @@ cli_program_run(const cli_program *prog, int fd)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
+	signal(SIGXFSZ, SIG_DFL);	/* Both ignored by the relay. */
 	/* A process group of its own, so that its end reaches what it
 	 * started too. */
 	(void) setpgid(0, 0);

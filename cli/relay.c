@@ -329,14 +329,22 @@ Run(void)
 	 * however long a stopped reader takes; then the sockets' closes
 	 * (5 s without progress at most); then a thread's last writes. */
 	sc_chan_event(stdOut, SC_WRITABLE, NULL, NULL);
-	(void) sc_chan_set_blocking(stdOut, 1);
+	if (!cli_stdout_direct()) {
+	    (void) sc_chan_set_blocking(stdOut, 1);	/* The pair's end. */
+	}
+	if (sc_flush(stdOut) < 0) {
+	    cli_stdout_put(SC_ERROR);
+	}
 	(void) sc_close(stdOut);
 	stdOut = NULL;
 	(void) cli_drain(loop, 5000);
 	err = cli_stdout_finish();
 	if (err != 0 && exitStatus == 0) {
-	    fprintf(stderr, "sockchan: error writing \"stdout\": %s\n",
-		    sc_errno_msg(err));
+	    /* Everything was received; not all of it reached stdout. */
+	    fprintf(stderr, "sockchan: error writing \"stdout\": %s: %lld of "
+		    "the %lld bytes received were not written\n",
+		    sc_errno_msg(err), cli_stdout_taken() - cli_stdout_count(),
+		    cli_stdout_taken());
 	    exitStatus = EXIT_NET;
 	}
     } else {
@@ -1173,7 +1181,11 @@ StartLoop(void)
 	cli_die(EXIT_NET, "can't make an event loop: %s",
 		sc_errno_msg(errno));
     }
+    /* A write to a closed pipe, or past ulimit -f to a file written from
+     * the loop (stdio.c), fails with an error that is reported, rather
+     * than killing the command. */
     signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN);
 }
 
 /* Signals through the loop: only once connected or listening, so that

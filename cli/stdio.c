@@ -8,20 +8,23 @@
  *	is ever set. Each of stdin and stdout reaches the loop one of two
  *	ways:
  *	  - directly, when that can neither block the loop nor change what
- *	    is shared: a pipe or FIFO is opened again through /proc/self/fd,
- *	    which makes a new open file description of the same pipe, and
- *	    that one alone is made nonblocking; a regular file or a memory
- *	    device (/dev/null, /dev/zero) is duplicated, since its reads and
- *	    writes never wait for another process (and the file's offset
- *	    stays shared, as > and >> expect).
- *	  - otherwise (a terminal, a socket, a pipe /proc cannot open) through
- *	    a thread: one reads stdin with plain blocking reads and writes
- *	    what it gets into a socketpair; another writes to stdout what
- *	    arrives on a second socketpair. The loop's ends of the pairs are
- *	    the command's own, made nonblocking like any socket, and give the
+ *	    is shared: a regular file on a local disk or in memory, or a
+ *	    memory device (/dev/null, /dev/zero), is duplicated, since its
+ *	    reads and writes never wait for another process (and the file's
+ *	    offset stays shared, as > and >> expect); a pipe or FIFO on stdin
+ *	    is opened again through /proc/self/fd, which makes a new open
+ *	    file description of the same pipe, and that one alone is made
+ *	    nonblocking.
+ *	  - otherwise (a terminal, a socket, a pipe on stdout, a pipe /proc
+ *	    cannot open, a file on NFS or in /proc) through a thread: one
+ *	    reads stdin with plain blocking reads and writes what it gets
+ *	    into a socketpair; another writes to stdout what arrives on a
+ *	    second socketpair. The loop's ends of the pairs are the
+ *	    command's own, made nonblocking like any socket, and give the
  *	    loop backpressure both ways: while the loop does not read, the
  *	    stdin thread blocks; while stdout does not take more, the loop's
- *	    writes to its pair stop.
+ *	    writes to its pair stop; and the thread counts exactly what
+ *	    reached stdout.
  *	The direct way spares every byte two copies through a socketpair.
  *	Either way the descriptor returned is in the blocking mode the loop
  *	should use it in, and the relay tells this file what it read from and
@@ -36,12 +39,15 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
-#include <string.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+
+#include <linux/magic.h>
 
 #define CHUNK 65536
 
@@ -69,7 +75,8 @@ static struct {
     int started;
     atomic_int error;		/* The errno of a failed write; -1: none. */
     atomic_llong count;		/* Bytes written to stdout. */
-} out = {-1, 0, 0, 0, -1, 0};
+    long long taken;		/* Bytes the loop handed on for stdout. */
+} out = {-1, 0, 0, 0, -1, 0, 0};
 
 /* Write all of buf to fd (blocking); 0, or -1 with errno set. */
 static int
@@ -179,40 +186,79 @@ Pair(int *mine, int *theirs)
 }
 
 /*
+ * A regular file whose reads and writes answer at once: one on a local
+ * disk or in memory. (A file in /proc or tracefs may wait for the kernel,
+ * one on NFS or FUSE for a server: those keep the thread.)
+ */
+static int
+LocalFile(int fd)
+{
+    struct statfs fs;
+
+    if (fstatfs(fd, &fs) < 0) {
+	return 0;
+    }
+    switch ((unsigned long) fs.f_type) {
+    case EXT4_SUPER_MAGIC:	/* ext2, ext3 and ext4 alike */
+    case XFS_SUPER_MAGIC:
+    case BTRFS_SUPER_MAGIC:
+    case F2FS_SUPER_MAGIC:
+    case TMPFS_MAGIC:
+    case OVERLAYFS_SUPER_MAGIC:
+	return 1;
+    }
+    return 0;
+}
+
+/* /dev/null, /dev/zero, /dev/full or /dev/urandom: never waits. */
+static int
+MemoryDevice(const struct stat *st)
+{
+    if (!S_ISCHR(st->st_mode) || major(st->st_rdev) != 1) {
+	return 0;
+    }
+    switch (minor(st->st_rdev)) {
+    case 3: case 5: case 7: case 9:
+	return 1;
+    }
+    return 0;
+}
+
+/*
  * The loop's own descriptor for stdio's fd (0 or 1), when the loop may use
- * it directly (see the top of this file): a new nonblocking open file
- * description of a pipe, or a duplicate of a regular file or a memory
- * device, which stays blocking (nothing there waits for another process).
- * -1 when the thread is needed.
+ * it directly (see the top of this file); -1 when the thread is needed:
+ *   - a local regular file or a memory device: a duplicate, used blocking
+ *     (its reads and writes never wait for another process). Not when
+ *     someone made the shared description nonblocking.
+ *   - a pipe or FIFO on stdin: a new open file description of it, made
+ *     nonblocking. (Not on stdout: there a nonblocking channel would
+ *     queue what the pipe does not take, and a write that failed later
+ *     could not say how much of it reached the reader, as the thread
+ *     does.)
+ * Never a descriptor open for the other direction only.
  */
 static int
 Direct(int fd)
 {
     struct stat st, again;
     char path[32];
-    int mine;
+    int fl, mine;
 
-    if (fstat(fd, &st) < 0) {
+    fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fstat(fd, &st) < 0
+	    || (fl & O_ACCMODE) == (fd == 0 ? O_WRONLY : O_RDONLY)) {
 	return -1;
     }
-    if (S_ISREG(st.st_mode) || (S_ISCHR(st.st_mode)
-	    && major(st.st_rdev) == 1 && !isatty(fd))) {
-	int fl = fcntl(fd, F_GETFL);
-
-	/* A description someone made nonblocking stays the thread's: the
-	 * loop would have to make it blocking again to flush at the end. */
-	return fl < 0 || (fl & O_NONBLOCK) ? -1
-		: fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    if ((S_ISREG(st.st_mode) && LocalFile(fd)) || MemoryDevice(&st)) {
+	return (fl & O_NONBLOCK) ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 3);
     }
-    if (!S_ISFIFO(st.st_mode)) {
+    if (!S_ISFIFO(st.st_mode) || fd != 0) {
 	return -1;
     }
-    /* Opening the write side with nobody reading fails (ENXIO), and a
-     * pipe made by another user may not be ours to open (EACCES): the
-     * thread then meets the same pipe through the shared descriptor. */
+    /* A pipe made by another user may not be ours to open again (EACCES):
+     * the thread then reads it through the shared descriptor. */
     snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-    mine = open(path, (fd == 0 ? O_RDONLY : O_WRONLY) | O_NONBLOCK
-	    | O_CLOEXEC | O_NOCTTY);
+    mine = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     if (mine < 0) {
 	return -1;
     }
@@ -413,6 +459,9 @@ cli_stdout_finish(void)
 void
 cli_stdout_put(long n)
 {
+    if (n > 0) {
+	out.taken += n;
+    }
     if (!out.direct) {
 	return;
     }
@@ -421,6 +470,13 @@ cli_stdout_put(long n)
     } else if (n == SC_ERROR) {
 	atomic_store(&out.error, errno != 0 ? errno : EIO);
     }
+}
+
+/* stdout is the loop's own (a file or a device), not a thread's pair. */
+int
+cli_stdout_direct(void)
+{
+    return out.direct;
 }
 
 int
@@ -435,4 +491,11 @@ long long
 cli_stdout_count(void)
 {
     return atomic_load(&out.count);
+}
+
+/* Bytes the loop handed on for stdout (cli_stdout_put), written or not. */
+long long
+cli_stdout_taken(void)
+{
+    return out.taken;
 }

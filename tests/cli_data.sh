@@ -280,18 +280,20 @@ PY
 )
 [ "$out" = "typed b'' 0 bye" ] && ok "terminal stdin: the command ends at the peer's end" || fail "terminal: $out"
 
-# 12-14. How stdin and stdout reach the loop (cli/stdio.c): pipes are
-#     used directly through a description of the relay's own (no thread),
-#     sockets and pipes the relay may not open again through threads;
-#     16 MB each way, with sha256, and the thread count that says which
-#     way was taken. Threads: 1 with both direct, 3 with both threaded.
+# 12-15. How stdin and stdout reach the loop (cli/stdio.c): a pipe on
+#     stdin and a file on stdout are used directly (no thread); a pipe on
+#     stdout, sockets, and pipes the relay may not open again go through
+#     threads. 16 MB each way with sha256; the peer's 16 MB must reach
+#     stdout while stdin is open and idle (the loop never waits on stdin);
+#     the thread count says which way was taken (1: none, 2: stdout's,
+#     3: both); stdin's and stdout's flags are what they were.
 cp "$sc" "$tmp/sc-copy"
 chmod 755 "$tmp" "$tmp/sc-copy"
 chmod 644 "$tmp/mid"
-ways() {	# MODE: pipes, sockets, or pipes-nobody
-    timeout 60 python3 - "$tmp/sc-copy" "$tmp/mid" "$1" <<'PY'
-import hashlib, os, socket, subprocess, sys, threading
-sc, path, mode = sys.argv[1:4]
+ways() {	# MODE: pipes, pipe-file, sockets, or pipes-nobody
+    timeout 60 python3 - "$tmp/sc-copy" "$tmp/mid" "$1" "$tmp/ways.out" <<'PY'
+import fcntl, hashlib, os, socket, subprocess, sys, threading, time
+sc, path, mode, outfile = sys.argv[1:5]
 data = open(path, "rb").read()
 srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)
 if mode == "sockets":
@@ -301,60 +303,77 @@ if mode == "sockets":
     drain, stdout = ours_out.fileno(), their_out.fileno()
 else:
     stdin, feed = os.pipe()
-    drain, stdout = os.pipe()
+    if mode == "pipe-file":
+        drain = None
+        stdout = os.open(outfile, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    else:
+        drain, stdout = os.pipe()
+flags = (fcntl.fcntl(stdin, fcntl.F_GETFL), fcntl.fcntl(stdout, fcntl.F_GETFL))
 cmd = [sc, "connect", "127.0.0.1", str(srv.getsockname()[1])]
 if mode == "pipes-nobody":
     cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + cmd
 p = subprocess.Popen(cmd, stdin=stdin, stdout=stdout)
-os.close(stdin); os.close(stdout)
-res = {}
-def send():
+try:
+    c, _ = srv.accept()
+    # The peer's bytes, while stdin stays open and idle.
+    def peer_sends():
+        c.sendall(data)
+        c.shutdown(socket.SHUT_WR)
+    sender = threading.Thread(target=peer_sends); sender.start()
+    h = hashlib.sha256(); got = 0; end = time.monotonic() + 20
+    if drain is None:
+        while got < len(data) and time.monotonic() < end:
+            time.sleep(0.01)	# polling the file's size, with a deadline
+            got = os.stat(outfile).st_size
+        h.update(open(outfile, "rb").read())
+    else:
+        while got < len(data):
+            d = os.read(drain, 65536)
+            if not d:
+                break
+            h.update(d); got += len(d)
+    sender.join()
+    down = "same" if got == len(data) and h.hexdigest() == hashlib.sha256(data).hexdigest() else "differs (%d bytes)" % got
+    threads = [l.split()[1] for l in open("/proc/%d/status" % p.pid)
+               if l.startswith("Threads:")][0]
+    after = (fcntl.fcntl(stdin, fcntl.F_GETFL), fcntl.fcntl(stdout, fcntl.F_GETFL))
+    os.close(stdin); os.close(stdout)
+    # Then stdin's 16 MB, to the peer.
+    res = {}
+    def collect():
+        hh = hashlib.sha256()
+        while True:
+            d = c.recv(65536)
+            if not d:
+                break
+            hh.update(d)
+        res["up"] = hh.hexdigest()
+    t = threading.Thread(target=collect); t.start()
     view = memoryview(data)
     while view:
         view = view[os.write(feed, view[:65536]):]
     os.close(feed)
-def collect(name, read):
-    h = hashlib.sha256()
-    while True:
-        d = read()
-        if not d:
-            break
-        h.update(d)
-    res[name] = h.hexdigest()
-c, _ = srv.accept()
-ts = [threading.Thread(target=send),
-      threading.Thread(target=collect, args=("down", lambda: os.read(drain, 65536)))]
-ts[0].start()
-first = c.recv(1)		# stdin flows: the relay has set up its stdio
-threads = [l.split()[1] for l in open("/proc/%d/status" % p.pid)
-           if l.startswith("Threads:")][0]
-ts.append(threading.Thread(target=collect, args=("up", lambda: c.recv(65536))))
-for t in ts[1:]:
-    t.start()
-c.sendall(data)
-c.shutdown(socket.SHUT_WR)
-for t in ts:
     t.join()
-want = hashlib.sha256(data[1:]).hexdigest()
-status = p.wait(timeout=30)
-print("up", "same" if res["up"] == want and first == data[:1] else "differs",
-      "down", "same" if res["down"] == hashlib.sha256(data).hexdigest()
-      else "differs", "status", status, "threads", threads)
+    status = p.wait(timeout=30)
+    up = "same" if res["up"] == hashlib.sha256(data).hexdigest() else "differs"
+    print("down", down, "up", up, "status", status, "threads", threads,
+          "flags", "kept" if flags == after else "changed")
+finally:
+    if p.poll() is None:
+        p.kill(); p.wait()
 PY
 }
-out=$(ways pipes)
-[ "$out" = "up same down same status 0 threads 1" ] && ok "pipes on stdin and stdout, used directly: $out" || fail "pipes: $out"
-out=$(ways sockets)
-[ "$out" = "up same down same status 0 threads 3" ] && ok "sockets on stdin and stdout, through threads: $out" || fail "sockets: $out"
-if [ "$(id -u)" -eq 0 ] && setpriv --reuid=65534 --regid=65534 --clear-groups "$tmp/sc-copy" --version >/dev/null 2>&1; then
-    # root's pipes (mode 0600) cannot be opened again by nobody.
-    out=$(ways pipes-nobody)
-    [ "$out" = "up same down same status 0 threads 3" ] && ok "another user's pipes, through threads: $out" || fail "another user's pipes: $out"
-else
-    echo "SKIP: another user's pipes (needs root and setpriv)"
-fi
+for m in "pipe-file 1" "pipes 2" "sockets 3" "pipes-nobody 3"; do
+    mode=${m% *}
+    if [ $mode = pipes-nobody ] && ! { [ "$(id -u)" -eq 0 ] && setpriv --reuid=65534 --regid=65534 --clear-groups "$tmp/sc-copy" --version >/dev/null 2>&1; }; then
+	echo "SKIP: another user's pipes (needs root and setpriv)"
+	continue
+    fi
+    out=$(ways $mode)
+    [ "$out" = "down same up same status 0 threads ${m#* } flags kept" ] && ok "stdio as $mode: $out" || fail "stdio as $mode: $out"
+done
 
-# 15. stdout a regular file shared with the shell (>, then >>): what the
+# 16. stdout a regular file shared with the shell (>, then >>): what the
 #     relay writes lands between what the shell writes before and after.
 for how in create append; do
     timeout 60 "$sc" listen --myaddr 127.0.0.1 0 <"$tmp/mid" 2>"$tmp/f.err" &
@@ -362,15 +381,24 @@ for how in create append; do
     pids="$pids $lpid"
     lport=$(await "$tmp/f.err" '^listening on' 4)
     if [ $how = create ]; then
-	{ printf head; timeout 60 "$sc" connect 127.0.0.1 "$lport" </dev/null; printf tail; } >"$tmp/f.out"
+	{ printf head; timeout 60 "$sc" connect 127.0.0.1 "$lport" </dev/null; echo $? >"$tmp/f.status"; printf tail; } >"$tmp/f.out"
     else
 	printf head >"$tmp/f.out"
-	{ timeout 60 "$sc" connect 127.0.0.1 "$lport" </dev/null; printf tail; } >>"$tmp/f.out"
+	{ timeout 60 "$sc" connect 127.0.0.1 "$lport" </dev/null; echo $? >"$tmp/f.status"; printf tail; } >>"$tmp/f.out"
     fi
-    cstatus=$?
     wait $lpid
-    { printf head; cat "$tmp/mid"; printf tail; } | cmp -s - "$tmp/f.out" && [ $cstatus -eq 0 ] && ok "stdout a file the shell shares ($how): head, 16 MB, tail" || fail "stdout a shared file ($how): status $cstatus, $(stat -c %s "$tmp/f.out") bytes"
+    lstatus=$?
+    cstatus=$(cat "$tmp/f.status")
+    { printf head; cat "$tmp/mid"; printf tail; } | cmp -s - "$tmp/f.out" && [ "$cstatus" = 0 ] && [ $lstatus = 0 ] && ok "stdout a file the shell shares ($how): head, 16 MB, tail" || fail "stdout a shared file ($how): status $cstatus/$lstatus, $(stat -c %s "$tmp/f.out") bytes"
 done
+
+# 17. A pipe on stdout whose reader takes 10 bytes and exits: the rest
+#     cannot reach it (the pipe holds 64 KiB of the 500,000), and the
+#     command says how much was lost (exit 1).
+pypeer 'c.sendall(b"z" * 500000)' early
+{ timeout 20 "$sc" connect 127.0.0.1 "$port" </dev/null 2>"$tmp/early.err"; echo $? >"$tmp/early.status"; } | head -c 10 >/dev/null
+status=$(cat "$tmp/early.status")
+[ "$status" = 1 ] && grep -qE '^sockchan: error writing "stdout": broken pipe: [0-9]+ of the [0-9]+ bytes received were not written$' "$tmp/early.err" && ok "stdout's reader gone: exit 1, $(cat "$tmp/early.err")" || fail "early reader exit: status $status, $(cat "$tmp/early.err")"
 
 echo
 echo "$failures failed"

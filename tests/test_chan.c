@@ -1305,6 +1305,17 @@ full_reads_served_in_one_turn(void **state)
     sct_loop_free(loop);
 }
 
+/* A nonblocking, unbuffered binary channel over a socketpair. */
+static sc_chan *
+FastChan(sc_loop *loop, int *peer)
+{
+    sc_chan *chan = sct_pair_chan(loop, peer, 1);
+
+    assert_int_equal(sc_chan_configure(chan, "-buffering", "none"), 0);
+    assert_int_equal(sc_chan_configure(chan, "-translation", "binary"), 0);
+    return chan;
+}
+
 /*
  * The fast paths (a read of a buffer or more straight from the socket, a
  * write straight to it) rest on flags kept from the settings: each change
@@ -1320,9 +1331,7 @@ fast_paths_follow_settings(void **state)
     int peer;
 
     (void) state;
-    chan = sct_pair_chan(loop, &peer, 1);
-    assert_int_equal(sc_chan_configure(chan, "-buffering", "none"), 0);
-    assert_int_equal(sc_chan_configure(chan, "-translation", "binary"), 0);
+    chan = FastChan(loop, &peer);
     Send(peer, "a\r\nb");
     assert_int_equal(sc_read(chan, buf, sizeof(buf)), 4);
     assert_memory_equal(buf, "a\r\nb", 4);
@@ -1350,9 +1359,7 @@ fast_paths_follow_settings(void **state)
     close(peer);
 
     /* An encoding: latin-1 in, decoded to UTF-8; out, encoded. */
-    chan = sct_pair_chan(loop, &peer, 1);
-    assert_int_equal(sc_chan_configure(chan, "-buffering", "none"), 0);
-    assert_int_equal(sc_chan_configure(chan, "-translation", "binary"), 0);
+    chan = FastChan(loop, &peer);
     assert_int_equal(sc_chan_configure(chan, "-encoding", "iso8859-1"), 0);
     Send(peer, "caf\xe9");
     assert_int_equal(sc_read(chan, buf, sizeof(buf)), 5);

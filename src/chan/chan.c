@@ -899,7 +899,9 @@ sc_read(sc_chan *chan, void *buf, size_t n)
     return ReadChecked(chan, buf, n);
 }
 
-/* The fast path's read r (err: its errno) that was not simply bytes. */
+/* The fast path's read r (err: its errno) when it brought no bytes, or
+ * bytes while a timer or a watch error is pending: the channel's state
+ * follows it (sc__chan_update). */
 static SC__NOINLINE long
 ReadDone(sc_chan *chan, long r, int err)
 {

@@ -312,8 +312,8 @@ int sc__chan_set_encoding(sc_chan *chan, const struct sc__encinfo *info);
 int sc__chan_flush_encoder(sc_chan *chan);
 /* True when input needs no decoding or translation at all. */
 int sc__chan_raw_input(const sc_chan *chan);
-void sc__chan_raw_update(sc_chan *chan);	/* After a setting changed. */
 int sc__chan_raw_output(const sc_chan *chan);
+void sc__chan_raw_update(sc_chan *chan);	/* After a setting changed. */
 /* Take up to n bytes of buffered input, decoded (for copy). */
 size_t sc__chan_take_raw(sc_chan *chan, char *buf, size_t n);
 /* End the copy chan belongs to, because chan is being closed. */

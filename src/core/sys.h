@@ -30,8 +30,12 @@
 #include <sys/uio.h>
 
 /* A rarely taken path kept out of its caller, so that the caller's common
- * path saves fewer registers (gcc and clang). */
+ * path saves fewer registers (gcc and clang; elsewhere a plain function). */
+#if defined(__GNUC__)
 #define SC__NOINLINE __attribute__((noinline))
+#else
+#define SC__NOINLINE
+#endif
 
 #if defined(__linux__)
 #define SC_HAVE_EPOLL 1
