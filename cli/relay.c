@@ -43,6 +43,9 @@
 #include <unistd.h>
 
 #define CHUNK 65536
+#define PUMP_TURN (16 * CHUNK)	/* Read in one call at most: then the loop's
+				 * other work gets its turn (a file on
+				 * stdin never says "blocked"). */
 #define SETTLE_MS 10		/* How often an unacknowledged queue is
 				 * looked at before the exit. */
 
@@ -75,9 +78,29 @@ struct pump {
     void (*noteIn)(long n);	/* Each sc_read's result (stdin's count). */
     void (*noteOut)(long n);	/* Each sc_write's (stdout's count). */
     void *owner;
+    sc_timer later;		/* The next turn, after the loop's others. */
 };
 
 static void Pump(struct pump *p);
+
+static void
+PumpLater(void *clientData)
+{
+    struct pump *p = clientData;
+
+    p->later = 0;
+    Pump(p);
+}
+
+/* No turn put off is taken any more. */
+static void
+PumpCancel(struct pump *p)
+{
+    if (p->later != 0) {
+	sc_delete_timer(sc_chan_loop(p->in), p->later);
+	p->later = 0;
+    }
+}
 
 static void
 PumpEvent(void *clientData, int mask)
@@ -91,6 +114,7 @@ PumpEnd(struct pump *p, int how, sc_chan *failed)
 {
     p->done = 1;
     p->err = errno;
+    PumpCancel(p);
     if (how != PUMP_EOF) {
 	snprintf(p->error, sizeof(p->error), "%s",
 		sc_errmsg(sc_chan_loop(failed)));
@@ -133,6 +157,8 @@ AddCR(struct pump *p, char *buf, size_t n)
 static void
 Pump(struct pump *p)
 {
+    size_t turn = 0;
+
     if (p->done) {
 	return;
     }
@@ -160,11 +186,21 @@ Pump(struct pump *p)
 	    }
 	    sc_chan_event(p->out, SC_WRITABLE, NULL, NULL);
 	}
+	if (turn >= PUMP_TURN && p->later == 0) {
+	    /* Enough for one call: signals, timers and the other
+	     * direction go first. */
+	    sc_chan_event(p->in, SC_READABLE, NULL, NULL);
+	    p->later = sc_create_timer(sc_chan_loop(p->in), 0, PumpLater, p);
+	    if (p->later != 0) {
+		return;
+	    }
+	}
 	n = sc_read(p->in, p->buf, CHUNK);
 	if (p->noteIn != NULL) {
 	    p->noteIn(n);
 	}
 	if (n > 0) {
+	    turn += (size_t) n;
 	    p->len = p->crlf ? AddCR(p, p->buf, (size_t) n) : (size_t) n;
 	    p->off = 0;
 	    if (p->out == NULL) {
@@ -490,6 +526,8 @@ EndSession(struct session *s)
     }
     s->ended = 1;
     s->up.done = s->down.done = 1;	/* No pump moves again. */
+    PumpCancel(&s->up);
+    PumpCancel(&s->down);
     if (s->up.in != NULL) {
 	sc_chan_event(s->up.in, SC_READABLE, NULL, NULL);
     }

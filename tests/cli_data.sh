@@ -400,6 +400,23 @@ pypeer 'c.sendall(b"z" * 500000)' early
 status=$(cat "$tmp/early.status")
 [ "$status" = 1 ] && grep -qE '^sockchan: error writing "stdout": broken pipe: [0-9]+ of the [0-9]+ bytes received were not written$' "$tmp/early.err" && ok "stdout's reader gone: exit 1, $(cat "$tmp/early.err")" || fail "early reader exit: status $status, $(cat "$tmp/early.err")"
 
+# 18. Ctrl-C while stdin is /dev/zero (read directly, never "blocked")
+#     and the peer drains as fast as it can: exit 130 at once.
+pypeer 'drain()' zero
+timeout 20 "$sc" connect 127.0.0.1 "$port" </dev/zero >/dev/null 2>"$tmp/zero.err" &
+zpid=$!
+pids="$pids $zpid"
+i=0
+until [ "$(ss -Htn state established "( dport = :$port )" | wc -l)" -ge 1 ] || [ $i -ge 200 ]; do
+    i=$((i + 1)); sleep 0.05	# polling for the connection, with a deadline
+done
+t0=$(date +%s%N)
+signal_wrapped $zpid INT
+wait $zpid
+status=$?
+took=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ $status -eq 130 ] && [ $took -lt 2000 ] && ok "Ctrl-C with /dev/zero on stdin: exit 130 after $took ms" || fail "Ctrl-C with /dev/zero: status $status after $took ms, $(cat "$tmp/zero.err")"
+
 echo
 echo "$failures failed"
 [ $failures -eq 0 ]
