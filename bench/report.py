@@ -449,10 +449,10 @@ if rs:
 def profile_tables():
     """Where the instructions go (rows cgprof, from bench/cgdiff.py on
     the first callgrind round): each function's own instructions per
-    echo and per MiB, sockchan beside libuv, and the C library's read,
-    write and wait calls per unit."""
+    echo and per MiB, sockchan and its serve echo beside libuv, and the C
+    library's read, write and wait calls per unit."""
     lines = []
-    impls = [i for i in ("sockchan", "uv")
+    impls = [i for i in ("sockchan", "cli-serve", "uv")
              if any(k[0] == "cgprof" and k[2] == i for k in list(data))]
     if not impls:
         return lines

@@ -88,7 +88,10 @@ ConnEvent(void *clientData, int mask)
     int round;
 
     (void) mask;
-    Count(c);
+    if (c->counted > 0) {
+	Count(c);		/* Some went out since (with none counted,
+				 * none was queued: nothing to learn). */
+    }
     if (c->eof) {
 	if (c->counted == 0) {
 	    ConnClose(c);
