@@ -580,39 +580,59 @@ tls_handshakes() {	# tls_handshakes IMPLS
     done
 }
 
+# relay_listen TOOL [PREFIX...]: TOOL's listener on $port in the
+# background (its PID in $lp), under PREFIX if given; returns once it
+# listens (polling ss: a probe connection would be the one connection
+# each listener serves), with a deadline.
+relay_listen() {
+    local tool=$1 i
+    shift
+    case $tool in
+    sockchan) "$@" "$top/build/sockchan" listen --myaddr 127.0.0.1 "$port" >/dev/null 2>&1 & ;;
+    ncat) "$@" ncat -l --recv-only 127.0.0.1 "$port" >/dev/null 2>&1 & ;;
+    socat) "$@" socat -u "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr" STDOUT >/dev/null 2>&1 & ;;
+    esac
+    lp=$!
+    PIDS+=("$lp")
+    for ((i = 0; i < 200; i++)); do
+	[ -n "$(ss -Htln "( sport = :$port )" 2>/dev/null)" ] && break
+	sleep 0.05
+    done
+}
+# relay_send TOOL BYTES [PREFIX...]: BYTES of /dev/zero through TOOL's
+# client to $port (under PREFIX if given); the client's status. The same
+# head(1) feeds every client.
+relay_send() {
+    local tool=$1 bytes=$2
+    shift 2
+    case $tool in
+    sockchan) head -c "$bytes" /dev/zero | timeout 300 "$@" "$top/build/sockchan" connect 127.0.0.1 "$port" >/dev/null ;;
+    ncat) head -c "$bytes" /dev/zero | timeout 300 "$@" ncat --send-only 127.0.0.1 "$port" >/dev/null ;;
+    socat) head -c "$bytes" /dev/zero | timeout 300 "$@" socat -u STDIN "TCP:127.0.0.1:$port" ;;
+    esac
+}
+# relay_wait: until the listener ($lp) has exited (60 s at most).
+relay_wait() {
+    timeout 60 tail --pid="$lp" -f /dev/null
+    kill "$lp" 2>/dev/null	# (gone by now, unless it hung)
+    wait "$lp" 2>/dev/null
+}
+
 # The relay (issue 19): BULK bytes of /dev/zero from each tool's client to
 # its own listener, which writes them to /dev/null; MB/s from the client's
 # start to the listener's exit (each listener serves one connection, then
-# exits). The same head(1) feeds every client.
+# exits).
 relay() {
-    local r tool lp t0 t1 st i
+    local r tool t0 t1 st
     for ((r = 1; r <= ROUNDS; r++)); do
 	for tool in $(rotate "$r" sockchan ncat socat); do
 	    [ $tool = sockchan ] || command -v $tool >/dev/null || continue
 	    port=$(free_port $((port + 1)))
-	    case $tool in
-	    sockchan) "$top/build/sockchan" listen --myaddr 127.0.0.1 "$port" >/dev/null 2>&1 & ;;
-	    ncat) ncat -l --recv-only 127.0.0.1 "$port" >/dev/null 2>&1 & ;;
-	    socat) socat -u "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr" STDOUT >/dev/null 2>&1 & ;;
-	    esac
-	    lp=$!
-	    PIDS+=("$lp")
-	    # Polling for the listening socket (ss; a probe connection would
-	    # be the one connection each listener serves), with a deadline.
-	    for ((i = 0; i < 200; i++)); do
-		[ -n "$(ss -Htln "( sport = :$port )" 2>/dev/null)" ] && break
-		sleep 0.05
-	    done
+	    relay_listen $tool
 	    t0=$(date +%s.%N)
-	    case $tool in
-	    sockchan) head -c "$BULK" /dev/zero | timeout 300 "$top/build/sockchan" connect 127.0.0.1 "$port" >/dev/null ;;
-	    ncat) head -c "$BULK" /dev/zero | timeout 300 ncat --send-only 127.0.0.1 "$port" >/dev/null ;;
-	    socat) head -c "$BULK" /dev/zero | timeout 300 socat -u STDIN "TCP:127.0.0.1:$port" ;;
-	    esac
+	    relay_send $tool "$BULK"
 	    st=$?
-	    timeout 60 tail --pid="$lp" -f /dev/null
-	    kill "$lp" 2>/dev/null	# (gone by now, unless it hung)
-	    wait "$lp" 2>/dev/null
+	    relay_wait
 	    t1=$(date +%s.%N)
 	    if [ $st = 0 ]; then
 		record relay "$BULK" "$tool" "$r" "$(awk -v a="$t0" -v b="$t1" -v n="$BULK" 'BEGIN {printf "%.1f", n / (b - a) / 1e6}')" -
@@ -628,32 +648,16 @@ relay() {
 # same set-up as relay(). Data copies through the kernel are not counted;
 # the calls that make them are (a socketpair's sendto and recvfrom).
 relay_syscalls() {
-    local tool lp i lf cf side f total mib=$((RSBULK >> 20))
+    local tool lf cf side f total mib=$((RSBULK >> 20))
     command -v strace >/dev/null || { record skip relaysys - - - "strace missing"; return; }
     for tool in sockchan ncat socat; do
 	[ $tool = sockchan ] || command -v $tool >/dev/null || continue
 	port=$(free_port $((port + 1)))
 	lf=$(mktemp "$res/.strace.XXXXXX")
 	cf=$(mktemp "$res/.strace.XXXXXX")
-	case $tool in
-	sockchan) strace -c -f -o "$lf" "$top/build/sockchan" listen --myaddr 127.0.0.1 "$port" >/dev/null 2>&1 & ;;
-	ncat) strace -c -f -o "$lf" ncat -l --recv-only 127.0.0.1 "$port" >/dev/null 2>&1 & ;;
-	socat) strace -c -f -o "$lf" socat -u "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr" STDOUT >/dev/null 2>&1 & ;;
-	esac
-	lp=$!
-	PIDS+=("$lp")
-	for ((i = 0; i < 200; i++)); do
-	    [ -n "$(ss -Htln "( sport = :$port )" 2>/dev/null)" ] && break
-	    sleep 0.05
-	done
-	case $tool in
-	sockchan) head -c "$RSBULK" /dev/zero | timeout 300 strace -c -f -o "$cf" "$top/build/sockchan" connect 127.0.0.1 "$port" >/dev/null ;;
-	ncat) head -c "$RSBULK" /dev/zero | timeout 300 strace -c -f -o "$cf" ncat --send-only 127.0.0.1 "$port" >/dev/null ;;
-	socat) head -c "$RSBULK" /dev/zero | timeout 300 strace -c -f -o "$cf" socat -u STDIN "TCP:127.0.0.1:$port" ;;
-	esac
-	timeout 60 tail --pid="$lp" -f /dev/null
-	kill "$lp" 2>/dev/null
-	wait "$lp" 2>/dev/null
+	relay_listen $tool strace -c -f -o "$lf"
+	relay_send $tool "$RSBULK" strace -c -f -o "$cf"
+	relay_wait
 	for side in listen connect; do
 	    f=$lf; [ $side = connect ] && f=$cf
 	    total=$(awk '$NF == "total" {print $4}' "$f" | head -n1)
