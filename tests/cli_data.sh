@@ -376,6 +376,7 @@ done
 # 16. stdout a regular file shared with the shell (>, then >>): what the
 #     relay writes lands between what the shell writes before and after.
 for how in create append; do
+    : >"$tmp/f.err"	# (not the last listener's line)
     timeout 60 "$sc" listen --myaddr 127.0.0.1 0 <"$tmp/mid" 2>"$tmp/f.err" &
     lpid=$!
     pids="$pids $lpid"

@@ -81,6 +81,9 @@ field() { awk -v k="$1" '$1 == k {print $2}' "$tmp/mem.out"; }
 
 for server in serve listen; do
     for mode in idle flood; do
+	# Emptied first: the last server's line must not be read as this
+	# one's (its port is closed by now).
+	: >"$tmp/s.err"
 	if [ $server = serve ]; then
 	    "$sc" serve echo --output-budget 4M --myaddr 127.0.0.1 0 2>"$tmp/s.err" &
 	else

@@ -284,6 +284,8 @@ acl_run() {	# NAME RULES...
     name=$1
     shift
     nport=$(free_port)
+    : >"$tmp/acl.ncat.err"	# (not the last run's lines)
+    : >"$tmp/acl.sc.err"
     timeout 30 ncat -n -v -l -k "$@" "$nport" </dev/null >"$tmp/acl.ncat" 2>"$tmp/acl.ncat.err" &
     np=$!
     pids="$pids $np"
