@@ -406,6 +406,8 @@ struct session {
     sc_timer idle;
     sc_timer settle;		/* Waiting for the peer's acknowledgement. */
     long long ackedBase;	/* Acked() when the relay began. */
+    long long inBase;		/* stdin's bytes earlier sessions took. */
+    long long outBase;		/* stdout's bytes they handed on. */
     struct timespec start;	/* -v: when the relay began. */
     void (*onClose)(struct session *s);
 };
@@ -446,6 +448,37 @@ Acked(struct session *s)
 }
 
 /*
+ * This session's share of stdin and stdout (listen -k to stdio serves one
+ * session after another): the bytes read from stdin since the earlier
+ * sessions took theirs, and those written to stdout of what this one
+ * handed on (the earlier sessions' bytes go out first).
+ */
+static long long stdinTaken;	/* What the sessions' reads of stdin took. */
+
+static void
+StdinGot(long n)
+{
+    if (n > 0) {
+	stdinTaken += n;
+    }
+    cli_stdin_got(n);
+}
+
+static long long
+StdinRead(struct session *s)
+{
+    return cli_stdin_count() - s->inBase;
+}
+
+static long long
+StdoutWritten(struct session *s)
+{
+    long long n = cli_stdout_count() - s->outBase;
+
+    return n > 0 ? n : 0;
+}
+
+/*
  * How many of the bytes read from stdin did not reach the peer: those
  * never taken by the socket, plus, for TCP, those it took that the peer
  * never acknowledged (a reset empties the kernel's queue).
@@ -470,7 +503,7 @@ Undelivered(struct session *s)
     if (taken < 0) {
 	taken = 0;
     }
-    return cli_stdin_count() - taken;
+    return StdinRead(s) - taken;
 }
 
 /*
@@ -489,7 +522,7 @@ Report(struct session *s, const char *what)
     if (lost > 0 || !ended) {
 	fprintf(stderr, "sockchan: %s: %lld of the %lld bytes read from "
 		"stdin were not %s by the peer%s\n", what, lost > 0 ? lost : 0,
-		cli_stdin_count(), s->o->unix ? "read" : "acknowledged",
+		StdinRead(s), s->o->unix ? "read" : "acknowledged",
 		ended ? "" : ", and stdin was not read to its end");
     } else {
 	fprintf(stderr, "sockchan: %s\n", what);
@@ -666,7 +699,7 @@ DownEnd(struct pump *p, int how)
 	fprintf(stderr, "sockchan: error writing \"stdout\": %s: %lld of the "
 		"%lld bytes received were not written\n", err != 0
 		? sc_errno_msg(err) : p->error, p->moved
-		- cli_stdout_count() + (long long) (p->len - p->off),
+		- StdoutWritten(s) + (long long) (p->len - p->off),
 		p->moved + (long long) (p->len - p->off));
 	s->failed = 1;
 	EndSession(s);
@@ -723,7 +756,9 @@ Relay(sc_chan *sock, const struct options *o,
     PumpInit(&s->up, stdIn, sock, UpEnd, s);
     PumpInit(&s->down, sock, stdOut, DownEnd, s);
     s->up.onData = s->down.onData = SessionData;
-    s->up.noteIn = cli_stdin_got;
+    s->up.noteIn = StdinGot;
+    s->inBase = stdinTaken;
+    s->outBase = cli_stdout_taken();
     s->down.noteOut = cli_stdout_put;
     s->up.crlf = o->crlf;
     s->up.done = o->recvOnly;	/* Nothing sent, not even end of file

@@ -418,6 +418,40 @@ status=$?
 took=$(( ($(date +%s%N) - t0) / 1000000 ))
 [ $status -eq 130 ] && [ $took -lt 2000 ] && ok "Ctrl-C with /dev/zero on stdin: exit 130 after $took ms" || fail "Ctrl-C with /dev/zero: status $status after $took ms, $(cat "$tmp/zero.err")"
 
+# 19. listen -k to stdio, one session after another: the first takes all
+#     of stdin; the second's peer resets. What the second says of stdin is
+#     its own share (none), not the first's 5 bytes.
+printf hello >"$tmp/k.in"
+timeout 20 "$sc" listen -k --myaddr 127.0.0.1 0 <"$tmp/k.in" >/dev/null 2>"$tmp/k2.err" &
+kpid=$!
+pids="$pids $kpid"
+kport=$(await "$tmp/k2.err" '^listening on' 4)
+out=$(timeout 20 python3 - "$kport" <<'PY'
+import socket, struct, sys
+port = int(sys.argv[1])
+c1 = socket.create_connection(("127.0.0.1", port))
+got = b""
+while True:
+    d = c1.recv(100)
+    if not d:
+        break
+    got += d
+c1.close()
+c2 = socket.create_connection(("127.0.0.1", port))
+c2.sendall(b"x")
+c2.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+c2.close()			# a reset
+print(got.decode())
+PY
+)
+i=0
+until grep -q 'connection lost' "$tmp/k2.err" || [ $i -ge 200 ]; do
+    i=$((i + 1)); sleep 0.05	# polling the listener's report, with a deadline
+done
+stop_wrapped $kpid
+lost=$(grep 'connection lost' "$tmp/k2.err")
+[ "$out" = hello ] && [ "$lost" = "sockchan: connection lost (connection reset by peer)" ] && ok "listen -k, the second session reset: '$lost'" || fail "listen -k second session: got '$out', said '$(cat "$tmp/k2.err")'"
+
 echo
 echo "$failures failed"
 [ $failures -eq 0 ]
