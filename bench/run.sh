@@ -685,10 +685,12 @@ cg_total() {	# cg_total IMPL pingpong|bulk|idle AMOUNT [KEEP]: the server's
     WRAP="valgrind --tool=callgrind --callgrind-out-file=$f"
     start "$1" echo 2>/dev/null || { WRAP=; rm -f "$f"; return 1; }
     WRAP=
+    # What the load generator says when it fails goes to $res/.cgwhy,
+    # for counts() to name in its failure.
     case $2 in
-    pingpong) line=$(timeout 300 "$LG" pingpong -p "$PORT" -c 1 -n "$3" -t 600) ;;
-    bulk) line=$(timeout 300 "$LG" bulk -p "$PORT" -b "$3") ;;
-    *) line=idle ;;
+    pingpong) line=$(timeout 300 "$LG" pingpong -p "$PORT" -c 1 -n "$3" -t 600 2>"$res/.cgwhy"; echo "status $?" >>"$res/.cgwhy") ;;
+    bulk) line=$(timeout 300 "$LG" bulk -p "$PORT" -b "$3" 2>"$res/.cgwhy"; echo "status $?" >>"$res/.cgwhy") ;;
+    *) line=idle; echo "no summary from callgrind" >"$res/.cgwhy" ;;
     esac
     stop
     [ -n "$line" ] && sed -n 's/^summary: //p' "$f"
@@ -710,6 +712,15 @@ cg_profile() {
     done
     rm -f "$3" "$4"
 }
+cg_why() {	# the last cg_total's load generator, in one line
+    local why
+    why=$(tr '\n' ' ' <"$res/.cgwhy" 2>/dev/null | head -c 300)
+    rm -f "$res/.cgwhy"
+    case $why in
+    *"status 0 ") echo "${why}(the load generator ran; callgrind wrote no summary)" ;;
+    *) echo "$why" ;;
+    esac
+}
 counts() {	# counts IMPLS [FIRST_ROUND_ONLY_IMPLS]
     local r impl a b keep mib
     command -v valgrind >/dev/null || { record skip callgrind - - - "valgrind missing"; return; }
@@ -730,7 +741,7 @@ counts() {	# counts IMPLS [FIRST_ROUND_ONLY_IMPLS]
 		record cgecho 1 "$impl" "$r" $(((b - a) / 10000)) "$a $b"
 		[ -n "$keep" ] && cg_profile "$impl" echo "$keep.e1" "$keep.e2" 10000
 	    else
-		fail "callgrind ping-pong $impl"
+		fail "callgrind ping-pong $impl: $(cg_why)"
 	    fi
 	    a=$(cg_total "$impl" idle 0 ${keep:+$keep.m1})
 	    b=$(cg_total "$impl" bulk $((mib << 20)) ${keep:+$keep.m2})
@@ -738,9 +749,9 @@ counts() {	# counts IMPLS [FIRST_ROUND_ONLY_IMPLS]
 		record cgmib 1 "$impl" "$r" $(((b - a) / mib)) "$a $b"
 		[ -n "$keep" ] && cg_profile "$impl" mib "$keep.m1" "$keep.m2" "$mib"
 	    else
-		fail "callgrind bulk $impl"
+		fail "callgrind bulk $impl: $(cg_why)"
 	    fi
-	    rm -f "$res"/.cgp.*	# Kept, but its pair failed.
+	    rm -f "$res"/.cgp.* "$res/.cgwhy"	# Kept, but its pair failed.
 	done
     done
 }
