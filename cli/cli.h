@@ -114,6 +114,7 @@ void cli_stdin_got(long n);
 int cli_stdin_error(void);	/* errno of a failed read of stdin, or 0. */
 int cli_stdin_ended(void);	/* stdin's end of file was read. */
 long long cli_stdin_count(void);	/* Bytes read from stdin. */
+long long cli_stdin_taken(void);	/* Bytes the loop took of them. */
 int cli_stdin_stop(void);	/* Read no more; 1: nothing held. */
 int cli_stdout_open(void);
 void cli_stdout_put(long n);

@@ -453,17 +453,6 @@ Acked(struct session *s)
  * sessions took theirs, and those written to stdout of what this one
  * handed on (the earlier sessions' bytes go out first).
  */
-static long long stdinTaken;	/* What the sessions' reads of stdin took. */
-
-static void
-StdinGot(long n)
-{
-    if (n > 0) {
-	stdinTaken += n;
-    }
-    cli_stdin_got(n);
-}
-
 static long long
 StdinRead(struct session *s)
 {
@@ -756,8 +745,8 @@ Relay(sc_chan *sock, const struct options *o,
     PumpInit(&s->up, stdIn, sock, UpEnd, s);
     PumpInit(&s->down, sock, stdOut, DownEnd, s);
     s->up.onData = s->down.onData = SessionData;
-    s->up.noteIn = StdinGot;
-    s->inBase = stdinTaken;
+    s->up.noteIn = cli_stdin_got;
+    s->inBase = cli_stdin_taken();
     s->outBase = cli_stdout_taken();
     s->down.noteOut = cli_stdout_put;
     s->up.crlf = o->crlf;

@@ -66,7 +66,8 @@ static struct {
     atomic_int error;		/* The errno of a failed read; -1: none. */
     atomic_int ended;		/* stdin's end of file was read. */
     atomic_llong count;		/* Bytes read from stdin. */
-} in = {-1, 0, 0, PTHREAD_MUTEX_INITIALIZER, 0, 0, -1, 0, 0};
+    long long taken;		/* Bytes the loop took (cli_stdin_got). */
+} in = {-1, 0, 0, PTHREAD_MUTEX_INITIALIZER, 0, 0, -1, 0, 0, 0};
 
 static struct {
     int fd;
@@ -293,7 +294,7 @@ StartThread(pthread_t *thread, void *(*proc)(void *))
  *
  * cli_stdin_open --
  *
- *	Starts reading stdin in a thread.
+ *	Gives the loop stdin: directly, or through a thread that reads it.
  *
  * Results:
  *	The loop's descriptor for stdin (the caller owns it), in the
@@ -330,11 +331,14 @@ cli_stdin_open(void)
 }
 
 /* The loop read n bytes from cli_stdin_open's descriptor (SC_EOF: its end,
- * SC_ERROR: a failure, with errno set). Counted here when nothing else
- * counts them (no thread). */
+ * SC_ERROR: a failure, with errno set). Taken either way; read from
+ * stdin, ended or failed as well when no thread says so. */
 void
 cli_stdin_got(long n)
 {
+    if (n > 0) {
+	in.taken += n;
+    }
     if (!in.direct) {
 	return;
     }
@@ -365,6 +369,14 @@ long long
 cli_stdin_count(void)
 {
     return atomic_load(&in.count);
+}
+
+/* Bytes the loop took from stdin (cli_stdin_got); a thread may have read
+ * more, not yet taken. */
+long long
+cli_stdin_taken(void)
+{
+    return in.taken;
 }
 
 /*

@@ -862,7 +862,9 @@ static long ReadDone(sc_chan *chan, long r, int err);
 static long ReadChecked(sc_chan *chan, void *buf, size_t n);
 static long ReadBuffered(sc_chan *chan, char *dst, size_t n);
 
-/* The channel's state lets a read go straight to the layer below. */
+/* The channel's state lets a read go straight to the layer below: open
+ * for reading, no copy owns it, nonblocking, not at its end, and RawInput's
+ * flags (tested here in the same word). */
 #define FAST_READ_MASK (CF_READ | CF_COPY | CF_NONBLOCK | CF_RAWIN \
 	| CF_NEEDNL | CF_EOFCHAR | CF_INEOF)
 #define FAST_READ (CF_READ | CF_NONBLOCK | CF_RAWIN)
@@ -1193,9 +1195,18 @@ static long WriteDone(sc_chan *chan, const char *p, size_t n, long r,
 static long WriteChecked(sc_chan *chan, const char *p, size_t n);
 static long Queue(sc_chan *chan, const char *p, size_t n, size_t accepted);
 
-/* The channel's state lets a write go straight to the layer below. */
-#define FAST_WRITE_MASK (CF_WRITE | CF_COPY | CF_RAWOUT)
-#define FAST_WRITE (CF_WRITE | CF_RAWOUT)
+/* Open for writing, and no copy owns the channel. */
+#define FAST_WRITE_MASK (CF_WRITE | CF_COPY)
+#define FAST_WRITE CF_WRITE
+
+/* n bytes may go from the caller's buffer to the layer below: nothing
+ * queued before them, nothing to convert, and no buffering to fill. */
+static inline int
+WritesThrough(const sc_chan *chan, size_t n)
+{
+    return chan->out.bytes == 0 && RawOutput(chan)
+	    && (chan->buffering == SC_BUFFER_NONE || n >= chan->bufSize);
+}
 
 long
 sc_write(sc_chan *chan, const void *buf, size_t n)
@@ -1203,8 +1214,7 @@ sc_write(sc_chan *chan, const void *buf, size_t n)
     if (chan != NULL && buf != NULL && n > 0
 	    && (chan->flags & FAST_WRITE_MASK) == FAST_WRITE
 	    && chan->outError == 0 && chan->watchErr == 0
-	    && chan->out.bytes == 0 && Top(chan) == NULL
-	    && (chan->buffering == SC_BUFFER_NONE || n >= chan->bufSize)) {
+	    && Top(chan) == NULL && WritesThrough(chan, n)) {
 	/* The fast path: open for writing and no copy owns it, nothing to
 	 * convert, nothing queued, no transform: one write from the
 	 * caller's buffer to the descriptor. If it takes everything, the
@@ -1229,8 +1239,7 @@ static long
 WriteDirect(sc_chan *chan, const char *p, size_t n, size_t accepted,
 	int more)
 {
-    if (more && chan->out.bytes == 0 && RawOutput(chan)
-	    && (chan->buffering == SC_BUFFER_NONE || n >= chan->bufSize)) {
+    if (more && WritesThrough(chan, n)) {
 	while (accepted < n) {
 	    int err = 0;
 	    long r = DriverOutput(chan, p + accepted, n - accepted, &err);

@@ -209,12 +209,19 @@ extern atomic_ulong sc__callCount[SC_SYS_COUNT];
 extern atomic_int sc__faultArmed;
 int sc__fault_armed(int sysno, unsigned long n);
 
+/* Count a call of kind sysno; the count, this call included. */
+static inline unsigned long
+sc__count(int sysno)
+{
+    return atomic_fetch_add_explicit(&sc__callCount[sysno], 1,
+	    memory_order_relaxed) + 1;
+}
+
 /* Count a call of kind sysno: 0 to make it, or the errno it fails with. */
 static inline int
 sc__fault(int sysno)
 {
-    unsigned long n = atomic_fetch_add_explicit(&sc__callCount[sysno], 1,
-	    memory_order_relaxed) + 1;
+    unsigned long n = sc__count(sysno);
 
     if (!atomic_load_explicit(&sc__faultArmed, memory_order_relaxed)) {
 	return 0;
@@ -250,8 +257,7 @@ sc__recv(int fd, void *buf, size_t len, int flags)
     if (!atomic_load_explicit(&sc__faultArmed, memory_order_relaxed)) {
 	ssize_t r;
 
-	atomic_fetch_add_explicit(&sc__callCount[SC_SYS_RECV], 1,
-		memory_order_relaxed);
+	(void) sc__count(SC_SYS_RECV);
 	r = sc__sys.recv(fd, buf, len, flags);
 	if (r >= 0 || errno != EINTR) {
 	    return r;
@@ -266,8 +272,7 @@ sc__send(int fd, const void *buf, size_t len, int flags)
     if (!atomic_load_explicit(&sc__faultArmed, memory_order_relaxed)) {
 	ssize_t r;
 
-	atomic_fetch_add_explicit(&sc__callCount[SC_SYS_SEND], 1,
-		memory_order_relaxed);
+	(void) sc__count(SC_SYS_SEND);
 	r = sc__sys.send(fd, buf, len, flags);
 	if (r >= 0 || errno != EINTR) {
 	    return r;
