@@ -452,6 +452,14 @@ stop_wrapped $kpid
 lost=$(grep 'connection lost' "$tmp/k2.err")
 [ "$out" = hello ] && [ "$lost" = "sockchan: connection lost (connection reset by peer)" ] && ok "listen -k, the second session reset: '$lost'" || fail "listen -k second session: got '$out', said '$(cat "$tmp/k2.err")'"
 
+# 20. stdout a file (written from the loop) past ulimit -f: the write
+#     fails with EFBIG and the command says so (exit 1), where SIGXFSZ
+#     would have killed it without a word.
+pypeer 'c.sendall(b"f" * 200000)' fsize
+( ulimit -f 100; exec timeout 20 "$sc" connect 127.0.0.1 "$port" </dev/null >"$tmp/fsize.out" 2>"$tmp/fsize.err" )
+status=$?
+[ $status -eq 1 ] && grep -qE '^sockchan: error writing "stdout": file too large' "$tmp/fsize.err" && ok "ulimit -f: exit 1, $(cat "$tmp/fsize.err")" || fail "ulimit -f: status $status, $(cat "$tmp/fsize.err"), $(stat -c %s "$tmp/fsize.out") bytes"
+
 echo
 echo "$failures failed"
 [ $failures -eq 0 ]
